@@ -1,0 +1,167 @@
+"""Plain dataclasses that flow between the stages: no I/O, no behaviour beyond small derived values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+RELATIONS = ("duplicate", "near-duplicate", "rewrite", "same-story", "unrelated")
+"""Document relations, strongest first. The first three make a copy group."""
+
+COPY_RELATIONS = frozenset({"duplicate", "near-duplicate", "rewrite"})
+
+SENTENCE_CLASSES = ("verbatim", "edited", "rewritten", "quote")
+"""Classes of an aligned sentence pair; unaligned sentences are `only-in-A` / `only-in-B`."""
+
+
+@dataclass(frozen=True)
+class Article:
+    """One input article as a reader found it.
+
+    `origin` says where it came from (``file`` or ``file:line``) so that later errors can name it.
+    `published` is kept as the ISO 8601 text the input gave; it sorts chronologically.
+    """
+
+    id: str
+    text: str
+    title: str | None = None
+    source: str | None = None
+    published: str | None = None
+    url: str | None = None
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of an article's body after normalisation.
+
+    `quote_share` is the share of its characters inside quotation marks: a sentence that is mostly
+    a quotation is evidence of the same story, not of copying.
+    """
+
+    index: int
+    text: str
+    start: int
+    end: int
+    quote_share: float
+    words: tuple[str, ...]
+    stems: tuple[str, ...]
+
+    @property
+    def is_quote(self) -> bool:
+        """True when most of the sentence is quoted speech."""
+        return self.quote_share >= 0.5
+
+
+@dataclass(frozen=True)
+class Document:
+    """An article prepared for comparison: normalised body with furniture removed, sentences, tokens."""
+
+    article: Article
+    body: str
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def id(self) -> str:
+        return self.article.id
+
+
+@dataclass(frozen=True)
+class CandidatePair:
+    """Two documents (indices into the batch, ``a < b``) that LSH put in a common bucket, unscored."""
+
+    a: int
+    b: int
+
+
+@dataclass(frozen=True)
+class SentenceLink:
+    """One aligned unit: sentence indices on each side and how they relate.
+
+    `kind` is one of ``verbatim``, ``edited``, ``rewritten``, ``quote``, ``only-in-A``, ``only-in-B``.
+    A link joins one sentence of a side to one or two (a split or merge) of the other.
+    """
+
+    a: tuple[int, ...]
+    b: tuple[int, ...]
+    kind: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Sentence alignment of two documents: the data every diff report renders.
+
+    Every sentence of each side appears in exactly one link.
+    """
+
+    a_id: str
+    b_id: str
+    links: tuple[SentenceLink, ...]
+    a_sentences: tuple[Sentence, ...]
+    b_sentences: tuple[Sentence, ...]
+
+    def shares(self, side: str) -> dict[str, float]:
+        """Share of a side's characters in each class (verbatim, edited, rewritten, quote, new)."""
+        sentences = self.a_sentences if side == "a" else self.b_sentences
+        total = sum(len(s.text) for s in sentences) or 1
+        counts = {"verbatim": 0, "edited": 0, "rewritten": 0, "quote": 0, "new": 0}
+        for link in self.links:
+            indices = link.a if side == "a" else link.b
+            kind = "new" if link.kind.startswith("only-in") else link.kind
+            counts[kind] += sum(len(sentences[i].text) for i in indices)
+        return {kind: count / total for kind, count in counts.items()}
+
+
+@dataclass(frozen=True)
+class ScoredPair:
+    """A candidate pair after scoring.
+
+    `cosine` is whole-document TF-IDF cosine; `shared_*` the share of each side's characters aligned
+    verbatim or edited; `rewritten_*` the share aligned as rewritten; `relation` one of `RELATIONS`.
+    """
+
+    a: int
+    b: int
+    cosine: float
+    shared_a: float
+    shared_b: float
+    rewritten_a: float
+    rewritten_b: float
+    relation: str
+
+    @property
+    def coverage(self) -> float:
+        """The larger side's copied share: how much of the smaller-borrowing article comes from the other."""
+        return max(self.shared_a + self.rewritten_a, self.shared_b + self.rewritten_b)
+
+
+@dataclass(frozen=True)
+class Member:
+    """An article in a copy group, with its relation to the group's canonical article."""
+
+    id: str
+    relation: str
+    cosine: float
+    shared: float
+    rewritten: float
+
+
+@dataclass(frozen=True)
+class CopyGroup:
+    """Articles that are copies or rewrites of one text; `canonical` is the original, chosen by `rule`."""
+
+    story: int
+    group: int
+    canonical: str
+    rule: str
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True)
+class ClusterResult:
+    """The outcome of `dedup.cluster`: copy groups in story order, plus what made them."""
+
+    groups: tuple[CopyGroup, ...]
+    pairs: tuple[ScoredPair, ...] = ()
+    config: dict = field(default_factory=dict)
+    version: str = ""

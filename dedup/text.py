@@ -1,0 +1,220 @@
+"""Text preparation: normalisation, news furniture, sentence splitting, quoted spans and tokens.
+
+Everything later in the pipeline compares what this module keeps, so its job is to make two
+copies of one story look alike (same quotes, dashes, spacing) and to keep out what every page of
+an outlet carries (datelines, bylines, share buttons) but says nothing about the story.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from dedup.model import Article, Document, Sentence
+
+_CHAR_MAP = str.maketrans(
+    {
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
+        "\u2033": '"', "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+        "\u2212": "-", "\u00a0": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ", "\u200b": "",
+        "\ufeff": "", "\u00ad": "", "\u2026": "...",
+    }
+)
+_SPACES = re.compile(r"[ \t\f\v]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def normalise(text: str) -> str:
+    """Return `text` in one canonical form: NFKC, straight quotes, ASCII dashes, single spaces.
+
+    Paragraph breaks survive as one blank line, since paragraphs bound sentences; line breaks inside
+    a paragraph become spaces.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    paragraphs = []
+    for block in _BLANK_LINES.split(text):
+        paragraphs.extend(_SPACES.sub(" ", p).strip() for p in _paragraphs_of_block(block))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+_LINE_ENDS_PARAGRAPH = re.compile(r"[.!?:][\"')\]]*\s*$")
+# A text whose lines run this long is not hard-wrapped, so each line break is a paragraph break.
+_UNWRAPPED_LINE_LENGTH = 120
+
+
+def _paragraphs_of_block(block: str) -> list[str]:
+    """Split a block without blank lines into paragraphs.
+
+    Some dumps separate paragraphs with a single line break, others hard-wrap lines inside a
+    paragraph; a line break counts as a paragraph break when the text is not hard-wrapped or the
+    line ends a sentence.
+    """
+    lines = block.split("\n")
+    unwrapped = max(len(line) for line in lines) > _UNWRAPPED_LINE_LENGTH
+    paragraphs, current = [], []
+    for line in lines:
+        current.append(line)
+        if unwrapped or _LINE_ENDS_PARAGRAPH.search(line):
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return paragraphs
+
+
+# --- news furniture -------------------------------------------------------------------------
+# A leading "date 2024-12-22" stamp that scrapers prepend.
+_DATE_STAMP = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?\s*", re.I)
+# "ISLAMABAD:", "ISLAMABAD -", "WASHINGTON (Reuters) -", "NEW YORK, Dec 3 (AP) -" at a paragraph start.
+_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z.'\-]+(?:[ ,]+[A-Z][A-Z.'\-]+){0,3})"
+    r"(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?"
+    r"(?:\s*\([A-Za-z .&]+\))?\s*(?::|-\s)\s*"
+)
+_FURNITURE_LINE = re.compile(
+    r"^(?:share this (?:post|article|story)|share on \w+|follow us on .*|click here.*|read more.*|"
+    r"advertisement|subscribe.*|sign up for .*|related:? .*|also read:? .*|"
+    r"(?:published|updated|posted)(?: on)?:? .{0,40}\d{4}.*|copyright .*|\(c\) .*|all rights reserved.*|"
+    r"photo:? .{0,80}|file photo.*|image:? .{0,80})$",
+    re.I,
+)
+_BYLINE = re.compile(r"^(?:by|written by|reporting by|from)\s+[A-Z][\w.'\-]*(?:\s+[\w.'\-&,]+){0,6}$")
+
+
+def strip_furniture(body: str) -> str:
+    """Drop what an outlet adds around a story: date stamps, datelines, bylines, share prompts.
+
+    Takes and returns normalised text (see `normalise`).
+    """
+    kept = []
+    for index, paragraph in enumerate(body.split("\n\n")):
+        if index == 0:
+            paragraph = _DATE_STAMP.sub("", paragraph)
+        paragraph = _DATELINE.sub("", paragraph, count=1)
+        if not paragraph or _FURNITURE_LINE.match(paragraph) or _BYLINE.match(paragraph):
+            continue
+        kept.append(paragraph)
+    return "\n\n".join(kept)
+
+
+# --- sentences -------------------------------------------------------------------------------
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof gen maj col lt sgt capt cmdr adm gov sen rep rev st jr sr no nos vol
+    inc corp co ltd plc vs etc al jan feb mar apr jun jul aug sep sept oct nov dec mt ft fig
+    approx dept est univ assn bros pres supt insp det cpl pvt hon atty brig""".split()
+)
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
+_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+")
+_STARTS_SENTENCE = re.compile(r"[\"'(\[]?[A-Z0-9]")
+
+
+def _ends_with_abbreviation(text_before: str) -> bool:
+    word = re.search(r"([A-Za-z][A-Za-z.]*)\.$", text_before)
+    if not word:
+        return False
+    token = word.group(1)
+    if "." in token:  # U.S., U.N., e.g.
+        return True
+    return len(token) == 1 or token.lower() in _ABBREVIATIONS
+
+
+def split_sentences(body: str) -> list[tuple[int, int]]:
+    """Return (start, end) character spans of the sentences of `body`.
+
+    Paragraph breaks always end a sentence. Inside a paragraph a sentence ends at ``.``, ``!`` or
+    ``?`` (with any closing quotes) followed by a capital or digit, unless the word before is an
+    abbreviation (U.S., Maj Gen, No. 5) or an initial; so ``"Why?" he asked`` stays one sentence.
+    """
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for paragraph in body.split("\n\n"):
+        start = 0
+        for match in _BOUNDARY.finditer(paragraph):
+            end = match.end()
+            if not _STARTS_SENTENCE.match(paragraph, end):
+                continue
+            punct_at = match.start()
+            if paragraph[match.start()] == "." and _ends_with_abbreviation(paragraph[: punct_at + 1]):
+                continue
+            segment_end = match.end() - (len(match.group()) - len(match.group().rstrip()))
+            if paragraph[start:segment_end].strip():
+                spans.append((offset + start, offset + segment_end))
+            start = end
+        if paragraph[start:].strip():
+            spans.append((offset + start, offset + len(paragraph)))
+        offset += len(paragraph) + 2
+    return spans
+
+
+def quote_spans(body: str) -> list[tuple[int, int]]:
+    """Return (start, end) spans of text inside double quotation marks, paragraph by paragraph.
+
+    News style leaves a quote open at a paragraph's end when the quote continues; such an open
+    quote runs to the end of its paragraph.
+    """
+    spans = []
+    offset = 0
+    for paragraph in body.split("\n\n"):
+        positions = [m.start() for m in re.finditer('"', paragraph)]
+        for i in range(0, len(positions), 2):
+            start = positions[i]
+            end = positions[i + 1] + 1 if i + 1 < len(positions) else len(paragraph)
+            spans.append((offset + start, offset + end))
+        offset += len(paragraph) + 2
+    return spans
+
+
+# --- tokens ----------------------------------------------------------------------------------
+_WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "told", "added", "also", "mr", "mrs", "ms"}
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens of normalised text; possessive 's and inner dots are folded away."""
+    tokens = _WORD.findall(text.lower())
+    return [t[:-2] if t.endswith("'s") else t.replace(".", "") for t in tokens]
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball (Porter 2) stem of a word, cached: news vocabularies repeat heavily."""
+    return _STEMMER.stemWord(word)
+
+
+def content_stems(tokens: list[str] | tuple[str, ...]) -> list[str]:
+    """Stems of the tokens that carry content: stop words and one-letter tokens dropped."""
+    return [stem(t) for t in tokens if len(t) > 1 and t not in STOP_WORDS]
+
+
+def prepare(article: Article) -> Document:
+    """Turn an article into a `Document`: normalised body without furniture, sentences with quotes marked.
+
+    The title, when given apart from the text, is not part of the body: outlets rewrite headlines
+    freely, so they say little about copying.
+    """
+    body = strip_furniture(normalise(article.text))
+    quotes = quote_spans(body)
+    sentences = []
+    for start, end in split_sentences(body):
+        text = body[start:end]
+        quoted = sum(max(0, min(end, q_end) - max(start, q_start)) for q_start, q_end in quotes)
+        tokens = tuple(words(text))
+        sentences.append(
+            Sentence(
+                index=len(sentences),
+                text=text,
+                start=start,
+                end=end,
+                quote_share=quoted / max(1, end - start),
+                words=tokens,
+                stems=tuple(content_stems(tokens)),
+            )
+        )
+    return Document(article=article, body=body, sentences=tuple(sentences))

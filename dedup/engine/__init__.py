@@ -1,0 +1,1 @@
+"""How stages run: `local` in this process (the default); other engines call the same stage functions."""

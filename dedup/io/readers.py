@@ -1,0 +1,387 @@
+"""Input readers: turn directories, text files, JSON Lines, CSV and stdin into a stream of `Article`.
+
+This is the boundary where user data enters `dedup`, so every problem found here becomes a
+`DedupError` whose one-line message names the file, the line where there is one, and the reason.
+Readers stream: a JSON Lines or CSV file is read record by record, never loaded whole.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import os
+import re
+import stat
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from dedup.errors import DedupError
+from dedup.model import Article
+
+_TEXT_SUFFIXES = (".txt", ".md")
+_JSONL_SUFFIXES = (".jsonl", ".json")
+_CSV_DELIMITERS = {".csv": ",", ".tsv": "\t"}
+_SUPPORTED = ".txt, .md, .jsonl, .json, .csv, .tsv"
+
+_OPTIONAL_FIELDS = ("title", "source", "published", "url")
+
+# A NUL byte this early means the file is not text (the same test `git` and `grep` use).
+_BINARY_PROBE_BYTES = 8192
+_SCAN_CHUNK_BYTES = 1 << 20
+# Bytes that cp1252 leaves undefined: a file holding one is in neither supported encoding.
+_UNDEFINED_IN_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+
+_JSON_TYPE_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number",
+                    bool: "boolean", type(None): "null"}
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """A problem a reader found and stepped over; the caller decides whether it is fatal."""
+
+    message: str
+
+
+def read_articles(
+    inputs: Sequence[str],
+    *,
+    skip_bad: bool = False,
+    warn: Callable[[str], None] | None = None,
+    stdin: TextIO | None = None,
+) -> Iterator[Article]:
+    """Stream the articles held by `inputs`, one `Article` at a time, in a deterministic order.
+
+    Call this to get a batch of articles into `dedup` from whatever the user has at hand, with
+    every problem reported against the file and line that caused it.
+
+    Parameters
+    ----------
+    inputs : sequence of str
+        Paths or ``-``, read in the order given:
+
+        - a directory: every ``.txt`` or ``.md`` file in it and, recursively, in its subdirectories,
+          in path order (entries sorted by name; names starting with ``.`` are skipped); the id is
+          the file stem and the origin the file's path;
+        - a ``.txt`` or ``.md`` file: one article, as for a file in a directory;
+        - a ``.jsonl`` or ``.json`` file: JSON Lines, one object per line with ``id`` and ``text``
+          and optionally ``title``, ``source``, ``published``, ``url``; blank lines are skipped;
+        - a ``.csv`` or ``.tsv`` file: a header row naming the same fields (``id`` and ``text``
+          required; matched ignoring case and surrounding spaces), one record per row;
+        - ``-``: JSON Lines read from `stdin`.
+
+        Records get the origin ``path:line`` (``<stdin>:line`` for ``-``).
+    skip_bad : bool, default False
+        If False the first problem raises. If True a bad record, a bad or missing file or an empty
+        directory is reported through `warn` and reading goes on with the rest.
+    warn : callable, optional
+        Receives one-line messages: skipped problems and files read as cp1252 rather than UTF-8.
+        Defaults to ignoring them.
+    stdin : text stream, optional
+        Stream read for ``-``; defaults to ``sys.stdin``.
+
+    Yields
+    ------
+    Article
+        With `id` and `text` as given (numeric ids become strings) and optional fields stripped,
+        empty ones as None.
+
+    Raises
+    ------
+    DedupError
+        On the first problem unless `skip_bad`; for a file type that is not supported; and when no
+        article at all was read, even with `skip_bad`.
+
+    Notes
+    -----
+    Files are decoded as UTF-8 (a leading BOM is dropped) or, if they are not valid UTF-8, as
+    cp1252 with a warning. To decide, a JSON Lines or CSV file is scanned once before it is parsed,
+    so a huge file is read twice but never held in memory. Ids must be unique across all inputs.
+    """
+    if isinstance(inputs, str):
+        inputs = [inputs]
+    report = warn if warn is not None else _ignore
+    first_origin_of: dict[str, str] = {}
+    for name in inputs:
+        for item in _read_input(os.fspath(name), stdin, report):
+            if isinstance(item, Article) and item.id in first_origin_of:
+                item = _Problem(
+                    f"{item.origin}: duplicate id {item.id!r} (first seen at {first_origin_of[item.id]})"
+                )
+            if isinstance(item, _Problem):
+                if not skip_bad:
+                    raise DedupError(item.message)
+                report(item.message)
+                continue
+            first_origin_of[item.id] = item.origin
+            yield item
+    if not first_origin_of:
+        msg = f"no articles read from: {', '.join(os.fspath(name) for name in inputs) or '(no inputs)'}"
+        raise DedupError(msg)
+
+
+def _ignore(message: str) -> None:
+    """Default `warn`: drop the message."""
+
+
+def _read_input(name: str, stdin: TextIO | None, warn: Callable[[str], None]) -> Iterator[Article | _Problem]:
+    """Dispatch one input to its reader; a missing path is a problem, an unknown type an error."""
+    if name == "-":
+        yield from _guarded("<stdin>", _records_from_jsonl_lines(stdin or sys.stdin, "<stdin>"))
+        return
+    try:
+        is_directory = stat.S_ISDIR(os.stat(name).st_mode)
+    except FileNotFoundError:
+        yield _Problem(f"{name}: no such file or directory")
+        return
+    except OSError as error:
+        yield _Problem(f"{name}: cannot read: {error.strerror}")
+        return
+    if is_directory:
+        yield from _read_directory(name, warn)
+        return
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix in _TEXT_SUFFIXES:
+        yield from _guarded(name, _read_text_file(name, warn))
+    elif suffix in _JSONL_SUFFIXES:
+        yield from _guarded(name, _read_jsonl_file(name, warn))
+    elif suffix in _CSV_DELIMITERS:
+        yield from _guarded(name, _read_csv_file(name, _CSV_DELIMITERS[suffix], warn))
+    else:
+        shown = f"'{suffix}'" if suffix else "without an extension"
+        msg = f"{name}: unsupported file type {shown} (supported: {_SUPPORTED}, a directory, or - for stdin)"
+        raise DedupError(msg)
+
+
+def _guarded(path: str, items: Iterator[Article | _Problem]) -> Iterator[Article | _Problem]:
+    """Pass `items` through, turning an error that ends a file into a problem naming that file."""
+    try:
+        yield from items
+    except DedupError as error:
+        yield _Problem(str(error))
+    except UnicodeDecodeError as error:
+        yield _Problem(f"{path}: cannot decode: {error.reason} at byte {error.start}")
+    except OSError as error:
+        yield _Problem(f"{path}: cannot read: {error.strerror or error}")
+
+
+# --- directories and whole-file articles -------------------------------------------------------
+
+
+def _read_directory(directory: str, warn: Callable[[str], None]) -> Iterator[Article | _Problem]:
+    """Yield one article per ``.txt``/``.md`` file under `directory`, in path order."""
+    found = False
+    for path in _article_files(directory, visited=set()):
+        found = True
+        yield from _guarded(path, _read_text_file(path, warn))
+    if not found:
+        yield _Problem(f"{directory}: no .txt or .md articles in directory")
+
+
+def _article_files(directory: str, *, visited: set[str]) -> Iterator[str]:
+    """Paths of article files under `directory`, depth first with entries sorted by name.
+
+    `visited` holds resolved directories already walked, so that a symlink loop ends.
+    """
+    real = os.path.realpath(directory)
+    if real in visited:
+        return
+    visited.add(real)
+    with os.scandir(directory) as scan:
+        entries = sorted(scan, key=lambda entry: entry.name)
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = os.path.join(directory, entry.name)
+        if entry.is_dir():
+            yield from _article_files(path, visited=visited)
+        elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in _TEXT_SUFFIXES:
+            yield path
+
+
+def _read_text_file(path: str, warn: Callable[[str], None]) -> Iterator[Article]:
+    """Yield the single article a ``.txt``/``.md`` file holds: id is the stem, text the whole file."""
+    with open(path, "rb") as stream:
+        head = stream.read(_BINARY_PROBE_BYTES)
+        _check_not_binary(path, head)
+        content = head + stream.read()
+    try:
+        text = codecs.decode(content, "utf-8-sig")
+    except UnicodeDecodeError:
+        text = _decode_cp1252(path, content)
+        warn(f"{path}: not UTF-8, read as cp1252")
+    if not text.strip():
+        raise DedupError(f"{path}: empty file, no article text")
+    stem = os.path.splitext(os.path.basename(path))[0]
+    yield Article(id=stem, text=text, origin=path)
+
+
+def _decode_cp1252(path: str, content: bytes) -> str:
+    try:
+        return content.decode("cp1252")
+    except UnicodeDecodeError as error:
+        raise DedupError(_not_text_message(path, content[error.start], error.start)) from None
+
+
+# --- encodings --------------------------------------------------------------------------------
+
+
+def _check_not_binary(path: str, head: bytes) -> None:
+    """Raise if the first bytes of a file show it is not UTF-8 or cp1252 text."""
+    if b"\x00" not in head:
+        return
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DedupError(f"{path}: UTF-16 text, not UTF-8; re-save the file as UTF-8")
+    raise DedupError(f"{path}: binary file (NUL byte), not text")
+
+
+def _not_text_message(path: str, byte: int, offset: int) -> str:
+    return f"{path}: not UTF-8 or cp1252 text (byte 0x{byte:02x} at offset {offset})"
+
+
+def _sniff_encoding(path: str, warn: Callable[[str], None]) -> str:
+    """Return the codec to open `path` with, scanning it in chunks so that memory stays flat.
+
+    UTF-8 (with an optional BOM) when the whole file decodes as UTF-8, else cp1252 with a warning.
+    """
+    with open(path, "rb") as stream:
+        _check_not_binary(path, stream.read(_BINARY_PROBE_BYTES))
+        stream.seek(0)
+        utf8 = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := stream.read(_SCAN_CHUNK_BYTES):
+                utf8.decode(chunk)
+            utf8.decode(b"", final=True)
+            return "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+        stream.seek(0)
+        offset = 0
+        while chunk := stream.read(_SCAN_CHUNK_BYTES):
+            if undefined := _UNDEFINED_IN_CP1252.search(chunk):
+                at = undefined.start()
+                raise DedupError(_not_text_message(path, chunk[at], offset + at))
+            offset += len(chunk)
+    warn(f"{path}: not UTF-8, read as cp1252")
+    return "cp1252"
+
+
+# --- JSON Lines -------------------------------------------------------------------------------
+
+
+def _read_jsonl_file(path: str, warn: Callable[[str], None]) -> Iterator[Article | _Problem]:
+    encoding = _sniff_encoding(path, warn)
+    with open(path, encoding=encoding) as stream:
+        yield from _records_from_jsonl_lines(stream, path)
+
+
+def _records_from_jsonl_lines(lines: Iterable[str], label: str) -> Iterator[Article | _Problem]:
+    """Parse JSON Lines one line at a time; a bad line is a problem and the next line is still read."""
+    for line_number, line in enumerate(lines, start=1):
+        if line_number == 1:
+            line = line.removeprefix("\ufeff")
+        if not line.strip():
+            continue
+        origin = f"{label}:{line_number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            hint = " (a JSON array? expected one object per line)" if line.lstrip().startswith("[") else ""
+            yield _Problem(f"{origin}: malformed JSON Lines record: {error.msg} (column {error.colno}){hint}")
+            continue
+        except (ValueError, RecursionError) as error:
+            reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+            yield _Problem(f"{origin}: malformed JSON Lines record: {reason}")
+            continue
+        if not isinstance(record, dict):
+            kind = _JSON_TYPE_NAMES.get(type(record), type(record).__name__)
+            yield _Problem(f"{origin}: record is a JSON {kind}, not an object")
+            continue
+        yield _article_from_record(record, origin)
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+def _read_csv_file(path: str, delimiter: str, warn: Callable[[str], None]) -> Iterator[Article | _Problem]:
+    """Read a CSV/TSV file with a header row, one article per row; blank rows are skipped."""
+    encoding = _sniff_encoding(path, warn)
+    with open(path, encoding=encoding, newline="") as stream:
+        rows = csv.reader(stream, delimiter=delimiter)
+        try:
+            header = next(rows, None)
+        except csv.Error as error:
+            raise DedupError(f"{path}:1: malformed CSV header: {error}") from None
+        if header is None:
+            raise DedupError(f"{path}: empty file, no header row")
+        columns = [name.strip() for name in header]
+        column_of: dict[str, int] = {}
+        for index, name in enumerate(columns):
+            column_of.setdefault(name.lower(), index)
+        for required in ("text", "id"):
+            if required not in column_of:
+                raise DedupError(_missing_column_message(path, required, columns, delimiter))
+        while True:
+            start_line = rows.line_num + 1
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                yield _Problem(f"{path}:{start_line}: malformed CSV record: {error}")
+                if rows.line_num < start_line:
+                    return  # the parser cannot move past this point
+                continue
+            if not any(cell.strip() for cell in row):
+                continue
+            origin = f"{path}:{start_line}"
+            if len(row) != len(columns):
+                yield _Problem(
+                    f"{origin}: malformed CSV record: row has {len(row)} fields, header has {len(columns)}"
+                )
+                continue
+            record = {field: row[index] for field, index in column_of.items()}
+            yield _article_from_record(record, origin)
+
+
+def _missing_column_message(path: str, column: str, columns: list[str], delimiter: str) -> str:
+    msg = f"{path}: no '{column}' column (columns: {', '.join(columns)})"
+    if len(columns) == 1:
+        for other in (";", "\t", ",", "|"):
+            if other != delimiter and other in columns[0]:
+                return f"{msg}; is the delimiter {other!r}?"
+    return msg
+
+
+# --- records ----------------------------------------------------------------------------------
+
+
+def _article_from_record(record: dict, origin: str) -> Article | _Problem:
+    """Validate one JSON Lines or CSV record and build its `Article`, or say what is wrong."""
+    article_id = record.get("id")
+    if article_id is None:
+        return _Problem(f"{origin}: record has no 'id'")
+    if isinstance(article_id, bool) or not isinstance(article_id, (str, int, float)):
+        return _Problem(f"{origin}: 'id' must be a string or number")
+    article_id = str(article_id)
+    if not article_id.strip():
+        return _Problem(f"{origin}: empty 'id'")
+    text = record.get("text")
+    if text is None:
+        return _Problem(f"{origin}: record has no 'text'")
+    if not isinstance(text, str):
+        return _Problem(f"{origin}: 'text' must be a string")
+    if not text.strip():
+        return _Problem(f"{origin}: empty 'text'")
+    optional = {field: _optional_value(record.get(field)) for field in _OPTIONAL_FIELDS}
+    return Article(id=article_id, text=text, origin=origin, **optional)
+
+
+def _optional_value(value: object) -> str | None:
+    """An optional field as stored: stripped text, None when absent or empty."""
+    if value is None:
+        return None
+    text = (value if isinstance(value, str) else str(value)).strip()
+    return text or None

@@ -1,0 +1,110 @@
+"""Word shingles (n-grams) of a token sequence and their 32-bit hashes.
+
+MinHash needs each document as a set of integers. This module turns a document's tokens into the
+uint32 hashes of its word n-grams: every token is hashed once (the cache pays for itself because a
+news vocabulary repeats), and the n token hashes of each window are combined with numpy instead of
+joining and hashing n-gram strings. All hashes are deterministic across processes and machines;
+Python's salted built-in `hash` is never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ShingleConfig:
+    """Parameters of the shingling stage.
+
+    Parameters
+    ----------
+    n : int
+        Words per shingle.
+    """
+
+    # 5-word shingles: the usual choice for near-duplicate web and news text (Broder 1997 used
+    # word windows of this size); one edited word then changes at most 5 shingles. Not yet tuned
+    # on ../shared/data.
+    n: int = 5
+
+    def __post_init__(self) -> None:
+        if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1:
+            msg = f"n must be a positive integer, got {self.n!r}"
+            raise ValueError(msg)
+
+
+def sha1_hash32_bytes(data: bytes) -> int:
+    """Return the first 4 bytes of SHA-1 of `data` as a little-endian unsigned integer.
+
+    This is bit for bit `datasketch.hashfunc.sha1_hash32`, datasketch's default hash function, so
+    a unigram signature from this package equals a `datasketch.MinHash()` fed the UTF-8 tokens.
+    """
+    return int.from_bytes(hashlib.sha1(data).digest()[:4], "little")
+
+
+@lru_cache(maxsize=1 << 18)
+def token_hash32(token: str) -> int:
+    """Return the deterministic 32-bit hash of one token: `sha1_hash32_bytes` of its UTF-8 bytes.
+
+    Cached, because the tokens of a news batch come from a vocabulary far smaller than the batch.
+    """
+    return sha1_hash32_bytes(token.encode("utf-8"))
+
+
+# Odd 64-bit multiplier of the polynomial window combination (the golden-ratio constant).
+_WINDOW_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+# MurmurHash3 fmix64 finaliser: every input bit affects every output bit, so the high 32 bits
+# kept below depend on all n token hashes of the window, not only on their high bits.
+_FMIX64_MULTIPLIER_1 = np.uint64(0xFF51AFD7ED558CCD)
+_FMIX64_MULTIPLIER_2 = np.uint64(0xC4CEB9FE1A85EC53)
+_SHIFT_33 = np.uint64(33)
+_SHIFT_32 = np.uint64(32)
+
+
+def _combine_windows(token_hashes: np.ndarray, width: int) -> np.ndarray:
+    """Hash every run of `width` consecutive token hashes into one uint32 (wrapping uint64 math)."""
+    windows = len(token_hashes) - width + 1
+    combined = token_hashes[:windows].astype(np.uint64)
+    for offset in range(1, width):
+        combined *= _WINDOW_MULTIPLIER
+        combined += token_hashes[offset : offset + windows]
+    combined ^= combined >> _SHIFT_33
+    combined *= _FMIX64_MULTIPLIER_1
+    combined ^= combined >> _SHIFT_33
+    combined *= _FMIX64_MULTIPLIER_2
+    combined ^= combined >> _SHIFT_33
+    return (combined >> _SHIFT_32).astype(np.uint32)
+
+
+def shingle_hashes(tokens: Sequence[str], n: int) -> np.ndarray:
+    """Return the uint32 hashes of the word n-grams of `tokens`, in order of position.
+
+    Call this to turn a document into the integer set MinHash works on. For ``n == 1`` the result
+    is the token hashes themselves (`token_hash32`). A document with fewer than `n` tokens gives
+    one shingle made of all its tokens, so a short text still gets a signature; an empty one gives
+    an empty array. Repeated n-grams are kept (MinHash ignores repeats).
+
+    Parameters
+    ----------
+    tokens : sequence of str
+        The document's tokens, in order.
+    n : int
+        Words per shingle, at least 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint32 array of length ``max(len(tokens) - n + 1, 1)``, or 0 for no tokens.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        msg = f"n must be a positive integer, got {n!r}"
+        raise ValueError(msg)
+    token_hashes = np.fromiter(map(token_hash32, tokens), dtype=np.uint32, count=len(tokens))
+    if n == 1 or len(token_hashes) == 0:
+        return token_hashes
+    return _combine_windows(token_hashes, min(n, len(token_hashes)))

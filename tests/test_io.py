@@ -1,0 +1,401 @@
+"""Tests for `dedup.io`: what a user sees when feeding files to dedup, good and bad."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.errors import DedupError
+from dedup.io import read_articles, write_csv, write_jsonl
+from dedup.model import Article
+
+
+def read(*inputs: Path | str, **options) -> list[Article]:
+    return list(read_articles([str(name) for name in inputs], **options))
+
+
+def jsonl(path: Path, *records: dict | str) -> Path:
+    lines = [record if isinstance(record, str) else json.dumps(record) for record in records]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# --- formats ----------------------------------------------------------------------------------
+
+
+def test_directory_reads_txt_and_md_recursively_in_path_order(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "b_sub").mkdir(parents=True)
+    (corpus / "c.txt").write_text("Third story.", encoding="utf-8")
+    (corpus / "a.md").write_text("# First\n\nFirst story.", encoding="utf-8")
+    (corpus / "b_sub" / "nested.txt").write_text("Second story.", encoding="utf-8")
+    (corpus / "notes.csv").write_text("ignored", encoding="utf-8")
+    (corpus / ".hidden.txt").write_text("ignored", encoding="utf-8")
+
+    articles = read(corpus)
+
+    assert [a.id for a in articles] == ["a", "nested", "c"]
+    assert articles[0].text == "# First\n\nFirst story."
+    assert articles[1].origin == str(corpus / "b_sub" / "nested.txt")
+    assert articles[2].title is None
+
+
+def test_single_text_file_is_one_article(tmp_path):
+    path = tmp_path / "story-17.txt"
+    path.write_text("Body of the story.\n", encoding="utf-8")
+
+    [article] = read(path)
+
+    assert article == Article(id="story-17", text="Body of the story.\n", origin=str(path))
+
+
+def test_jsonl_fields_and_origins(tmp_path):
+    path = jsonl(
+        tmp_path / "data.jsonl",
+        {"id": "w1", "text": "Wire copy.", "title": " Title ", "source": "AP",
+         "published": " 2024-05-01T10:00:00Z ", "url": "https://example.org/w1"},
+        "",
+        {"id": 17, "text": "Numeric id.", "title": "", "source": 42, "published": "   "},
+    )
+
+    first, second = read(path)
+
+    assert first == Article(
+        id="w1", text="Wire copy.", title="Title", source="AP", published="2024-05-01T10:00:00Z",
+        url="https://example.org/w1", origin=f"{path}:1",
+    )
+    assert second.id == "17"
+    assert second.origin == f"{path}:3"  # the blank line still counts
+    assert (second.title, second.source, second.published, second.url) == (None, "42", None, None)
+
+
+def test_json_extension_is_read_as_json_lines(tmp_path):
+    path = jsonl(tmp_path / "data.json", {"id": "a", "text": "One."}, {"id": "b", "text": "Two."})
+
+    assert [a.id for a in read(path)] == ["a", "b"]
+
+
+def test_csv_with_header_quoted_multiline_text_and_origins(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text(
+        'ID,Title,text,published\n'
+        'a1,Hello,"First line,\nsecond line",2024-01-02\n'
+        '\n'
+        'a2,,"Plain text",\n',
+        encoding="utf-8",
+    )
+
+    first, second = read(path)
+
+    assert first == Article(
+        id="a1", text="First line,\nsecond line", title="Hello", published="2024-01-02", origin=f"{path}:2"
+    )
+    assert (second.id, second.title, second.published, second.origin) == ("a2", None, None, f"{path}:5")
+
+
+def test_tsv_uses_tab_delimiter(tmp_path):
+    path = tmp_path / "data.tsv"
+    path.write_text("id\ttext\nx\tA text, with a comma.\n", encoding="utf-8")
+
+    [article] = read(path)
+
+    assert (article.id, article.text) == ("x", "A text, with a comma.")
+
+
+def test_stdin_is_json_lines(tmp_path):
+    stream = io.StringIO('{"id": "s1", "text": "From a pipe."}\n\n{"id": "s2", "text": "Second."}\n')
+
+    articles = read("-", stdin=stream)
+
+    assert [(a.id, a.origin) for a in articles] == [("s1", "<stdin>:1"), ("s2", "<stdin>:3")]
+
+
+def test_inputs_are_read_in_given_order_and_repeatably(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ["b.txt", "a.txt", "C.txt", "a0.md"]:
+        (corpus / name).write_text(f"Text of {name}.", encoding="utf-8")
+    lines = jsonl(tmp_path / "x.jsonl", {"id": "z", "text": "Z."}, {"id": "y", "text": "Y."})
+
+    first = [a.id for a in read(lines, corpus)]
+
+    assert first == ["z", "y", "C", "a", "a0", "b"]
+    assert [a.id for a in read(lines, corpus)] == first
+
+
+def test_reader_is_lazy_and_streams(tmp_path):
+    path = jsonl(tmp_path / "data.jsonl", {"id": "ok", "text": "Good."}, "{broken")
+
+    articles = read_articles([str(path)])
+
+    assert next(articles).id == "ok"
+    with pytest.raises(DedupError):
+        next(articles)
+
+
+# --- encodings and binary files ---------------------------------------------------------------
+
+
+def test_utf8_bom_is_stripped(tmp_path):
+    text_file = tmp_path / "bom.txt"
+    text_file.write_bytes("\ufeffCafé story.".encode())
+    csv_file = tmp_path / "bom.csv"
+    csv_file.write_bytes("\ufeffid,text\nc,Café.\n".encode())
+    lines = tmp_path / "bom.jsonl"
+    lines.write_bytes('\ufeff{"id": "j", "text": "Café."}\n'.encode())
+    warnings: list[str] = []
+
+    articles = read(text_file, csv_file, lines, warn=warnings.append)
+
+    assert [(a.id, a.text) for a in articles] == [("bom", "Café story."), ("c", "Café."), ("j", "Café.")]
+    assert warnings == []
+
+
+def test_cp1252_fallback_warns_and_decodes(tmp_path):
+    text_file = tmp_path / "legacy.txt"
+    text_file.write_bytes("\u201cQuoted\u201d caf\u00e9 \u2014 dash.".encode("cp1252"))
+    lines = tmp_path / "legacy.jsonl"
+    lines.write_bytes('{"id": "l", "text": "Na\u00efve \u20ac5"}\n'.encode("cp1252"))
+    warnings: list[str] = []
+
+    articles = read(text_file, lines, warn=warnings.append)
+
+    assert [a.text for a in articles] == ["\u201cQuoted\u201d caf\u00e9 \u2014 dash.", "Na\u00efve \u20ac5"]
+    assert warnings == [f"{text_file}: not UTF-8, read as cp1252", f"{lines}: not UTF-8, read as cp1252"]
+
+
+def test_binary_file_is_an_error(tmp_path):
+    path = tmp_path / "photo.txt"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+
+    with pytest.raises(DedupError, match=r"photo\.txt: binary file \(NUL byte\), not text$"):
+        read(path)
+
+
+def test_utf16_file_is_named_as_such(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_bytes("id,text\na,Hello\n".encode("utf-16"))
+
+    with pytest.raises(DedupError, match=r"wide\.csv: UTF-16 text, not UTF-8"):
+        read(path)
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+def test_missing_path(tmp_path):
+    missing = tmp_path / "missing"
+
+    with pytest.raises(DedupError) as caught:
+        read(missing)
+
+    assert str(caught.value) == f"{missing}: no such file or directory"
+
+
+def test_empty_directory(tmp_path):
+    empty = tmp_path / "empty_dir"
+    empty.mkdir()
+    (empty / "readme.pdf").write_bytes(b"%PDF")
+
+    with pytest.raises(DedupError) as caught:
+        read(empty)
+
+    assert str(caught.value) == f"{empty}: no .txt or .md articles in directory"
+
+
+def test_malformed_jsonl_names_file_line_and_reason(tmp_path):
+    path = jsonl(tmp_path / "data.jsonl", {"id": "a", "text": "Fine."}, "", '{"id": "b" "text": "x"}')
+
+    with pytest.raises(DedupError) as caught:
+        read(path)
+
+    message = str(caught.value)
+    assert message == f"{path}:3: malformed JSON Lines record: Expecting ',' delimiter (column 12)"
+    assert "\n" not in message
+
+
+def test_json_array_file_gets_a_hint(tmp_path):
+    path = tmp_path / "data.json"
+    path.write_text('[{"id": "a", "text": "x"}]\n', encoding="utf-8")
+
+    with pytest.raises(DedupError, match=r"data\.json:1: record is a JSON array, not an object"):
+        read(path)
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        ({"id": "a"}, "record has no 'text'"),
+        ({"id": "a", "text": None}, "record has no 'text'"),
+        ({"id": "a", "text": "  \n "}, "empty 'text'"),
+        ({"id": "a", "text": 5}, "'text' must be a string"),
+        ({"text": "x"}, "record has no 'id'"),
+        ({"id": ["a"], "text": "x"}, "'id' must be a string or number"),
+        ({"id": True, "text": "x"}, "'id' must be a string or number"),
+        ({"id": " ", "text": "x"}, "empty 'id'"),
+    ],
+)
+def test_invalid_records_are_named(tmp_path, record, reason):
+    path = jsonl(tmp_path / "data.jsonl", record)
+
+    with pytest.raises(DedupError) as caught:
+        read(path)
+
+    assert str(caught.value) == f"{path}:1: {reason}"
+
+
+def test_csv_without_text_column_lists_columns(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id,body\n1,Some text\n", encoding="utf-8")
+
+    with pytest.raises(DedupError) as caught:
+        read(path)
+
+    assert str(caught.value) == f"{path}: no 'text' column (columns: id, body)"
+
+
+def test_csv_with_semicolons_suggests_the_delimiter(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id;text\n1;Some text\n", encoding="utf-8")
+
+    with pytest.raises(DedupError, match=r"no 'text' column \(columns: id;text\); is the delimiter ';'\?"):
+        read(path)
+
+
+def test_csv_row_with_wrong_field_count_is_malformed(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id,text\n1,Unquoted, comma in text\n", encoding="utf-8")
+
+    with pytest.raises(DedupError) as caught:
+        read(path)
+
+    assert str(caught.value) == f"{path}:2: malformed CSV record: row has 3 fields, header has 2"
+
+
+def test_duplicate_ids_across_inputs(tmp_path):
+    a = jsonl(tmp_path / "a.jsonl", {"id": "0", "text": "x"}, {"id": 17, "text": "First."})
+    others = [{"id": f"b{n}", "text": "y"} for n in range(3)]
+    b = jsonl(tmp_path / "b.jsonl", *others, {"id": "17", "text": "Again."})
+
+    with pytest.raises(DedupError) as caught:
+        read(a, b)
+
+    assert str(caught.value) == f"{b}:4: duplicate id '17' (first seen at {a}:2)"
+
+
+def test_unknown_extension_names_supported_types_even_with_skip_bad(tmp_path):
+    path = tmp_path / "feed.xml"
+    path.write_text("<rss/>", encoding="utf-8")
+
+    expected = r"feed\.xml: unsupported file type '\.xml' \(supported: \.txt, \.md"
+    with pytest.raises(DedupError, match=expected):
+        read(path, skip_bad=True)
+
+
+def test_no_articles_at_all_is_an_error(tmp_path):
+    path = tmp_path / "blank.jsonl"
+    path.write_text("\n\n", encoding="utf-8")
+
+    with pytest.raises(DedupError) as caught:
+        read(path)
+
+    assert str(caught.value) == f"no articles read from: {path}"
+
+
+# --- skip_bad ---------------------------------------------------------------------------------
+
+
+def test_skip_bad_warns_with_the_same_messages_and_keeps_the_rest(tmp_path):
+    missing = tmp_path / "missing.jsonl"
+    empty = tmp_path / "empty_dir"
+    empty.mkdir()
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Good text file.", encoding="utf-8")
+    (corpus / "b.txt").write_bytes(b"\x00\x01binary")
+    (corpus / "c.txt").write_text("Another good one.", encoding="utf-8")
+    no_text = tmp_path / "x.csv"
+    no_text.write_text("id,body\n1,Some text\n", encoding="utf-8")
+    lines = jsonl(
+        tmp_path / "data.jsonl",
+        {"id": "j1", "text": "Fine."},
+        "{oops",
+        {"id": "j2"},
+        {"id": "a", "text": "Duplicate of the text file."},
+        {"id": "j3", "text": "Also fine."},
+    )
+    warnings: list[str] = []
+
+    articles = read(missing, empty, corpus, no_text, lines, skip_bad=True, warn=warnings.append)
+
+    assert [a.id for a in articles] == ["a", "c", "j1", "j3"]
+    assert warnings == [
+        f"{missing}: no such file or directory",
+        f"{empty}: no .txt or .md articles in directory",
+        f"{corpus / 'b.txt'}: binary file (NUL byte), not text",
+        f"{no_text}: no 'text' column (columns: id, body)",
+        f"{lines}:2: malformed JSON Lines record: "
+        "Expecting property name enclosed in double quotes (column 2)",
+        f"{lines}:3: record has no 'text'",
+        f"{lines}:4: duplicate id 'a' (first seen at {corpus / 'a.txt'})",
+    ]
+
+
+def test_skip_bad_still_fails_when_nothing_was_read(tmp_path):
+    bad = jsonl(tmp_path / "bad.jsonl", {"id": "a"}, "nope")
+    missing = tmp_path / "missing"
+    warnings: list[str] = []
+
+    with pytest.raises(DedupError) as caught:
+        read(bad, missing, skip_bad=True, warn=warnings.append)
+
+    assert str(caught.value) == f"no articles read from: {bad}, {missing}"
+    assert len(warnings) == 3
+
+
+# --- writers ----------------------------------------------------------------------------------
+
+
+def test_write_jsonl_keeps_unicode_and_key_order():
+    stream = io.StringIO()
+
+    write_jsonl([{"id": "é", "score": 0.5}, {"b": 1, "a": [1, 2]}], stream)
+
+    assert stream.getvalue() == '{"id": "é", "score": 0.5}\n{"b": 1, "a": [1, 2]}\n'
+
+
+def test_write_csv_joins_lists_and_quotes_as_needed():
+    stream = io.StringIO()
+
+    write_csv(
+        [{"id": "a", "members": ["x", "y"], "note": "has, comma", "extra": 1}, {"id": "b", "members": None}],
+        stream,
+        fieldnames=["id", "members", "note"],
+    )
+
+    assert stream.getvalue() == 'id,members,note\na,x;y,"has, comma"\nb,,\n'
+
+
+# --- properties -------------------------------------------------------------------------------
+
+_ids = st.text(min_size=1, max_size=20).filter(lambda value: value.strip())
+_texts = st.text(alphabet=st.characters(blacklist_characters="\x00"), min_size=1).filter(
+    lambda value: value.strip()
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(records=st.lists(st.tuples(_ids, _texts), min_size=1, max_size=8, unique_by=lambda pair: pair[0]))
+def test_jsonl_round_trip_keeps_ids_and_texts(tmp_path_factory, records):
+    path = tmp_path_factory.mktemp("roundtrip") / "records.jsonl"
+    with open(path, "w", encoding="utf-8") as stream:
+        write_jsonl(({"id": article_id, "text": text} for article_id, text in records), stream)
+
+    articles = read(path)
+
+    assert [(a.id, a.text) for a in articles] == records

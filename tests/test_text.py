@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dedup.model import Article
+from dedup.text import content_stems, normalise, prepare, quote_spans, split_sentences, strip_furniture, words
+
+
+def sentences_of(text: str) -> list[str]:
+    body = normalise(text)
+    return [body[start:end] for start, end in split_sentences(body)]
+
+
+def test_normalise_folds_quotes_dashes_and_spaces():
+    assert normalise("\u201cHe\u2019s here\u201d \u2014  she\u00a0said") == '"He\'s here" - she said'
+
+
+def test_normalise_keeps_paragraphs_and_joins_wrapped_lines():
+    text = "First paragraph line one\nline two ends here.\n\n\nSecond paragraph."
+    assert normalise(text) == "First paragraph line one line two ends here.\n\nSecond paragraph."
+
+
+def test_single_line_breaks_are_paragraphs_when_lines_are_long():
+    long_line = "A sentence that goes on for quite a while without stopping " * 3
+    text = f"{long_line}\nHeadline of a section\nNext paragraph."
+    assert normalise(text).count("\n\n") == 2
+
+
+def test_furniture_is_removed_but_the_story_is_kept():
+    text = (
+        "date 2024-12-22 Headline here\n\nISLAMABAD: Pakistan said no.\n\nBy John Smith\n\n"
+        "Share this post\n\nWASHINGTON (Reuters) - The US said yes."
+    )
+    body = strip_furniture(normalise(text))
+    assert body == "Headline here\n\nPakistan said no.\n\nThe US said yes."
+
+
+def test_sentences_survive_abbreviations():
+    text = "The U.S. official met Maj. Gen. Pat Ryder at No. 5 Downing St. on Monday. Then he left."
+    assert sentences_of(text) == [
+        "The U.S. official met Maj. Gen. Pat Ryder at No. 5 Downing St. on Monday.",
+        "Then he left.",
+    ]
+
+
+def test_sentences_survive_quotations():
+    text = '"Why now?" he asked. "Because," she said, "it is time." The talks ended.'
+    assert sentences_of(text) == ['"Why now?" he asked.', '"Because," she said, "it is time."', "The talks ended."]
+
+
+def test_quote_spans_cover_quoted_text_and_open_quotes_run_to_paragraph_end():
+    body = 'He said "no way" today.\n\n"This continues'
+    spans = quote_spans(body)
+    assert [body[s:e] for s, e in spans] == ['"no way"', '"This continues']
+
+
+def test_prepare_marks_quoted_sentences():
+    doc = prepare(Article(id="a", text='"We will not bow to pressure," she said.\n\nThe minister left early.'))
+    assert doc.sentences[0].is_quote and not doc.sentences[1].is_quote
+
+
+def test_words_fold_possessives_and_content_stems_drop_stop_words():
+    assert words("Pakistan's U.S. allies") == ["pakistan", "us", "allies"]
+    assert content_stems(["the", "missiles", "were", "labelled"]) == ["missil", "label"]
+
+
+@given(st.text(max_size=300))
+def test_normalise_is_idempotent(text):
+    once = normalise(text)
+    assert normalise(once) == once
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400))
+def test_sentence_spans_are_ordered_nonempty_and_inside_the_body(text):
+    body = normalise(text)
+    spans = split_sentences(body)
+    previous_end = 0
+    for start, end in spans:
+        assert previous_end <= start < end <= len(body)
+        assert body[start:end].strip()
+        previous_end = end
+
+
+@given(st.lists(st.sampled_from(["Alpha", "beta.", "Gamma!", "U.S.", "No.", "5", '"Quote."', "said"]), max_size=40))
+def test_no_word_is_lost_by_sentence_splitting(tokens):
+    body = normalise(" ".join(tokens))
+    joined = " ".join(body[s:e] for s, e in split_sentences(body))
+    assert joined.split() == body.split()

@@ -383,8 +383,10 @@ def test_write_csv_joins_lists_and_quotes_as_needed():
 
 # --- properties -------------------------------------------------------------------------------
 
-_ids = st.text(min_size=1, max_size=20).filter(lambda value: value.strip())
-_texts = st.text(alphabet=st.characters(blacklist_characters="\x00"), min_size=1).filter(
+_ids = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20).filter(
+    lambda value: value.strip()
+)
+_texts = st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), min_size=1).filter(
     lambda value: value.strip()
 )
 

@@ -86,7 +86,7 @@ def test_integer_lists_and_wider_dtypes_are_accepted() -> None:
     hasher = MinHasher(16, 1)
     expected = hasher.signature_one(np.array(hashes, dtype=np.uint32))
     assert np.array_equal(hasher.signature_one(np.array(hashes, dtype=np.int64)), expected)
-    assert np.array_equal(hasher.signatures([hashes])[0], expected)
+    assert np.array_equal(hasher.signatures([hashes, []])[0], expected)
 
 
 @pytest.mark.parametrize("bad", [[-1], [2**32], [1.5]])

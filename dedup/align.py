@@ -23,17 +23,30 @@ class RelationConfig:
     # a wire copy with a changed paragraph in ten still clears it.
     near_duplicate_shared: float = 0.80
     # Share of one side's characters aligned verbatim, edited or rewritten for a rewrite. On the
-    # seeds, 001 (a rewrite of 000) reaches 0.49 while independent outlets reach at most 0.35.
-    rewrite_coverage: float = 0.45
+    # seeds, 001 (a rewrite of 000) reaches 0.51 and 000 0.45, while independent outlets' pairs
+    # reach at most 0.28 on either side.
+    rewrite_coverage: float = 0.40
+    # ... and of the other side: a rewrite retells most of its source, while a short summary that
+    # matches a long report covers itself but a small part of the report (wikiref220: 0.07-0.13).
+    rewrite_other_coverage: float = 0.25
+    # A rewrite must rest on at least this many aligned sentences: a two-sentence brief that shares
+    # one sentence with a long story covers half of itself without being a rewrite of it.
+    rewrite_min_sentences: int = 4
     # Whole-document TF-IDF cosine at or above which two articles report the same story. Seeds:
     # independent reports of one event score 0.20-0.30 in a batch of five.
     same_story_cosine: float = 0.15
+    # Pairs below this cosine are not aligned (they share too few words to be copies: a verbatim
+    # excerpt of 3 sentences from a 30-sentence story still scores about 0.3) and are `unrelated`.
+    align_min_cosine: float = 0.10
 
     def __post_init__(self) -> None:
-        for name in ("near_duplicate_shared", "rewrite_coverage", "same_story_cosine"):
+        names = ("near_duplicate_shared", "rewrite_coverage", "rewrite_other_coverage")
+        for name in names + ("same_story_cosine", "align_min_cosine"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
+        if not isinstance(self.rewrite_min_sentences, int) or self.rewrite_min_sentences < 1:
+            raise ValueError(f"rewrite_min_sentences must be a positive integer, got {self.rewrite_min_sentences!r}")
 
 
 _COPIED = ("verbatim", "edited")
@@ -154,7 +167,13 @@ def relation(a: Document, b: Document, cosine: float, alignment: Alignment, conf
     shared_b, rewritten_b = coverage(alignment, "b")
     if max(shared_a, shared_b) >= config.near_duplicate_shared:
         return "near-duplicate"
-    if max(shared_a + rewritten_a, shared_b + rewritten_b) >= config.rewrite_coverage:
+    aligned = sum(1 for link in alignment.links if link.kind in ("verbatim", "edited", "rewritten"))
+    copied = sorted((shared_a + rewritten_a, shared_b + rewritten_b))
+    if (
+        copied[1] >= config.rewrite_coverage
+        and copied[0] >= config.rewrite_other_coverage
+        and aligned >= config.rewrite_min_sentences
+    ):
         return "rewrite"
     if cosine >= config.same_story_cosine:
         return "same-story"

@@ -138,9 +138,7 @@ class MinHasher:
             self.dtype = np.uint32
             self.max_hash = _AFFINE32_MAX_HASH
 
-    def signatures(
-        self, shingle_hash_arrays: Sequence[np.ndarray], *, block_bytes: int = _BLOCK_BYTES
-    ) -> np.ndarray:
+    def signatures(self, shingle_hash_arrays: Sequence[np.ndarray], *, block_bytes: int = _BLOCK_BYTES) -> np.ndarray:
         """Return the MinHash signature of every document, one row each.
 
         Row ``i`` equals the `hashvalues` of ``datasketch.MinHash(num_perm, seed, scheme=scheme,
@@ -229,9 +227,7 @@ def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
     return float(np.count_nonzero(sig_a == sig_b)) / sig_a.size
 
 
-def lsh_candidate_pairs(
-    signatures: np.ndarray, *, bands: int, rows: int, max_bucket: int = 200
-) -> np.ndarray:
+def lsh_candidate_pairs(signatures: np.ndarray, *, bands: int, rows: int, max_bucket: int = 200) -> np.ndarray:
     """Return the pairs of documents that share an LSH bucket in at least one band.
 
     Band ``k`` is signature columns ``k * rows`` to ``(k + 1) * rows``, as in

@@ -56,20 +56,22 @@ def prose_of(sentence: Sentence) -> str:
     return _QUOTED.sub(" ", sentence.text)
 
 
-def _stem_analyzer(text: str) -> list[str]:
-    return content_stems(words(text))
+def _identity(tokens):
+    return tokens
 
 
 class DocumentSpace:
     """TF-IDF vectors of whole documents, for the document-level cosine of candidate pairs.
 
-    Stemmed content words with sublinear term frequency; quotations count, since for telling
-    stories apart a shared quote is evidence of the same event.
+    Stemmed content words with raw term frequency; quotations count, since for telling stories
+    apart a shared quote is evidence of the same event. Raw rather than sublinear term frequency:
+    on wikiref220, story ARI stays within 0.86-0.89 for average-linkage thresholds 0.05-0.14 with
+    raw counts, while sublinear counts peak at 0.90 on a cliff (0.54 at 0.05, 0.74 at 0.14).
     """
 
     def __init__(self, documents: Sequence[Document]) -> None:
-        self._vectorizer = TfidfVectorizer(analyzer=_stem_analyzer, sublinear_tf=True, dtype=np.float32)
-        texts = [doc.body for doc in documents]
+        self._vectorizer = TfidfVectorizer(analyzer=_identity, dtype=np.float32)
+        texts = [[stem for sentence in doc.sentences for stem in sentence.stems] for doc in documents]
         try:
             self.matrix = self._vectorizer.fit_transform(texts).tocsr()
             self.vocabulary: list[str] = self._vectorizer.get_feature_names_out().tolist()
@@ -87,47 +89,49 @@ class DocumentSpace:
 
 
 class SentenceSpace:
-    """TF-IDF vectors of every sentence of a batch: stemmed words and character 3-5-grams.
+    """TF-IDF vectors of every sentence of the documents to align: stemmed words and character 3-5-grams.
 
     Stems survive inflection (labelled/labeling), character grams survive spelling variants
-    (adviser/advisor, defence/defense); their mean is the sentence similarity.
+    (adviser/advisor, defence/defense); their mean is the sentence similarity. Built only over the
+    documents that take part in an alignment, since character grams are the costliest features.
     """
 
     def __init__(self, documents: Sequence[Document]) -> None:
         sentences = [s for doc in documents for s in doc.sentences]
-        self._offsets = np.cumsum([0] + [len(doc.sentences) for doc in documents])
-        self._index = {id(doc): n for n, doc in enumerate(documents)}
         texts = [s.text for s in sentences] or [""]
-        self._stems = TfidfVectorizer(analyzer=_stem_analyzer, sublinear_tf=True, dtype=np.float32)
+        self._stems = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
         self._chars = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True, dtype=np.float32
         )
+        stems = [s.stems for s in sentences] or [()]
         try:
-            self._stems.fit(texts)
+            full_stems = self._stems.fit_transform(stems).tocsr()
         except ValueError:  # no content word in the whole batch
-            self._stems.fit(["empty"])
-        self._chars.fit(texts)
-        self._full = self._transform([s.text for s in sentences])
-        self._prose = self._transform([prose_of(s) for s in sentences])
+            self._stems.fit([("empty",)])
+            full_stems = self._stems.transform(stems).tocsr()
+        full_chars = self._chars.fit_transform(texts).tocsr()
+        prose = [prose_of(s) for s in sentences] or [""]
+        prose_stems = self._stems.transform([content_stems(words(text)) for text in prose]).tocsr()
+        prose_chars = self._chars.transform(prose).tocsr()
+        self._blocks: dict[str, tuple[sp.csr_matrix, ...]] = {}
+        start = 0
+        for doc in documents:
+            end = start + len(doc.sentences)
+            self._blocks[doc.id] = tuple(m[start:end] for m in (full_stems, full_chars, prose_stems, prose_chars))
+            start = end
 
-    def _transform(self, texts: list[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        return self._stems.transform(texts).tocsr(), self._chars.transform(texts).tocsr()
-
-    def _rows(self, doc: Document, which: tuple[sp.csr_matrix, sp.csr_matrix]):
-        n = self._index[id(doc)]
-        start, end = self._offsets[n], self._offsets[n + 1]
-        return which[0][start:end], which[1][start:end]
+    def __contains__(self, doc: Document) -> bool:
+        return doc.id in self._blocks
 
     def similarity(self, a: Document, b: Document, *, prose: bool = False) -> np.ndarray:
         """Dense (len(a.sentences), len(b.sentences)) matrix of sentence similarities in [0, 1].
 
         With `prose=True` quotations are left out of both sides first.
         """
-        which = self._prose if prose else self._full
-        stems_a, chars_a = self._rows(a, which)
-        stems_b, chars_b = self._rows(b, which)
-        stem_sim = (stems_a @ stems_b.T).toarray()
-        char_sim = (chars_a @ chars_b.T).toarray()
+        offset = 2 if prose else 0
+        block_a, block_b = self._blocks[a.id], self._blocks[b.id]
+        stem_sim = (block_a[offset] @ block_b[offset].T).toarray()
+        char_sim = (block_a[offset + 1] @ block_b[offset + 1].T).toarray()
         return np.clip((stem_sim + char_sim) / 2.0, 0.0, 1.0)
 
 

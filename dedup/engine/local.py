@@ -82,26 +82,23 @@ def candidate_pairs(
 def score_candidates(
     documents: Sequence[Document],
     pairs: np.ndarray,
-    document_space: DocumentSpace,
+    cosines: np.ndarray,
     sentence_space: SentenceSpace,
     config: DedupConfig,
     progress: Progress = _no_progress,
 ) -> list[ScoredPair]:
-    """Cosine, alignment coverage and relation of every candidate pair."""
-    cosines = document_space.cosine(pairs)
+    """Alignment coverage and relation of every candidate pair; pairs below the alignment cosine
+    are `unrelated` without being aligned."""
     scored = []
     for (a, b), cosine in zip(pairs.tolist(), cosines.tolist()):
-        pair, _ = score_pair(
-            a,
-            b,
-            documents[a],
-            documents[b],
-            cosine,
-            sentence_space,
-            score_config=config.score,
-            relation_config=config.relation,
-        )
-        scored.append(pair)
+        if cosine < config.relation.align_min_cosine:
+            scored.append(ScoredPair(a, b, cosine, 0.0, 0.0, 0.0, 0.0, "unrelated"))
+        else:
+            pair, _ = score_pair(
+                a, b, documents[a], documents[b], cosine, sentence_space,
+                score_config=config.score, relation_config=config.relation,
+            )
+            scored.append(pair)
         progress("score", 1)
     return scored
 
@@ -177,7 +174,9 @@ def run_cluster(articles: Sequence[Article], config: DedupConfig, progress: Prog
     document_space = DocumentSpace(documents)
     candidates = candidate_pairs(documents, document_space, config.candidates, config.seed)
     progress("candidates", len(candidates))
-    sentence_space = SentenceSpace(documents)
-    scored = score_candidates(documents, candidates, document_space, sentence_space, config, progress)
+    cosines = document_space.cosine(candidates)
+    to_align = candidates[cosines >= config.relation.align_min_cosine]
+    sentence_space = SentenceSpace([documents[i] for i in np.unique(to_align)])
+    scored = score_candidates(documents, candidates, cosines, sentence_space, config, progress)
     groups = build_groups(documents, scored, document_space, sentence_space, config)
     return ClusterResult(tuple(groups), tuple(scored), config.as_dict(), __version__)

@@ -6,12 +6,13 @@ pair (duplicate, near-duplicate, rewrite, same-story, unrelated) is read off its
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from dedup.model import Alignment, Document, ScoredPair, SentenceLink
+from dedup.model import Alignment, Document, ScoredPair, SentenceLink, WordChange
 from dedup.score import ScoreConfig, SentenceSpace, sentence_class
 
 
@@ -198,3 +199,18 @@ def score_pair(
     label = relation(a, b, cosine, alignment, relation_config or RelationConfig())
     pair = ScoredPair(index_a, index_b, cosine, shared_a, shared_b, rewritten_a, rewritten_b, label)
     return pair, alignment
+
+
+def word_changes(a_text: str, b_text: str) -> tuple[WordChange, ...]:
+    """Word-level diff of two sentences as displayed (original case and punctuation), for reports.
+
+    Words are compared case-insensitively and without surrounding punctuation, so that a moved
+    comma or a capital does not count as a changed word.
+    """
+    a_words, b_words = a_text.split(), b_text.split()
+    keys_a = [w.strip(".,;:!?\"'()[]").lower() for w in a_words]
+    keys_b = [w.strip(".,;:!?\"'()[]").lower() for w in b_words]
+    matcher = difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False)
+    return tuple(
+        WordChange(op, tuple(a_words[i1:i2]), tuple(b_words[j1:j2])) for op, i1, i2, j1, j2 in matcher.get_opcodes()
+    )

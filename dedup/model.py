@@ -113,6 +113,31 @@ class Alignment:
 
 
 @dataclass(frozen=True)
+class WordChange:
+    """One step of the word-level diff inside an aligned sentence pair.
+
+    `op` is ``equal``, ``insert`` (words only in B), ``delete`` (only in A) or ``replace``.
+    """
+
+    op: str
+    a: tuple[str, ...]
+    b: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PairDiff:
+    """Everything a paraphrase diff report draws: the alignment, word changes and the verdict.
+
+    `word_changes[k]` belongs to `alignment.links[k]`; it is empty for unaligned sentences.
+    """
+
+    alignment: Alignment
+    relation: str
+    cosine: float
+    word_changes: tuple[tuple[WordChange, ...], ...]
+
+
+@dataclass(frozen=True)
 class ScoredPair:
     """A candidate pair after scoring.
 

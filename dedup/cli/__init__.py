@@ -1,4 +1,8 @@
-"""The `dedup` command line: parse, call the library, render. No logic lives here."""
+"""The `dedup` command line: parse, call the library, render. No logic lives here.
+
+This module holds the command group and what every command shares (error handling, output files,
+progress bar); each command is a module of this package.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +14,17 @@ from typing import TextIO
 
 import click
 
-from dedup import DedupConfig, DedupError, __version__, cluster
-from dedup.io.readers import read_articles
-from dedup.io.writers import write_csv, write_jsonl
-from dedup.report.records import CLUSTER_CSV_FIELDS, cluster_records, cluster_rows
-from dedup.report.table import cluster_table
+from dedup import DedupError, __version__
 
 # Batches at least this large get a progress bar (when stderr is a terminal).
 PROGRESS_MIN_ARTICLES = 200
 
 
-def _warn(message: str) -> None:
+def warn(message: str) -> None:
     click.echo(f"dedup: warning: {message}", err=True)
 
 
-def _fail(message: str) -> None:
+def fail(message: str) -> None:
     click.echo(f"dedup: error: {message}", err=True)
     sys.exit(2)
 
@@ -37,15 +37,15 @@ def handles_errors(command: Callable) -> Callable:
         try:
             return command(*args, **kwargs)
         except DedupError as error:
-            _fail(str(error).replace("\n", " "))
+            fail(str(error).replace("\n", " "))
         except OSError as error:  # e.g. an output path in a missing directory
-            _fail(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "))
+            fail(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "))
 
     return wrapper
 
 
 @contextlib.contextmanager
-def _output(path: str | None) -> Iterator[TextIO]:
+def output_stream(path: str | None) -> Iterator[TextIO]:
     if path is None or path == "-":
         yield sys.stdout
         return
@@ -54,7 +54,7 @@ def _output(path: str | None) -> Iterator[TextIO]:
 
 
 @contextlib.contextmanager
-def _progress_bar(total: int) -> Iterator[Callable[[str, int], None]]:
+def progress_bar(total: int) -> Iterator[Callable[[str, int], None]]:
     """A progress callback drawing a bar on stderr, or a no-op when stderr is not a terminal."""
     if total < PROGRESS_MIN_ARTICLES or not sys.stderr.isatty():
         yield lambda stage, advance: None
@@ -83,7 +83,7 @@ def _progress_bar(total: int) -> Iterator[Callable[[str, int], None]]:
         yield advance
 
 
-def _emit_lines(lines: Iterator[str], stream: TextIO) -> None:
+def emit_lines(lines: Iterator[str], stream: TextIO) -> None:
     for line in lines:
         stream.write(line + "\n")
 
@@ -100,42 +100,5 @@ skip_bad_option = click.option(
 )
 
 
-@main.command("cluster")
-@input_argument
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "jsonl", "csv"]),
-    default="table",
-    show_default=True,
-    help="table for people; jsonl (one copy group a line) or csv (one article a row) for programs.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    default=None,
-    help="Write here instead of standard output.",
-)
-@click.option(
-    "--seed", type=int, default=1, show_default=True, help="MinHash seed; the same input and seed give the same output."
-)
-@skip_bad_option
-@handles_errors
-def cluster_command(inputs: tuple[str, ...], output_format: str, output: str | None, seed: int, skip_bad: bool) -> None:
-    """Group INPUT articles into stories and copy groups, and pick each group's original.
-
-    INPUT is a directory of .txt/.md files (one article each, id = file name without extension),
-    a JSON Lines or CSV file with `id` and `text` (optional `title`, `source`, `published`, `url`),
-    or - for JSON Lines on standard input.
-    """
-    articles = list(read_articles(inputs, skip_bad=skip_bad, warn=_warn))
-    with _progress_bar(len(articles)) as progress:
-        result = cluster(articles, config=DedupConfig(seed=seed), progress=progress)
-    with _output(output) as stream:
-        if output_format == "jsonl":
-            write_jsonl(cluster_records(result), stream)
-        elif output_format == "csv":
-            write_csv(cluster_rows(result), stream, CLUSTER_CSV_FIELDS)
-        else:
-            _emit_lines(cluster_table(result), stream)
+# Each command lives in its own module and registers itself on `main`.
+from dedup.cli import cluster as _cluster  # noqa: E402,F401

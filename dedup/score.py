@@ -109,7 +109,11 @@ class SentenceSpace:
         except ValueError:  # no content word in the whole batch
             self._stems.fit([("empty",)])
             full_stems = self._stems.transform(stems).tocsr()
-        full_chars = self._chars.fit_transform(texts).tocsr()
+        try:
+            full_chars = self._chars.fit_transform(texts).tocsr()
+        except ValueError:  # no sentence, or none with a character gram
+            self._chars.fit(["empty"])
+            full_chars = self._chars.transform(texts).tocsr()
         prose = [prose_of(s) for s in sentences] or [""]
         prose_stems = self._stems.transform([content_stems(words(text)) for text in prose]).tocsr()
         prose_chars = self._chars.transform(prose).tocsr()

@@ -7,6 +7,10 @@ from collections.abc import Iterator
 from dedup.model import ClusterResult
 
 
+def _count(number: int, singular: str, plural: str | None = None) -> str:
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
+
+
 def _percent(value: float) -> str:
     return f"{100 * value:3.0f}%"
 
@@ -39,6 +43,7 @@ def cluster_table(result: ClusterResult) -> Iterator[str]:
             yield f"{story:>5} {number:>5}  {member.id:<{width}}  {member.relation:<14} {scores}"
     yield ""
     yield (
-        f"{articles} articles, {stories} stories, {len(result.groups)} copy groups, {copies} copies or rewrites"
+        f"{_count(articles, 'article')}, {_count(stories, 'story', 'stories')}, "
+        f"{_count(len(result.groups), 'copy group')}, {_count(copies, 'copy or rewrite', 'copies or rewrites')}"
         f" (dedup {result.version}, seed {result.config.get('seed')})"
     )

@@ -1,0 +1,125 @@
+"""`dedup cluster` through click's CliRunner, and --help of every command."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dedup.cli import main
+
+SEEDS = Path(__file__).resolve().parents[1] / "examples" / "seeds"
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_cluster_table_on_the_seeds(runner):
+    result = runner.invoke(main, ["cluster", str(SEEDS)])
+    assert result.exit_code == 0, result.stderr
+    assert "rewrite" in result.stdout
+    assert "5 articles, 1 story" in result.stdout
+
+
+def test_cluster_jsonl_has_one_object_per_group_and_every_article_once(runner):
+    result = runner.invoke(main, ["cluster", str(SEEDS), "--format", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {"story", "group", "canonical", "rule", "members"} <= set(records[0])
+    members = [m["id"] for r in records for m in r["members"]]
+    assert sorted(members) == sorted(p.stem for p in SEEDS.glob("*.txt"))
+    rewrite = next(r for r in records if len(r["members"]) == 2)
+    assert [m["relation"] for m in rewrite["members"]] == ["canonical", "rewrite"]
+    assert set(rewrite["members"][1]) == {"id", "relation", "cosine", "shared", "rewritten"}
+
+
+def test_cluster_jsonl_is_byte_identical_across_runs(runner, tmp_path):
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    for path in (first, second):
+        result = runner.invoke(main, ["cluster", str(SEEDS), "--format", "jsonl", "--seed", "3", "-o", str(path)])
+        assert result.exit_code == 0 and result.stdout == ""
+    assert first.read_bytes() == second.read_bytes() != b""
+
+
+def test_cluster_csv_has_one_row_per_article(runner):
+    result = runner.invoke(main, ["cluster", str(SEEDS), "--format", "csv"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "story,group,canonical,rule,id,relation,cosine,shared,rewritten"
+    assert len(lines) == 1 + 5
+
+
+def test_cluster_reads_jsonl_from_stdin(runner):
+    records = [{"id": p.stem, "text": p.read_text(encoding="utf-8")} for p in sorted(SEEDS.glob("*.txt"))]
+    stdin = "\n".join(json.dumps(r) for r in records) + "\n"
+    result = runner.invoke(main, ["cluster", "-", "--format", "jsonl"], input=stdin)
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 4
+
+
+def one_line_error(result) -> str:
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dedup: error: ")
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_missing_path_is_a_one_line_error(runner, tmp_path):
+    message = one_line_error(runner.invoke(main, ["cluster", str(tmp_path / "nope")]))
+    assert "nope" in message
+
+
+def test_empty_directory_is_a_one_line_error(runner, tmp_path):
+    message = one_line_error(runner.invoke(main, ["cluster", str(tmp_path)]))
+    assert str(tmp_path) in message
+
+
+def test_binary_file_is_a_one_line_error(runner, tmp_path):
+    (tmp_path / "photo.txt").write_bytes(b"\x89PNG\r\n\x00\x00binary")
+    message = one_line_error(runner.invoke(main, ["cluster", str(tmp_path)]))
+    assert "photo.txt" in message
+
+
+def test_malformed_jsonl_names_file_and_line(runner, tmp_path):
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"id": "a", "text": "fine"}\n{"id": "b", "text": \n', encoding="utf-8")
+    message = one_line_error(runner.invoke(main, ["cluster", str(batch)]))
+    assert "batch.jsonl:2" in message
+
+
+def test_csv_without_text_column_is_a_one_line_error(runner, tmp_path):
+    batch = tmp_path / "batch.csv"
+    batch.write_text("id,body\n1,hello\n", encoding="utf-8")
+    message = one_line_error(runner.invoke(main, ["cluster", str(batch)]))
+    assert "batch.csv" in message and "text" in message
+
+
+def test_skip_bad_warns_and_keeps_the_rest(runner, tmp_path):
+    for path in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(path, tmp_path / path.name)
+    (tmp_path / "broken.txt").write_bytes(b"\x00\x01\x02")
+    batch = tmp_path / "more.jsonl"
+    batch.write_text('{"id": "x", "text": "A short note about the weather today."}\nnot json\n', encoding="utf-8")
+    result = runner.invoke(main, ["cluster", str(tmp_path), str(batch), "--skip-bad", "--format", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    assert "broken.txt" in result.stderr and "more.jsonl:2" in result.stderr
+    members = [m["id"] for line in result.stdout.splitlines() for m in json.loads(line)["members"]]
+    assert len(members) == 6 and "x" in members
+
+
+def test_output_into_a_missing_directory_is_a_one_line_error(runner, tmp_path):
+    one_line_error(runner.invoke(main, ["cluster", str(SEEDS), "-o", str(tmp_path / "no" / "such" / "out.txt")]))
+
+
+def test_every_command_has_help(runner):
+    assert runner.invoke(main, ["--help"]).exit_code == 0
+    for name in main.commands:
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert "Usage:" in result.stdout

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from dedup.group import GroupConfig, choose_canonical, copy_components, story_clusters
+from dedup.model import Article, ScoredPair
+
+
+def unit_rows(rows: list[list[float]]) -> sp.csr_matrix:
+    matrix = np.array(rows, dtype=float)
+    return sp.csr_matrix(matrix / np.linalg.norm(matrix, axis=1, keepdims=True))
+
+
+def scored(vectors: sp.csr_matrix, a: int, b: int, relation: str = "same-story") -> ScoredPair:
+    cosine = float((vectors[a] @ vectors[b].T).toarray()[0, 0])
+    return ScoredPair(a, b, cosine, 0.0, 0.0, 0.0, 0.0, relation)
+
+
+def test_a_bridging_article_does_not_chain_two_stories():
+    # Story X: 0, 1, 2 on axis 0; story Y: 3, 4, 5 on axis 1; article 6 mixes both.
+    vectors = unit_rows([[1, 0, 0.1], [1, 0, 0.2], [1, 0, 0.15], [0, 1, 0.1], [0, 1, 0.2], [0, 1, 0.15], [1, 1, 0]])
+    pairs = [scored(vectors, a, b) for a, b in [(0, 1), (0, 2), (1, 2), (3, 4), (3, 5), (4, 5), (0, 6), (3, 6)]]
+    labels = story_clusters(7, pairs, vectors, GroupConfig(story_linkage=0.6))
+    assert labels[0] == labels[1] == labels[2]
+    assert labels[3] == labels[4] == labels[5]
+    assert labels[0] != labels[3]
+
+
+def test_connected_components_would_have_chained_them():
+    # The same graph with a threshold every candidate edge passes: only average linkage keeps them apart.
+    vectors = unit_rows([[1, 0], [1, 0.1], [0, 1], [0.1, 1], [1, 1]])
+    pairs = [scored(vectors, a, b) for a, b in [(0, 1), (2, 3), (1, 4), (2, 4)]]
+    assert min(p.cosine for p in pairs) > 0.6
+    labels = story_clusters(5, pairs, vectors, GroupConfig(story_linkage=0.6))
+    assert labels[0] != labels[2]
+
+
+def test_a_copy_relation_always_joins_its_pair():
+    vectors = unit_rows([[1, 0], [0, 1]])
+    labels = story_clusters(2, [scored(vectors, 0, 1, "rewrite")], vectors, GroupConfig(story_linkage=0.9))
+    assert labels[0] == labels[1]
+
+
+def test_copy_groups_stay_inside_their_story():
+    pairs = [ScoredPair(0, 1, 0.9, 1, 1, 0, 0, "near-duplicate"), ScoredPair(1, 2, 0.9, 1, 1, 0, 0, "rewrite")]
+    assert copy_components(3, pairs, [0, 0, 1]) == [0, 0, 2]
+
+
+@pytest.mark.parametrize(
+    ("articles", "expected"),
+    [
+        (
+            [Article("a", "x", published="2024-01-02"), Article("b", "x", published="2024-01-01")],
+            (1, "earliest-published"),
+        ),
+        ([Article("a", "x", source="Dawn"), Article("b", "x", source="Reuters")], (1, "wire-source")),
+        ([Article("a", "x"), Article("b", "x")], (1, "longest")),
+    ],
+)
+def test_canonical_rules(articles, expected):
+    assert choose_canonical([0, 1], articles, [10, 20]) == expected
+
+
+def test_an_undated_member_disables_the_date_rule():
+    articles = [Article("a", "x", published="2024-01-01"), Article("b", "x")]
+    assert choose_canonical([0, 1], articles, [10, 20]) == (1, "longest")
+
+
+def test_group_config_validates():
+    with pytest.raises(ValueError, match="story_linkage"):
+        GroupConfig(story_linkage=-0.1)

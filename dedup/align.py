@@ -151,10 +151,25 @@ def _extend(link: SentenceLink, *, score: float, a: tuple[int, ...] | None = Non
     return SentenceLink(a or link.a, b or link.b, kind, max(link.similarity, float(score)))
 
 
-def coverage(alignment: Alignment, side: str) -> tuple[float, float]:
-    """(shared, rewritten): share of a side's characters aligned verbatim or edited, and rewritten."""
-    shares = alignment.shares(side)
-    return shares["verbatim"] + shares["edited"], shares["rewritten"]
+def coverage(alignment: Alignment, side: str, *, quote_share: float = 0.5) -> tuple[float, float]:
+    """(shared, rewritten): share of a side's own prose aligned verbatim or edited, and rewritten.
+
+    Sentences that are mostly quotation are left out of both counts: they neither show copying
+    (every outlet reports what was said) nor dilute it (a copied story full of quotes is a copy).
+    """
+    sentences = alignment.a_sentences if side == "a" else alignment.b_sentences
+    prose = {s.index: len(s.text) for s in sentences if s.quote_share < quote_share}
+    total = sum(prose.values())
+    if not total:
+        return 0.0, 0.0
+    shared = rewritten = 0
+    for link in alignment.links:
+        chars = sum(prose.get(i, 0) for i in (link.a if side == "a" else link.b))
+        if link.kind in ("verbatim", "edited"):
+            shared += chars
+        elif link.kind == "rewritten":
+            rewritten += chars
+    return shared / total, rewritten / total
 
 
 def relation(a: Document, b: Document, cosine: float, alignment: Alignment, config: RelationConfig) -> str:

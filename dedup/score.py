@@ -155,16 +155,17 @@ def sentence_class(
 ) -> str | None:
     """Label an aligned sentence pair: verbatim, edited, rewritten, quote, or None (not related).
 
-    Copying a quotation together with its attribution word for word is copying (verbatim/edited);
-    two reports that only share what someone said are `quote`, which is not evidence of copying.
+    Two sentences that are mostly quotation on both sides are `quote` however alike they are: what
+    someone said is reported by every outlet, so it is evidence of the same story, not of copying.
     """
+    quoted_both = a.quote_share >= config.quote_share and b.quote_share >= config.quote_share
     if a.words == b.words and a.words:
-        return "verbatim"
+        return "quote" if quoted_both else "verbatim"
     threshold = config.rewritten_similarity if threshold is None else threshold
     if similarity < threshold:
         return None
     if word_ratio(a, b) >= config.edited_ratio:
-        return "edited"
+        return "quote" if quoted_both else "edited"
     if a.quote_share == 0 or b.quote_share == 0:
         # One side is the reporter's own prose: a quote turned into reported speech is a rewrite.
         return "rewritten"

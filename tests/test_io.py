@@ -401,3 +401,13 @@ def test_jsonl_round_trip_keeps_ids_and_texts(tmp_path_factory, records):
     articles = read(path)
 
     assert [(a.id, a.text) for a in articles] == records
+
+
+def test_lone_surrogate_escape_is_a_record_error(tmp_path):
+    path = tmp_path / "batch.jsonl"
+    path.write_text('{"id": "a", "text": "broken \\ud800 text"}\n{"id": "b", "text": "fine"}\n', encoding="utf-8")
+    with pytest.raises(DedupError, match=r"batch.jsonl:1: 'text' holds a lone surrogate"):
+        list(read_articles([str(path)]))
+    warnings: list[str] = []
+    articles = list(read_articles([str(path)], skip_bad=True, warn=warnings.append))
+    assert [a.id for a in articles] == ["b"] and len(warnings) == 1

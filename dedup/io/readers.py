@@ -376,7 +376,17 @@ def _article_from_record(record: dict, origin: str) -> Article | _Problem:
     if not text.strip():
         return _Problem(f"{origin}: empty 'text'")
     optional = {field: _optional_value(record.get(field)) for field in _OPTIONAL_FIELDS}
+    for field, value in [("id", article_id), ("text", text), *optional.items()]:
+        surrogate = _LONE_SURROGATE.search(value or "")
+        if surrogate:
+            return _Problem(
+                f"{origin}: '{field}' holds a lone surrogate \\u{ord(surrogate.group()):04x}, not valid Unicode"
+            )
     return Article(id=article_id, text=text, origin=origin, **optional)
+
+
+# JSON can spell a lone UTF-16 surrogate (\ud800), which no UTF-8 output can hold.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _optional_value(value: object) -> str | None:

@@ -25,6 +25,28 @@ from dedup.model import (
 
 __version__ = "0.1.0"
 
+from dedup.flag import (  # noqa: E402
+    DERIVATIONS,
+    ArticleFlag,
+    Evidence,
+    FlagConfig,
+    FlagResult,
+    SharedQuotes,
+    Shares,
+    Source,
+    flag_articles,
+)
+from dedup.pairs import (  # noqa: E402
+    DocumentPairScore,
+    PairsConfig,
+    SentencePairScore,
+    score_document_pairs,
+    score_sentence_pairs,
+)
+
+flag = flag_articles
+"""`dedup.flag(articles, wire=...)`: how much of each article derives from wire copy (see dedup.flag)."""
+
 __all__ = [
     "Alignment",
     "Article",
@@ -39,8 +61,23 @@ __all__ = [
     "ScoredPair",
     "SentenceLink",
     "WordChange",
+    "ArticleFlag",
+    "DERIVATIONS",
+    "DocumentPairScore",
+    "Evidence",
+    "FlagConfig",
+    "FlagResult",
+    "PairsConfig",
+    "SentencePairScore",
+    "SharedQuotes",
+    "Shares",
+    "Source",
     "cluster",
     "diff",
+    "flag",
+    "flag_articles",
+    "score_document_pairs",
+    "score_sentence_pairs",
     "__version__",
 ]
 

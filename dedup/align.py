@@ -7,12 +7,13 @@ pair (duplicate, near-duplicate, rewrite, same-story, unrelated) is read off its
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from dedup.model import Alignment, Document, ScoredPair, SentenceLink, WordChange
+from dedup.model import Alignment, Document, ScoredPair, Sentence, SentenceLink, WordChange
 from dedup.score import ScoreConfig, SentenceSpace, sentence_class
 
 
@@ -57,34 +58,131 @@ def align(a: Document, b: Document, space: SentenceSpace, *, config: ScoreConfig
     """Align the sentences of `a` and `b`: each sentence is paired with at most one of the other
     side (or a run of two, for a split or merge), in any order, or left as only-in-A / only-in-B.
 
-    The pairing maximises total similarity (an assignment, not greedy best matches), so that a
-    story's one summary sentence cannot account for every sentence of the other article.
+    Sentences with the same words on both sides are paired first (verbatim, in order); the other
+    sentences are paired to maximise total similarity (an assignment, not greedy best matches), so
+    that a story's one summary sentence cannot account for every sentence of the other article.
     """
     config = config or ScoreConfig()
     similarity = space.similarity(a, b)
-    prose = space.similarity(a, b, prose=True)
-    links: list[SentenceLink] = []
-    partner_of_a: dict[int, int] = {}
-    partner_of_b: dict[int, int] = {}
-    if similarity.size:
-        rows, cols = linear_sum_assignment(-similarity)
-        scores = similarity[rows, cols]
-        keep = scores >= config.ordered_similarity
-        rows, cols, scores = rows[keep], cols[keep], scores[keep]
-        on_chain = ordered_chain(cols, scores)
-        for i, j, score, ordered in zip(rows.tolist(), cols.tolist(), scores.tolist(), on_chain.tolist()):
-            threshold = config.ordered_similarity if ordered else config.rewritten_similarity
-            kind = sentence_class(
-                a.sentences[i], b.sentences[j], score, float(prose[i, j]), config, threshold=threshold
+    plan = AlignmentPlan.of(a, b)
+    prose_matrix: list[np.ndarray] = []
+
+    def prose(i: int, j: int) -> float:
+        if not prose_matrix:
+            prose_matrix.append(space.similarity(a, b, prose=True))
+        return float(prose_matrix[0][i, j])
+
+    rows, cols = plan.entries()
+    links = plan.links(a.sentences, b.sentences, similarity[rows, cols], prose, config)
+    return Alignment(a.id, b.id, tuple(links), a.sentences, b.sentences)
+
+
+class AlignmentPlan:
+    """Which sentence similarities the alignment of a pair reads, before any is computed.
+
+    Verbatim pairs (same words) are fixed by hashing; only the remaining sentences of each side
+    are compared with each other, plus each verbatim sentence with the unpaired neighbours of its
+    partner (a split or merged sentence). A caller can thus compute the similarities of many
+    pairs in one bulk operation (see `dedup.engine.local`), then call `links`.
+    """
+
+    __slots__ = ("n_a", "n_b", "verbatim", "rest_a", "rest_b", "near")
+
+    def __init__(self, n_a: int, n_b: int, verbatim: list[tuple[int, int]]) -> None:
+        self.n_a, self.n_b, self.verbatim = n_a, n_b, verbatim
+        paired_a = {i: j for i, j in verbatim}
+        paired_b = {j: i for i, j in verbatim}
+        self.rest_a = [i for i in range(n_a) if i not in paired_a]
+        self.rest_b = [j for j in range(n_b) if j not in paired_b]
+        near = []
+        for j in self.rest_b:
+            near.extend((paired_b[k], j) for k in (j - 1, j + 1) if k in paired_b)
+        for i in self.rest_a:
+            near.extend((i, paired_a[k]) for k in (i - 1, i + 1) if k in paired_a)
+        self.near = near
+
+    @classmethod
+    def of(cls, a: Document, b: Document) -> AlignmentPlan:
+        """The plan of a pair: sentences with equal non-empty words paired in order of position."""
+        positions: dict[tuple[str, ...], list[int]] = {}
+        for j, sentence in enumerate(b.sentences):
+            if sentence.words:
+                positions.setdefault(sentence.words, []).append(j)
+        verbatim = []
+        for i, sentence in enumerate(a.sentences):
+            free = positions.get(sentence.words)
+            if free:
+                verbatim.append((i, free.pop(0)))
+        return cls(len(a.sentences), len(b.sentences), verbatim)
+
+    def entries(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, cols) of every similarity `links` reads: verbatim pairs, then the rest-by-rest
+        block row by row, then the neighbours of verbatim pairs."""
+        rows = [i for i, _ in self.verbatim]
+        cols = [j for _, j in self.verbatim]
+        for i in self.rest_a:
+            rows.extend([i] * len(self.rest_b))
+            cols.extend(self.rest_b)
+        rows.extend(i for i, _ in self.near)
+        cols.extend(j for _, j in self.near)
+        return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
+
+    def links(
+        self,
+        a_sentences: Sequence[Sentence],
+        b_sentences: Sequence[Sentence],
+        values: np.ndarray,
+        prose: Callable[[int, int], float],
+        config: ScoreConfig,
+    ) -> list[SentenceLink]:
+        """The alignment's links, given the similarities of `entries` (in that order) and a
+        function giving the prose similarity of a sentence pair (called only when quotes matter)."""
+        n_verbatim, n_rest = len(self.verbatim), len(self.rest_a) * len(self.rest_b)
+        proposals = [(i, j, score) for (i, j), score in zip(self.verbatim, values[:n_verbatim].tolist())]
+        block = values[n_verbatim : n_verbatim + n_rest].reshape(len(self.rest_a), len(self.rest_b))
+        if block.size:
+            picked_rows, picked_cols = linear_sum_assignment(-block)
+            scores = block[picked_rows, picked_cols].tolist()
+            proposals.extend(
+                (self.rest_a[r], self.rest_b[c], score)
+                for r, c, score in zip(picked_rows.tolist(), picked_cols.tolist(), scores)
             )
+            proposals.sort()
+        kept = [p for p in proposals if p[2] >= config.ordered_similarity]
+        on_chain = _ordered_chain([p[1] for p in kept], [p[2] for p in kept])
+        anchors = sum(1 for p, ordered in zip(kept, on_chain) if ordered and p[2] >= config.rewritten_similarity)
+        if anchors < config.ordered_anchors:  # a short or weak chain is what chance order looks like
+            on_chain = [False] * len(kept)
+        links: list[SentenceLink] = []
+        partner_of_a: dict[int, int] = {}
+        partner_of_b: dict[int, int] = {}
+        for (i, j, score), ordered in zip(kept, on_chain):
+            threshold = config.ordered_similarity if ordered else config.rewritten_similarity
+            first, second = a_sentences[i], b_sentences[j]
+            needs_prose = first.quote_share != 0 and second.quote_share != 0 and first.words != second.words
+            prose_score = prose(i, j) if needs_prose and score >= threshold else 0.0
+            kind = sentence_class(first, second, score, prose_score, config, threshold=threshold)
             if kind is not None:
                 partner_of_a[i] = partner_of_b[j] = len(links)
                 links.append(SentenceLink((i,), (j,), kind, score))
-    _attach_runs(links, similarity, partner_of_a, partner_of_b, config)
-    links.extend(SentenceLink((i,), (), "only-in-A", 0.0) for i in range(len(a.sentences)) if i not in partner_of_a)
-    links.extend(SentenceLink((), (j,), "only-in-B", 0.0) for j in range(len(b.sentences)) if j not in partner_of_b)
-    links.sort(key=lambda link: (link.a[0] if link.a else len(a.sentences), link.b[0] if link.b else -1))
-    return Alignment(a.id, b.id, tuple(links), a.sentences, b.sentences)
+        lookup = self._lookup(values, n_verbatim, block)
+        _attach_runs(links, lookup, self.n_a, self.n_b, partner_of_a, partner_of_b, config)
+        links.extend(SentenceLink((i,), (), "only-in-A", 0.0) for i in range(self.n_a) if i not in partner_of_a)
+        links.extend(SentenceLink((), (j,), "only-in-B", 0.0) for j in range(self.n_b) if j not in partner_of_b)
+        links.sort(key=lambda link: (link.a[0] if link.a else self.n_a, link.b[0] if link.b else -1))
+        return links
+
+    def _lookup(self, values: np.ndarray, n_verbatim: int, block: np.ndarray) -> Callable[[int, int], float]:
+        rest_row = {i: k for k, i in enumerate(self.rest_a)}
+        rest_col = {j: k for k, j in enumerate(self.rest_b)}
+        near = dict(zip(self.near, values[n_verbatim + block.size :].tolist()))
+
+        def similarity(i: int, j: int) -> float:
+            if i in rest_row and j in rest_col:
+                return float(block[rest_row[i], rest_col[j]])
+            return near[(i, j)]
+
+        return similarity
 
 
 def ordered_chain(b_order: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -93,17 +191,22 @@ def ordered_chain(b_order: np.ndarray, weights: np.ndarray) -> np.ndarray:
     A weighted longest increasing subsequence: the part of an alignment that keeps both articles'
     order, which is what a rewrite of one article into another leaves behind.
     """
+    return np.array(_ordered_chain(np.asarray(b_order).tolist(), np.asarray(weights).tolist()), dtype=bool)
+
+
+def _ordered_chain(b_order: list[int], weights: list[float]) -> list[bool]:
     count = len(b_order)
-    best = np.zeros(count)
-    previous = np.full(count, -1)
+    best = [0.0] * count
+    previous = [-1] * count
     for k in range(count):
-        best[k] = weights[k]
+        best_k, weight, position = weights[k], weights[k], b_order[k]
         for m in range(k):
-            if b_order[m] < b_order[k] and best[m] + weights[k] > best[k]:
-                best[k] = best[m] + weights[k]
+            if b_order[m] < position and best[m] + weight > best_k:
+                best_k = best[m] + weight
                 previous[k] = m
-    chain = np.zeros(count, dtype=bool)
-    k = int(np.argmax(best)) if count else -1
+        best[k] = best_k
+    chain = [False] * count
+    k = best.index(max(best)) if count else -1
     while k >= 0:
         chain[k] = True
         k = previous[k]
@@ -112,14 +215,15 @@ def ordered_chain(b_order: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 def _attach_runs(
     links: list[SentenceLink],
-    similarity: np.ndarray,
+    similarity: Callable[[int, int], float],
+    n_a: int,
+    n_b: int,
     partner_of_a: dict[int, int],
     partner_of_b: dict[int, int],
     config: ScoreConfig,
 ) -> None:
     """Join an unaligned sentence to its neighbour's link when it resembles that link's partner:
     one sentence split in two, or two merged into one."""
-    n_a, n_b = similarity.shape
     for j in range(n_b):
         if j in partner_of_b:
             continue
@@ -128,8 +232,9 @@ def _attach_runs(
             if link_index is None or len(links[link_index].b) != 1 or len(links[link_index].a) != 1:
                 continue
             link = links[link_index]
-            if similarity[link.a[0], j] >= config.rewritten_similarity:
-                links[link_index] = _extend(link, b=tuple(sorted(link.b + (j,))), score=similarity[link.a[0], j])
+            score = similarity(link.a[0], j)
+            if score >= config.rewritten_similarity:
+                links[link_index] = _extend(link, b=tuple(sorted(link.b + (j,))), score=score)
                 partner_of_b[j] = link_index
                 break
     for i in range(n_a):
@@ -140,8 +245,9 @@ def _attach_runs(
             if link_index is None or len(links[link_index].a) != 1 or len(links[link_index].b) != 1:
                 continue
             link = links[link_index]
-            if similarity[i, link.b[0]] >= config.rewritten_similarity:
-                links[link_index] = _extend(link, a=tuple(sorted(link.a + (i,))), score=similarity[i, link.b[0]])
+            score = similarity(i, link.b[0])
+            if score >= config.rewritten_similarity:
+                links[link_index] = _extend(link, a=tuple(sorted(link.a + (i,))), score=score)
                 partner_of_a[i] = link_index
                 break
 
@@ -175,12 +281,29 @@ def coverage(alignment: Alignment, side: str, *, quote_share: float = 0.5) -> tu
 def relation(a: Document, b: Document, cosine: float, alignment: Alignment, config: RelationConfig) -> str:
     """The document relation of a pair, strongest first: duplicate, near-duplicate, rewrite,
     same-story, unrelated."""
-    words_a = [w for s in a.sentences for w in s.words]
-    words_b = [w for s in b.sentences for w in s.words]
-    if words_a and words_a == words_b:
-        return "duplicate"
     shared_a, rewritten_a = coverage(alignment, "a")
     shared_b, rewritten_b = coverage(alignment, "b")
+    return _relation_of(same_words(a, b), shared_a, rewritten_a, shared_b, rewritten_b, alignment, cosine, config)
+
+
+def same_words(a: Document, b: Document) -> bool:
+    """True when the two documents have the same non-empty word sequence (a duplicate)."""
+    words_a = [w for s in a.sentences for w in s.words]
+    return bool(words_a) and words_a == [w for s in b.sentences for w in s.words]
+
+
+def _relation_of(
+    identical: bool,
+    shared_a: float,
+    rewritten_a: float,
+    shared_b: float,
+    rewritten_b: float,
+    alignment: Alignment,
+    cosine: float,
+    config: RelationConfig,
+) -> str:
+    if identical:
+        return "duplicate"
     if max(shared_a, shared_b) >= config.near_duplicate_shared:
         return "near-duplicate"
     aligned = sum(1 for link in alignment.links if link.kind in ("verbatim", "edited", "rewritten"))
@@ -209,11 +332,22 @@ def score_pair(
 ) -> tuple[ScoredPair, Alignment]:
     """Align a candidate pair and label it: the evidence (alignment) and the verdict (ScoredPair)."""
     alignment = align(a, b, space, config=score_config)
+    pair = scored_pair(index_a, index_b, cosine, alignment, same_words(a, b), relation_config or RelationConfig())
+    return pair, alignment
+
+
+def scored_pair(
+    index_a: int, index_b: int, cosine: float, alignment: Alignment, identical: bool, config: RelationConfig
+) -> ScoredPair:
+    """The verdict on an aligned pair: coverage of each side and the relation.
+
+    `identical` says whether the two documents have the same words (`same_words`); a caller that
+    scores many pairs can know it from a hash of each document's words.
+    """
     shared_a, rewritten_a = coverage(alignment, "a")
     shared_b, rewritten_b = coverage(alignment, "b")
-    label = relation(a, b, cosine, alignment, relation_config or RelationConfig())
-    pair = ScoredPair(index_a, index_b, cosine, shared_a, shared_b, rewritten_a, rewritten_b, label)
-    return pair, alignment
+    label = _relation_of(identical, shared_a, rewritten_a, shared_b, rewritten_b, alignment, cosine, config)
+    return ScoredPair(index_a, index_b, cosine, shared_a, shared_b, rewritten_a, rewritten_b, label)
 
 
 def word_changes(a_text: str, b_text: str) -> tuple[WordChange, ...]:

@@ -13,9 +13,11 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import scipy.sparse as sp
 
 from dedup.model import COPY_RELATIONS, RELATIONS, Article, ScoredPair
+from dedup.score import row_dots
 
 WIRE_SOURCES = frozenset(
     {
@@ -79,22 +81,28 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
     linkage without enumerating pairs. Candidate pairs only propose which clusters to compare.
     A copy relation (duplicate, near-duplicate, rewrite) always joins its two articles, whatever
     their cosine: a rewrite is the same story by definition.
+
+    Dot products are summed in column order in float32, as a sparse product sums them; those of
+    two single articles are computed in bulk.
     """
+    vectors = vectors.tocsr()
+    if not vectors.has_sorted_indices:
+        vectors = vectors.sorted_indices()
     parent = list(range(count))
     size = [1] * count
-    sums: dict[int, sp.csr_matrix] = {}
+    sums: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     neighbours: dict[int, set[int]] = {i: set() for i in range(count)}
 
-    def total(x: int) -> sp.csr_matrix:
-        return sums[x] if x in sums else vectors[x]
-
-    def average(x: int, y: int) -> float:
-        return float((total(x) @ total(y).T).sum()) / (size[x] * size[y])
+    def total(x: int) -> tuple[np.ndarray, np.ndarray]:
+        if x in sums:
+            return sums[x]
+        start, end = vectors.indptr[x], vectors.indptr[x + 1]
+        return vectors.indices[start:end], vectors.data[start:end]
 
     def merge(x: int, y: int) -> int:
         keep, gone = (x, y) if x < y else (y, x)
         parent[gone] = keep
-        sums[keep] = total(keep) + total(gone)
+        sums[keep] = _add_rows(total(keep), total(gone))
         sums.pop(gone, None)
         size[keep] += size[gone]
         for other in neighbours.pop(gone):
@@ -120,7 +128,24 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
         if rx != ry:
             merge(rx, ry)
 
-    heap = [(-average(x, y), x, y) for x in sorted(neighbours) for y in sorted(neighbours[x]) if x < y]
+    proposed = [(x, y) for x in sorted(neighbours) for y in sorted(neighbours[x]) if x < y]
+    clusters = sorted({x for pair in proposed for x in pair})
+    position = {x: k for k, x in enumerate(clusters)}
+    rows = [total(x) for x in clusters]
+    totals = sp.csr_matrix(
+        (
+            np.concatenate([w for _, w in rows]) if rows else np.zeros(0, dtype=np.float32),
+            np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, dtype=np.int32),
+            np.concatenate(([0], np.cumsum([len(c) for c, _ in rows], dtype=np.int64))),
+        ),
+        shape=(len(clusters), vectors.shape[1]),
+    )
+    left = np.array([position[x] for x, _ in proposed], dtype=np.int64)
+    right = np.array([position[y] for _, y in proposed], dtype=np.int64)
+    dots = row_dots(totals, left, right).tolist()
+    averages = [float(dot) / (size[x] * size[y]) for dot, (x, y) in zip(dots, proposed)]
+    heap = [(-value, x, y) for value, (x, y) in zip(averages, proposed)]
+    dense = np.zeros(vectors.shape[1], dtype=np.float32)
     heapq.heapify(heap)
     while heap:
         negative_average, x, y = heapq.heappop(heap)
@@ -129,10 +154,30 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
         if -negative_average < config.story_linkage:
             break
         keep = merge(x, y)
+        # The new cluster's sum spread out densely: each neighbour's dot product is then one
+        # gather over the neighbour's columns (zeros where the sum has none add nothing).
+        columns_keep, weights_keep = total(keep)
+        dense[columns_keep] = weights_keep
         for other in sorted(neighbours[keep]):
+            columns, weights = total(other)
+            products = dense[columns] * weights
+            dot = float(np.cumsum(products, dtype=np.float32)[-1]) if len(products) else 0.0
             lo, hi = (keep, other) if keep < other else (other, keep)
-            heapq.heappush(heap, (-average(lo, hi), lo, hi))
+            heapq.heappush(heap, (-(dot / (size[keep] * size[other])), lo, hi))
+        dense[columns_keep] = 0.0
     return [root(i) for i in range(count)]
+
+
+def _add_rows(
+    first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of two sparse rows given as (sorted columns, float32 weights)."""
+    columns = np.concatenate((first[0], second[0]))
+    weights = np.concatenate((first[1], second[1]))
+    order = np.argsort(columns, kind="stable")
+    columns, weights = columns[order], weights[order]
+    starts = np.flatnonzero(np.concatenate(([True], columns[1:] != columns[:-1])))
+    return columns[starts], np.add.reduceat(weights, starts)
 
 
 def copy_components(count: int, pairs: Sequence[ScoredPair], story: Sequence[int]) -> list[int]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from dedup.model import Document, Sentence
 from dedup.text import content_stems, words
@@ -33,8 +32,13 @@ class ScoreConfig:
     # Lower similarity that suffices for a pair lying on the ordered chain of the alignment (the
     # longest run of links that keeps both articles' sentence order). Rewrites keep their source's
     # order: on the seeds the links of 001 to 000 have Kendall tau 0.85, independent outlets'
-    # -0.8 to 0.07, so an in-order pair at 0.20 is evidence that an out-of-order one is not.
-    ordered_similarity: float = 0.20
+    # -0.8 to 0.07, so an in-order pair is evidence that an out-of-order one is not. At 0.15, 11 of
+    # 001's 20 sentences align to 000 while independent outlets cover at most 0.30 of each other.
+    ordered_similarity: float = 0.15
+    # The ordered chain lowers the bar only when it holds this many pairs that clear
+    # `rewritten_similarity` on their own: five weak links in order happen by chance between two
+    # short reports of one event (wikiref220 malaysia.airlines 75/79), while 001/000 has 7.
+    ordered_anchors: int = 3
     # Word-sequence ratio (difflib) at or above which a pair is `edited` (a few words changed)
     # rather than rewritten: 0.8 is about one changed word in ten.
     edited_ratio: float = 0.80
@@ -56,10 +60,6 @@ def prose_of(sentence: Sentence) -> str:
     return _QUOTED.sub(" ", sentence.text)
 
 
-def _identity(tokens):
-    return tokens
-
-
 class DocumentSpace:
     """TF-IDF vectors of whole documents, for the document-level cosine of candidate pairs.
 
@@ -67,17 +67,25 @@ class DocumentSpace:
     apart a shared quote is evidence of the same event. Raw rather than sublinear term frequency:
     on wikiref220, story ARI stays within 0.86-0.89 for average-linkage thresholds 0.05-0.14 with
     raw counts, while sublinear counts peak at 0.90 on a cliff (0.54 at 0.05, 0.74 at 0.14).
+
+    The vectors are those of scikit-learn's ``TfidfVectorizer(analyzer=identity, dtype=float32)``
+    fitted on the documents' stems, bit for bit (columns in sorted `vocabulary` order), built with
+    numpy from one id array per distinct sentence instead of a Python pass over every token.
     """
 
     def __init__(self, documents: Sequence[Document]) -> None:
-        self._vectorizer = TfidfVectorizer(analyzer=_identity, dtype=np.float32)
-        texts = [[stem for sentence in doc.sentences for stem in sentence.stems] for doc in documents]
-        try:
-            self.matrix = self._vectorizer.fit_transform(texts).tocsr()
-            self.vocabulary: list[str] = self._vectorizer.get_feature_names_out().tolist()
-        except ValueError:  # no document, or no content word in any
-            self.matrix = sp.csr_matrix((len(texts), 0), dtype=np.float32)
-            self.vocabulary = []
+        stem_ids: dict[str, int] = {}
+        ids_of: dict[tuple[str, ...], np.ndarray] = {}
+        rows = []
+        for doc in documents:
+            parts = []
+            for sentence in doc.sentences:
+                ids = ids_of.get(sentence.stems)
+                if ids is None:
+                    ids = ids_of[sentence.stems] = _ids(sentence.stems, stem_ids)
+                parts.append(ids)
+            rows.append(np.concatenate(parts) if parts else _NO_IDS)
+        self.matrix, self.vocabulary = _tfidf_rows(rows, stem_ids, sublinear=False)
 
     def cosine(self, pairs: np.ndarray) -> np.ndarray:
         """Cosine of each (i, j) row of `pairs`, computed as bulk sparse row products."""
@@ -88,61 +96,308 @@ class DocumentSpace:
         return np.asarray(left.multiply(right).sum(axis=1), dtype=np.float32).ravel()
 
 
+_NO_IDS = np.zeros(0, dtype=np.int64)
+
+
+def _ids(terms: Sequence[str], index: dict[str, int]) -> np.ndarray:
+    """Ids of `terms` in `index`, adding the new ones."""
+    return np.fromiter((index.setdefault(t, len(index)) for t in terms), dtype=np.int64, count=len(terms))
+
+
+def _count_rows(rows: Sequence[np.ndarray], n_features: int) -> sp.csr_matrix:
+    """Term counts (float32 CSR, sorted indices) of rows given as arrays of term ids."""
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    terms = np.concatenate(rows) if len(rows) else _NO_IDS
+    counts = sp.csr_matrix(
+        (np.ones(len(terms), dtype=np.float32), terms, np.concatenate(([0], np.cumsum(lengths)))),
+        shape=(len(rows), n_features),
+    )
+    counts.sum_duplicates()
+    return counts
+
+
+def _sorted_columns(counts: sp.csr_matrix, index: dict[str, int]) -> tuple[sp.csr_matrix, list[str]]:
+    """Renumber columns in sorted term order, as scikit-learn's vocabulary is; return the terms too."""
+    terms = list(index)
+    order = sorted(range(len(terms)), key=terms.__getitem__)
+    rank = np.empty(len(terms), dtype=np.int64)
+    rank[order] = np.arange(len(terms))
+    counts.indices = rank[counts.indices].astype(counts.indices.dtype)
+    counts.has_sorted_indices = False
+    counts.sort_indices()
+    return counts, [terms[k] for k in order]
+
+
+def _idf(counts: sp.csr_matrix, weights: np.ndarray | None = None) -> np.ndarray:
+    """Smoothed IDF exactly as scikit-learn's TfidfTransformer computes it (float32).
+
+    `weights` gives how many times each row stands in the batch (rows are distinct texts)."""
+    if weights is None:
+        return _idf_of(np.bincount(counts.indices, minlength=counts.shape[1]), counts.shape[0])
+    row_of = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+    return _idf_of(np.bincount(counts.indices, weights=weights[row_of], minlength=counts.shape[1]), int(weights.sum()))
+
+
+def _idf_of(df: np.ndarray, n_samples: int) -> np.ndarray:
+    df = df.astype(np.float32)
+    df += 1.0
+    idf = np.full_like(df, fill_value=n_samples + 1, dtype=np.float32)
+    idf /= df
+    np.log(idf, out=idf)
+    idf += 1.0
+    return idf
+
+
+def _weigh(counts: sp.csr_matrix, idf: np.ndarray, *, sublinear: bool) -> sp.csr_matrix:
+    """TF-IDF rows, L2-normalised, with scikit-learn's float32 arithmetic (in place)."""
+    data = counts.data
+    if sublinear:
+        np.log(data, out=data)
+        data += 1.0
+    data *= idf[counts.indices]
+    # sklearn's inplace_csr_row_normalize_l2: float32 squares summed in double, divided in double.
+    squares = (data * data).astype(np.float64)
+    lengths = np.diff(counts.indptr)
+    norms = np.zeros(len(lengths), dtype=np.float64)
+    nonempty = lengths > 0
+    norms[nonempty] = np.add.reduceat(squares, counts.indptr[:-1][nonempty])
+    norms = np.sqrt(norms)
+    norms[norms == 0.0] = 1.0
+    counts.data = (data / np.repeat(norms, lengths)).astype(np.float32)
+    return counts
+
+
+def _tfidf_rows(
+    rows: Sequence[np.ndarray], index: dict[str, int], *, sublinear: bool, weights: np.ndarray | None = None
+) -> tuple[sp.csr_matrix, list[str]]:
+    counts, vocabulary = _sorted_columns(_count_rows(rows, len(index)), index)
+    return _weigh(counts, _idf(counts, weights), sublinear=sublinear), vocabulary
+
+
+# Rows multiplied at once by `_row_dots`: bounds the temporary copies to a few tens of MB.
+_DOT_CHUNK = 20_000
+
+
+def row_dots(matrix: sp.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``matrix[left[k]] . matrix[right[k]]`` for every k, summed in column order in float32 as a
+    sparse matrix product sums them, so that the values equal those of ``A @ B.T``."""
+    out = np.empty(len(left), dtype=np.float32)
+    for start in range(0, len(left), _DOT_CHUNK):
+        stop = start + _DOT_CHUNK
+        products = matrix[left[start:stop]].multiply(matrix[right[start:stop]]).tocsr()
+        out[start:stop] = products @ np.ones(products.shape[1], dtype=np.float32)
+    return out
+
+
+# Distinct sentences whose character grams are counted at once (bounds the temporary arrays).
+_SPACE_CHUNK = 10_000
+
+
+def _flat_counts(rows: Sequence[Sequence[str]]) -> tuple[dict[str, int], sp.csr_matrix]:
+    """Column of each term (numbered by first appearance) and the rows' term counts."""
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    terms = [term for row in rows for term in row]
+    column = {term: k for k, term in enumerate(dict.fromkeys(terms))}
+    ids = np.fromiter(map(column.__getitem__, terms), dtype=np.int64, count=len(terms))
+    counts = sp.csr_matrix(
+        (np.ones(len(ids), dtype=np.float32), ids, np.concatenate(([0], np.cumsum(lengths)))),
+        shape=(len(rows), len(column)),
+    )
+    counts.sum_duplicates()
+    return column, counts
+
+
+def _char_wb_grams(token: str) -> list[str]:
+    """scikit-learn's ``char_wb`` 3-5-grams of one lower-cased token: padded with a space each
+    side; a padded token no longer than n is one gram, and larger n are skipped."""
+    padded = " " + token + " "
+    length = len(padded)
+    grams = []
+    for n in (3, 4, 5):
+        if length <= n:
+            grams.append(padded)
+            break
+        grams.extend([padded[i : i + n] for i in range(length - n + 1)])
+    return grams
+
+
 class SentenceSpace:
     """TF-IDF vectors of every sentence of the documents to align: stemmed words and character 3-5-grams.
 
     Stems survive inflection (labelled/labeling), character grams survive spelling variants
     (adviser/advisor, defence/defense); their mean is the sentence similarity. Built only over the
     documents that take part in an alignment, since character grams are the costliest features.
+
+    The vectors are scikit-learn's (``TfidfVectorizer`` with ``sublinear_tf``, char_wb 3-5-grams
+    lower-cased), bit for bit, fitted on every sentence of `documents`. They are computed once per
+    distinct sentence text (copies repeat most sentences; IDF still counts every occurrence), and
+    character grams once per distinct token: a sentence's gram counts are the sum of its tokens'.
+    Vectors of the prose (quotations removed) are made only for the sentences that need them.
     """
 
     def __init__(self, documents: Sequence[Document]) -> None:
-        sentences = [s for doc in documents for s in doc.sentences]
-        texts = [s.text for s in sentences] or [""]
-        self._stems = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
-        self._chars = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True, dtype=np.float32
-        )
-        stems = [s.stems for s in sentences] or [()]
-        try:
-            full_stems = self._stems.fit_transform(stems).tocsr()
-        except ValueError:  # no content word in the whole batch
-            self._stems.fit([("empty",)])
-            full_stems = self._stems.transform(stems).tocsr()
-        try:
-            full_chars = self._chars.fit_transform(texts).tocsr()
-        except ValueError:  # no sentence, or none with a character gram
-            self._chars.fit(["empty"])
-            full_chars = self._chars.transform(texts).tocsr()
-        prose = [prose_of(s) for s in sentences] or [""]
-        prose_stems = self._stems.transform([content_stems(words(text)) for text in prose]).tocsr()
-        prose_chars = self._chars.transform(prose).tocsr()
-        self._blocks: dict[str, tuple[sp.csr_matrix, ...]] = {}
-        start = 0
+        row_of_text: dict[str, int] = {}
+        texts: list[str] = []
+        stems: list[tuple[str, ...]] = []
+        occurrences: list[int] = []
+        self._rows: dict[str, np.ndarray] = {}
         for doc in documents:
-            end = start + len(doc.sentences)
-            self._blocks[doc.id] = tuple(m[start:end] for m in (full_stems, full_chars, prose_stems, prose_chars))
-            start = end
+            rows = []
+            for sentence in doc.sentences:
+                row = row_of_text.get(sentence.text)
+                if row is None:
+                    row = row_of_text[sentence.text] = len(texts)
+                    texts.append(sentence.text)
+                    stems.append(sentence.stems)
+                    occurrences.append(0)
+                occurrences[row] += 1
+                rows.append(row)
+            self._rows[doc.id] = np.array(rows, dtype=np.int64)
+        weights = np.array(occurrences, dtype=np.float64)
+        self.texts = texts
+        # Column order does not change a cosine beyond float rounding, so columns are numbered by
+        # first appearance rather than sorted; values are scikit-learn's up to that rounding.
+        self._stem_column, stem_counts = _flat_counts(stems)
+        self._stem_idf = _idf(stem_counts, weights)
+        self.stems = _weigh(stem_counts, self._stem_idf, sublinear=True)
+
+        # Character grams: each distinct token's grams once (W), each sentence's token counts (P);
+        # a sentence's gram counts are its row of P @ W. Only IDF is kept for the whole batch;
+        # rows are weighed when asked for, so memory holds P and W, not every sentence's grams.
+        self._token_column, self._token_counts = _flat_counts([text.lower().split() for text in texts])
+        self._gram_column, self._token_grams = _flat_counts([_char_wb_grams(t) for t in self._token_column])
+        df = np.zeros(len(self._gram_column), dtype=np.float64)
+        for start in range(0, len(texts), _SPACE_CHUNK):
+            counts = self._token_counts[start : start + _SPACE_CHUNK] @ self._token_grams
+            chunk_weights = weights[start : start + _SPACE_CHUNK]
+            df += np.bincount(
+                counts.indices, weights=np.repeat(chunk_weights, np.diff(counts.indptr)), minlength=len(df)
+            )
+        self._gram_idf = _idf_of(df, int(weights.sum()))
+        self._prose: dict[int, tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]] = {}
 
     def __contains__(self, doc: Document) -> bool:
-        return doc.id in self._blocks
+        return doc.id in self._rows
+
+    def rows(self, doc: Document) -> np.ndarray:
+        """Row of each sentence of `doc` among the distinct sentences (`texts`) of the space."""
+        return self._rows[doc.id]
 
     def similarity(self, a: Document, b: Document, *, prose: bool = False) -> np.ndarray:
         """Dense (len(a.sentences), len(b.sentences)) matrix of sentence similarities in [0, 1].
 
         With `prose=True` quotations are left out of both sides first.
         """
-        offset = 2 if prose else 0
-        block_a, block_b = self._blocks[a.id], self._blocks[b.id]
-        stem_sim = (block_a[offset] @ block_b[offset].T).toarray()
-        char_sim = (block_a[offset + 1] @ block_b[offset + 1].T).toarray()
+        rows_a, rows_b = self._rows[a.id], self._rows[b.id]
+        if prose:
+            stems_a, chars_a = self._prose_block(rows_a)
+            stems_b, chars_b = self._prose_block(rows_b)
+        else:
+            stems_a, chars_a = self.stems[rows_a], self.chars(rows_a)
+            stems_b, chars_b = self.stems[rows_b], self.chars(rows_b)
+        stem_sim = (stems_a @ stems_b.T).toarray()
+        char_sim = (chars_a @ chars_b.T).toarray()
         return np.clip((stem_sim + char_sim) / 2.0, 0.0, 1.0)
+
+    def pair_similarity(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """Similarity of sentence rows ``left[k]`` and ``right[k]`` for every k, as `similarity`
+        gives it, in bulk: the rows' products summed in the same order, so the same float32 values."""
+        if len(left) == 0:
+            return np.zeros(0, dtype=np.float32)
+        needed = np.unique(np.concatenate((left, right)))
+        chars = self.chars(needed)
+        char_sim = row_dots(chars, np.searchsorted(needed, left), np.searchsorted(needed, right))
+        return np.clip((row_dots(self.stems, left, right) + char_sim) / 2.0, 0.0, 1.0)
+
+    def chars(self, rows: np.ndarray) -> sp.csr_matrix:
+        """Character-gram TF-IDF vectors of the distinct sentences `rows` (rows of `texts`)."""
+        counts = (self._token_counts[rows] @ self._token_grams).tocsr()
+        counts.sort_indices()
+        return _weigh(counts, self._gram_idf, sublinear=True)
+
+    def prose_similarity(self, row_a: int, row_b: int) -> float:
+        """Similarity of the prose of two distinct sentences (rows of `texts`), as `similarity`
+        with ``prose=True`` gives it for a pair of sentences with those texts."""
+        stems_a, chars_a = self._prose_of(row_a)
+        stems_b, chars_b = self._prose_of(row_b)
+        return float(np.clip((_dot(stems_a, stems_b) + _dot(chars_a, chars_b)) / 2.0, 0.0, 1.0))
+
+    def _prose_of(self, row: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        vectors = self._prose.get(row)
+        if vectors is None:
+            prose = _QUOTED.sub(" ", self.texts[row])
+            stem_column, gram_column = self._stem_column, self._gram_column
+            stems = [stem_column[t] for t in content_stems(words(prose)) if t in stem_column]
+            grams = [
+                gram_column[g] for token in prose.lower().split() for g in _char_wb_grams(token) if g in gram_column
+            ]
+            vectors = self._prose[row] = (_weigh_one(stems, self._stem_idf), _weigh_one(grams, self._gram_idf))
+        return vectors
+
+    def _prose_block(self, rows: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        pieces = [self._prose_of(row) for row in rows.tolist()]
+        return (
+            _csr([p[0] for p in pieces], len(self._stem_column)),
+            _csr([p[1] for p in pieces], len(self._gram_column)),
+        )
+
+
+def _weigh_one(columns: list[int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One TF-IDF row (sorted columns, float32 weights) with `_weigh`'s arithmetic."""
+    if not columns:
+        return _NO_IDS, np.zeros(0, dtype=np.float32)
+    columns, counts = np.unique(np.array(columns, dtype=np.int64), return_counts=True)
+    data = counts.astype(np.float32)
+    np.log(data, out=data)
+    data += 1.0
+    data *= idf[columns]
+    norm = np.sqrt(np.add.reduceat((data * data).astype(np.float64), [0])[0])
+    return columns, (data / norm).astype(np.float32)
+
+
+def _dot(first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]) -> np.float32:
+    """Dot product of two sparse rows, summed in column order in float32 like a sparse product."""
+    _, at_first, at_second = np.intersect1d(first[0], second[0], assume_unique=True, return_indices=True)
+    if not len(at_first):
+        return np.float32(0.0)
+    return np.cumsum(first[1][at_first] * second[1][at_second], dtype=np.float32)[-1]
+
+
+def _csr(rows: list[tuple[np.ndarray, np.ndarray]], n_features: int) -> sp.csr_matrix:
+    lengths = [len(columns) for columns, _ in rows]
+    indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    if not rows:
+        return sp.csr_matrix((0, n_features), dtype=np.float32)
+    return sp.csr_matrix(
+        (np.concatenate([d for _, d in rows]), np.concatenate([c for c, _ in rows]), indptr),
+        shape=(len(rows), n_features),
+        dtype=np.float32,
+    )
 
 
 def word_ratio(a: Sentence, b: Sentence) -> float:
     """difflib ratio of the two sentences' word sequences: 1.0 for the same words in the same order."""
-    return difflib.SequenceMatcher(None, a.words, b.words, autojunk=False).ratio()
+    key = (a.words, b.words)
+    ratio = _RATIOS.get(key)
+    if ratio is None:
+        ratio = difflib.SequenceMatcher(None, a.words, b.words, autojunk=False).ratio()
+        if len(_RATIOS) >= _RATIO_CACHE_SIZE:
+            _RATIOS.clear()
+        _RATIOS[key] = ratio
+    return ratio
 
+
+# Copies of one story make the same sentence pairs again and again: each is diffed once.
+_RATIO_CACHE_SIZE = 100_000
+_RATIOS: dict[tuple[tuple[str, ...], tuple[str, ...]], float] = {}
+
+
+def _ratio_bound(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    """An upper bound of `word_ratio`: difflib's matching words cannot outnumber the common words
+    (counting repeats, of which each side has at most its length minus its distinct words)."""
+    set_a, set_b = set(a), set(b)
+    common = len(set_a & set_b) + min(len(a) - len(set_a), len(b) - len(set_b))
+    return 2.0 * common / (len(a) + len(b)) if a or b else 1.0
 
 def sentence_class(
     a: Sentence,
@@ -164,8 +419,10 @@ def sentence_class(
     threshold = config.rewritten_similarity if threshold is None else threshold
     if similarity < threshold:
         return None
-    if word_ratio(a, b) >= config.edited_ratio:
-        return "quote" if quoted_both else "edited"
+    if quoted_both:
+        return "quote"
+    if _ratio_bound(a.words, b.words) >= config.edited_ratio and word_ratio(a, b) >= config.edited_ratio:
+        return "edited"
     if a.quote_share == 0 or b.quote_share == 0:
         # One side is the reporter's own prose: a quote turned into reported speech is a rewrite.
         return "rewritten"

@@ -108,3 +108,49 @@ def shingle_hashes(tokens: Sequence[str], n: int) -> np.ndarray:
     if n == 1 or len(token_hashes) == 0:
         return token_hashes
     return _combine_windows(token_hashes, min(n, len(token_hashes)))
+
+
+def token_hashes(tokens: Sequence[str]) -> np.ndarray:
+    """uint32 `token_hash32` of each token, in order (through a plain dict cache, which is several
+    times faster per token than `token_hash32`'s own)."""
+    return np.fromiter(map(_TOKEN_HASHES.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
+
+
+class _TokenHashes(dict):
+    def __missing__(self, token: str) -> int:
+        value = token_hash32(token)
+        if len(self) >= _TOKEN_HASH_CACHE:
+            self.clear()
+        self[token] = value
+        return value
+
+
+_TOKEN_HASH_CACHE = 1 << 20
+_TOKEN_HASHES = _TokenHashes()
+
+
+def shingle_hashes_many(token_hash_arrays: Sequence[np.ndarray], n: int) -> list[np.ndarray]:
+    """`shingle_hashes` of many documents given their token hashes, computed in one numpy pass.
+
+    Equal, document by document, to ``shingle_hashes(tokens, n)``: the windows of all documents
+    are combined at once over their concatenation, and those that straddle two documents dropped.
+    The arrays returned are views into one buffer.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        msg = f"n must be a positive integer, got {n!r}"
+        raise ValueError(msg)
+    lengths = np.fromiter(map(len, token_hash_arrays), dtype=np.int64, count=len(token_hash_arrays))
+    if n == 1 or not len(lengths):
+        return [np.asarray(h, dtype=np.uint32) for h in token_hash_arrays]
+    tokens = np.concatenate([np.asarray(h, dtype=np.uint32) for h in token_hash_arrays])
+    combined = _combine_windows(tokens, n) if len(tokens) >= n else np.zeros(0, dtype=np.uint32)
+    starts = np.cumsum(lengths) - lengths
+    result = []
+    for start, length, hashes in zip(starts.tolist(), lengths.tolist(), token_hash_arrays):
+        if length >= n:
+            result.append(combined[start : start + length - n + 1])
+        elif length:
+            result.append(_combine_windows(np.asarray(hashes, dtype=np.uint32), length))
+        else:
+            result.append(np.zeros(0, dtype=np.uint32))
+    return result

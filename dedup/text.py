@@ -136,8 +136,21 @@ _BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+")
 _STARTS_SENTENCE = re.compile(r"[\"'(\[]?[A-Z0-9]")
 
 
-def _ends_with_abbreviation(text_before: str) -> bool:
-    word = re.search(r"([A-Za-z][A-Za-z.]*)\.$", text_before)
+_WORD_BEFORE_DOT = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+# The word before a dot is looked for in this many characters before it; a match preceded by a
+# word character may be part of a longer word, so the search is then repeated on the whole text.
+_ABBREVIATION_WINDOW = 64
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
+
+
+def _ends_with_abbreviation(text: str, end: int | None = None) -> bool:
+    """True when ``text[:end]`` ends with a dot closing an abbreviation, an initial or a dotted
+    acronym."""
+    end = len(text) if end is None else end
+    window = max(0, end - _ABBREVIATION_WINDOW)
+    word = _WORD_BEFORE_DOT.search(text, window, end)
+    if word and window and word.start() > 0 and text[word.start() - 1] in _WORD_CHARS:
+        word = _WORD_BEFORE_DOT.search(text, 0, end)  # the word may begin before the window
     if not word:
         return False
     token = word.group(1)
@@ -162,7 +175,7 @@ def split_sentences(body: str) -> list[tuple[int, int]]:
             if not _STARTS_SENTENCE.match(paragraph, end):
                 continue
             punct_at = match.start()
-            if paragraph[match.start()] == "." and _ends_with_abbreviation(paragraph[: punct_at + 1]):
+            if paragraph[match.start()] == "." and _ends_with_abbreviation(paragraph, punct_at + 1):
                 continue
             segment_end = match.end() - (len(match.group()) - len(match.group().rstrip()))
             if paragraph[start:segment_end].strip():
@@ -200,8 +213,15 @@ _STEMMER = snowballstemmer.stemmer("english")
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens of normalised text; possessive 's and inner dots are folded away."""
-    tokens = _WORD.findall(text.lower())
+    lowered = text.lower()
+    tokens = _WORD.findall(lowered)
+    if not _INNER_MARK.search(lowered):  # no token holds a dot or an apostrophe: nothing to fold
+        return tokens
     return [t[:-2] if t.endswith("'s") else t.replace(".", "") for t in tokens]
+
+
+# A dot or apostrophe between two word characters: the only way a `_WORD` token can hold one.
+_INNER_MARK = re.compile(r"[a-z0-9][.'][a-z0-9]")
 
 
 @lru_cache(maxsize=200_000)
@@ -210,9 +230,44 @@ def stem(word: str) -> str:
     return _STEMMER.stemWord(word)
 
 
+class _StemOrSkip(dict):
+    """token -> its stem, or "" for a token that carries no content (stop word, one letter)."""
+
+    def __missing__(self, token: str) -> str:
+        value = "" if len(token) <= 1 or token in STOP_WORDS else stem(token)
+        if len(self) < _TOKEN_CACHE_SIZE:
+            self[token] = value
+        return value
+
+
+_TOKEN_CACHE_SIZE = 500_000
+_STEM_OR_SKIP = _StemOrSkip()
+
+
 def content_stems(tokens: list[str] | tuple[str, ...]) -> list[str]:
     """Stems of the tokens that carry content: stop words and one-letter tokens dropped."""
-    return [stem(t) for t in tokens if len(t) > 1 and t not in STOP_WORDS]
+    lookup = _STEM_OR_SKIP
+    return [s for s in map(lookup.__getitem__, tokens) if s]
+
+
+class _SentenceTokens(dict):
+    """sentence text -> (text, words, stems). Copies of a story repeat most sentences verbatim, so
+    each distinct sentence is tokenised once, and its copies share one text and one pair of tuples;
+    equal words share one string object. This keeps a large batch's sentences small in memory."""
+
+    def __missing__(self, text: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+        interned = _INTERNED
+        tokens = tuple([interned.setdefault(t, t) for t in words(text)])
+        value = (text, tokens, tuple(content_stems(tokens)))
+        if len(self) >= _SENTENCE_CACHE_SIZE:
+            self.clear()
+        self[text] = value
+        return value
+
+
+_SENTENCE_CACHE_SIZE = 200_000
+_INTERNED: dict[str, str] = {}
+_SENTENCE_TOKENS = _SentenceTokens()
 
 
 def prepare(article: Article) -> Document:
@@ -223,20 +278,15 @@ def prepare(article: Article) -> Document:
     """
     body = strip_furniture(normalise(article.text))
     quotes = quote_spans(body)
+    if len(_INTERNED) > _TOKEN_CACHE_SIZE:
+        _INTERNED.clear()
+    tokens_of = _SENTENCE_TOKENS
     sentences = []
     for start, end in split_sentences(body):
-        text = body[start:end]
-        quoted = sum(max(0, min(end, q_end) - max(start, q_start)) for q_start, q_end in quotes)
-        tokens = tuple(words(text))
-        sentences.append(
-            Sentence(
-                index=len(sentences),
-                text=text,
-                start=start,
-                end=end,
-                quote_share=quoted / max(1, end - start),
-                words=tokens,
-                stems=tuple(content_stems(tokens)),
-            )
-        )
+        if quotes:
+            quoted = sum(max(0, min(end, q_end) - max(start, q_start)) for q_start, q_end in quotes)
+        else:
+            quoted = 0
+        text, tokens, stems = tokens_of[body[start:end]]
+        sentences.append(Sentence(len(sentences), text, start, end, quoted / max(1, end - start), tokens, stems))
     return Document(article=article, body=body, sentences=tuple(sentences))

@@ -102,3 +102,7 @@ skip_bad_option = click.option(
 
 # Each command lives in its own module and registers itself on `main`.
 from dedup.cli import cluster as _cluster  # noqa: E402,F401
+from dedup.cli import diff as _diff  # noqa: E402,F401
+from dedup.cli import eval as _eval  # noqa: E402,F401
+from dedup.cli import flag as _flag  # noqa: E402,F401
+from dedup.cli import pairs as _pairs  # noqa: E402,F401

@@ -1,0 +1,256 @@
+"""Throughput of `dedup cluster` against the hand-written datasketch pipeline, on generated corpora.
+
+For each corpus size: generate (or reuse) a corpus with `benchmarks/generate.py`, then run, each in
+its own process so that peak memory is its own:
+
+- dedup end to end: `read_articles` then `dedup.cluster`, timed as one (the headline docs/s),
+  with its stages timed through the progress callback (prepare; candidates = document TF-IDF,
+  shingles, signatures and LSH; verify = cosine, sentence space and alignment; group);
+- dedup's early stages one by one (read, prepare, shingle+signature, LSH), for the finer split;
+- the reference (`benchmarks/reference.py`): read, shingle, signature, LSH, verify, group.
+
+Prints docs/s, MB/s (corpus bytes / stage time) and peak memory per stage (ru_maxrss of the
+process so far; with --tracemalloc also the traced Python peak of each stage, in a further run),
+the speed ratio, and the adjusted Rand index of each pipeline against the generator's families
+(dedup: copy groups; reference: connected components). Asserts nothing.
+
+    .venv/bin/python benchmarks/run.py --docs 10000 --tracemalloc
+    .venv/bin/python benchmarks/run.py --docs 10000 --docs 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+class _Stages:
+    """Wall time, ru_maxrss and (when tracing) traced peak of consecutive stages."""
+
+    def __init__(self, trace: bool) -> None:
+        self.trace = trace
+        self.rows: list[dict] = []
+        self.start = time.perf_counter()
+        if trace:
+            tracemalloc.start()
+
+    def end(self, stage: str) -> None:
+        now = time.perf_counter()
+        row = {"stage": stage, "seconds": now - self.start, "rss_mb": _rss_mb()}
+        if self.trace:
+            row["traced_mb"] = tracemalloc.get_traced_memory()[1] / (1 << 20)
+            tracemalloc.reset_peak()
+        self.rows.append(row)
+        self.start = time.perf_counter()
+
+
+def _rss_mb() -> float:
+    """Peak resident memory of this process and of its finished children, in MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    scale = 1 << 20 if sys.platform == "darwin" else 1024
+    return max(own, children) / scale
+
+
+def _child_dedup(path: str) -> dict:
+    import dedup
+    from dedup.io.readers import read_articles
+
+    marks: dict[str, float] = {}
+
+    def progress(stage: str, advance: int) -> None:
+        marks[stage] = time.perf_counter()
+        marks.setdefault("first " + stage, marks[stage])
+
+    start = time.perf_counter()
+    articles = list(read_articles([path]))
+    read = time.perf_counter()
+    result = dedup.cluster(articles, progress=progress)
+    done = time.perf_counter()
+    labels = {member.id: f"{group.story}/{group.group}" for group in result.groups for member in group.members}
+    prepared = marks.get("prepare", read)
+    candidates = marks.get("candidates", prepared)
+    scored = marks.get("score", candidates)
+    stages = [
+        {"stage": "read", "seconds": read - start},
+        {"stage": "prepare", "seconds": prepared - read},
+        {"stage": "candidates", "seconds": candidates - prepared},
+        {"stage": "verify", "seconds": scored - candidates},
+        {"stage": "group", "seconds": done - scored},
+    ]
+    return {
+        "seconds": done - start,
+        "rss_mb": _rss_mb(),
+        "stages": stages,
+        "labels": [labels[a.id] for a in articles],
+        "pairs": len(result.pairs),
+    }
+
+
+def _child_dedup_stages(path: str, trace: bool) -> dict:
+    from dedup.config import DedupConfig
+    from dedup.engine.local import banded_pairs, copy_signatures, prepare_all, story_signatures
+    from dedup.io.readers import read_articles
+    from dedup.score import DocumentSpace
+
+    config = DedupConfig()
+    stages = _Stages(trace)
+    articles = list(read_articles([path]))
+    stages.end("read")
+    documents = prepare_all(articles)
+    stages.end("prepare")
+    space = DocumentSpace(documents)
+    stages.end("document tf-idf")
+    copy = copy_signatures(documents, config.candidates, config.seed)
+    story = story_signatures(space, config.candidates, config.seed)
+    stages.end("shingle+signature")
+    pairs = banded_pairs(copy, story, config.candidates)
+    stages.end("LSH")
+    return {"stages": stages.rows, "candidates": len(pairs)}
+
+
+def _child_reference(path: str, trace: bool) -> dict:
+    from benchmarks import reference
+
+    stages = _Stages(trace)
+    ids, texts = reference.read_jsonl(path)
+    stages.end("read")
+    shingles = reference.shingle(texts)
+    stages.end("shingle")
+    minhashes = reference.signatures(shingles)
+    stages.end("signature")
+    pairs = reference.lsh_pairs(minhashes)
+    stages.end("LSH")
+    verified = reference.verify(texts, pairs)
+    stages.end("verify")
+    labels = reference.components(len(texts), verified)
+    stages.end("group")
+    seconds = sum(row["seconds"] for row in stages.rows)
+    return {"seconds": seconds, "rss_mb": _rss_mb(), "stages": stages.rows, "labels": labels.tolist()}
+
+
+def _run_child(kind: str, path: str, trace: bool = False) -> dict:
+    command = [sys.executable, __file__, "--child", kind, "--input", path] + (["--tracemalloc"] if trace else [])
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        return {"error": completed.stderr.strip().splitlines()[-1:] or ["failed"]}
+    return json.loads(completed.stdout)
+
+
+def _print_stages(title: str, rows: list[dict], n_docs: int, megabytes: float) -> None:
+    print(f"  {title}")
+    traced = any("traced_mb" in row for row in rows)
+    header = f"    {'stage':<20} {'seconds':>8} {'docs/s':>10} {'MB/s':>8}"
+    header += f" {'peak RSS MB':>12}" if any("rss_mb" in row for row in rows) else ""
+    print(header + (f" {'traced peak MB':>15}" if traced else ""))
+    for row in rows:
+        seconds = max(row["seconds"], 1e-9)
+        line = f"    {row['stage']:<20} {seconds:8.2f} {n_docs / seconds:10,.0f} {megabytes / seconds:8.1f}"
+        if "rss_mb" in row:
+            line += f" {row['rss_mb']:12.0f}"
+        if traced:
+            line += f" {row.get('traced_mb', float('nan')):15.1f}"
+        print(line)
+
+
+def _corpus(n_docs: int, seed: int, folder: Path) -> Path:
+    path = folder / f"dedup-bench-{n_docs}-seed{seed}.jsonl"
+    if not path.exists():
+        subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--docs", str(n_docs), "--seed", str(seed)]
+            + ["-o", str(path)],
+            check=True,
+        )
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, action="append", help="corpus size; repeat for several (default 10000)")
+    parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    parser.add_argument("--corpus-dir", default="/tmp", help="where generated corpora are kept (default /tmp)")
+    parser.add_argument("--tracemalloc", action="store_true", help="also measure traced peaks per stage")
+    parser.add_argument("--no-reference", action="store_true", help="skip the reference pipeline")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--input", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        if args.child == "dedup":
+            result = _child_dedup(args.input)
+        elif args.child == "dedup-stages":
+            result = _child_dedup_stages(args.input, args.tracemalloc)
+        else:
+            result = _child_reference(args.input, args.tracemalloc)
+        json.dump(result, sys.stdout)
+        return
+
+    from dedup.eval.metrics import adjusted_rand
+
+    totals: dict[int, float] = {}
+    for n_docs in args.docs or [10_000]:
+        path = _corpus(n_docs, args.seed, Path(args.corpus_dir))
+        with open(path, encoding="utf-8") as stream:
+            families = [json.loads(line)["family"] for line in stream]
+        megabytes = os.path.getsize(path) / 1e6
+        print(f"\n{path}: {n_docs} documents, {megabytes:.1f} MB, {len(set(families))} families")
+        dedup = _run_child("dedup", str(path))
+        stages = _run_child("dedup-stages", str(path))
+        if "error" in dedup or "error" in stages:
+            print(f"  dedup failed: {dedup.get('error') or stages.get('error')}")
+            continue
+        totals[n_docs] = dedup["seconds"]
+        _print_stages(
+            "dedup cluster, end to end (stages from its progress callback)", dedup["stages"], n_docs, megabytes
+        )
+        _print_stages(
+            f"dedup early stages, run apart ({stages['candidates']} candidate pairs)",
+            stages["stages"],
+            n_docs,
+            megabytes,
+        )
+        if args.tracemalloc:
+            traced = _run_child("dedup-stages", str(path), trace=True)
+            if "stages" in traced:
+                _print_stages("dedup early stages under tracemalloc (slower)", traced["stages"], n_docs, megabytes)
+        dedup_ari = adjusted_rand(families, dedup["labels"])
+        print(
+            f"  dedup: {dedup['seconds']:.2f} s, {n_docs / dedup['seconds']:,.0f} docs/s, "
+            f"peak RSS {dedup['rss_mb']:.0f} MB, {dedup['pairs']} scored pairs, ARI {dedup_ari:.4f}"
+        )
+        if args.no_reference:
+            continue
+        reference = _run_child("reference", str(path))
+        if "error" in reference:
+            print(f"  reference failed: {reference['error']}")
+            continue
+        _print_stages("reference (datasketch + scikit-learn)", reference["stages"], n_docs, megabytes)
+        if args.tracemalloc:
+            traced = _run_child("reference", str(path), trace=True)
+            if "stages" in traced:
+                _print_stages("reference under tracemalloc (slower)", traced["stages"], n_docs, megabytes)
+        reference_ari = adjusted_rand(families, reference["labels"])
+        print(
+            f"  reference: {reference['seconds']:.2f} s, {n_docs / reference['seconds']:,.0f} docs/s, "
+            f"peak RSS {reference['rss_mb']:.0f} MB, ARI {reference_ari:.4f}"
+        )
+        print(f"  speed ratio dedup / reference: {reference['seconds'] / dedup['seconds']:.2f}x")
+    if len(totals) > 1:
+        sizes = sorted(totals)
+        for small, large in zip(sizes, sizes[1:]):
+            print(f"\n{large} documents took {totals[large] / totals[small]:.1f}x the time of {small}")
+
+
+if __name__ == "__main__":
+    main()

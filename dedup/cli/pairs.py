@@ -1,0 +1,140 @@
+"""`dedup pairs`: label given sentence or document pairs, one output row per input row."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+import click
+
+from dedup.cli import handles_errors, main, output_stream, progress_bar, skip_bad_option, warn
+from dedup.io.pair_readers import PairRecord, read_pairs
+from dedup.io.writers import write_csv, write_jsonl
+from dedup.pairs import (
+    SENTENCE_FEATURES,
+    DocumentPairScore,
+    SentencePairScore,
+    score_document_pairs,
+    score_sentence_pairs,
+)
+
+# Pairs scored together; IDF weights are fitted per chunk. Sentence pairs: 2,000 keep memory
+# near 100 MB and accuracy on MSRP within 0.001 of one batch; documents are larger, so fewer.
+CHUNK_SIZES = {"sentence": 2000, "document": 200}
+SENTENCE_COLUMNS = ("label", "similarity") + SENTENCE_FEATURES + ("rewritten_probability",)
+DOCUMENT_COLUMNS = ("label", "similarity", "cosine", "shared_a", "shared_b", "rewritten_a", "rewritten_b")
+
+
+@main.command("pairs")
+@click.argument("input_path", metavar="FILE")
+@click.option(
+    "--level",
+    type=click.Choice(["sentence", "document"]),
+    default="sentence",
+    show_default=True,
+    help="sentence: verbatim/edited/rewritten/different; document: the relation `dedup cluster` gives.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="One JSON object or one CSV row per input pair, in input order.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write here instead of standard output.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Pairs scored together; word weights (IDF) are fitted on each chunk. [default: 2000 sentence, 200 document]",
+)
+@skip_bad_option
+@handles_errors
+def pairs_command(
+    input_path: str, level: str, output_format: str, output: str | None, chunk_size: int | None, skip_bad: bool
+) -> None:
+    """Label each pair of texts in FILE and give the scores behind the label.
+
+    FILE is JSON Lines with `text1` and `text2` (other fields are copied to the output), a .tsv
+    file with a header naming text1 and text2 (split on tabs only), or - for JSON Lines on standard
+    input. Output: the copied fields, then `label`, `similarity` and the features (sentence level)
+    or the alignment coverage (document level). An input field named like an output column is
+    written as `input_<name>`. Pairs are read and scored in chunks, so any file size streams.
+    """
+    chunk_size = chunk_size or CHUNK_SIZES[level]
+    records = read_pairs(input_path, skip_bad=skip_bad, warn=warn)
+    columns = SENTENCE_COLUMNS if level == "sentence" else DOCUMENT_COLUMNS
+    total = _count_for_progress(input_path)
+    with progress_bar(total) as progress:
+        progress("candidates", total)  # the bar's "score" task, sized by the input's line count
+        rows = _scored_rows(records, level, chunk_size, columns, progress)
+        first = next(rows, None)  # read before opening the output, so a bad first record leaves no file
+        with output_stream(output) as stream:
+            if first is None:
+                return
+            everything = _chain(first, rows)
+            if output_format == "jsonl":
+                write_jsonl(everything, stream)
+            else:
+                header = [key for key in first if key not in columns] + list(columns)
+                write_csv(_warn_unknown_columns(everything, header), stream, header)
+
+
+def _count_for_progress(path: str) -> int:
+    """Number of input lines, counted only when a progress bar can be drawn (stderr is a terminal)."""
+    if path == "-" or not sys.stderr.isatty() or not os.path.isfile(path):
+        return 0
+    with open(path, "rb") as stream:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
+
+
+def _chain(first: dict, rest: Iterator[dict]) -> Iterator[dict]:
+    yield first
+    yield from rest
+
+
+def _scored_rows(
+    records: Iterator[PairRecord], level: str, chunk_size: int, columns: tuple[str, ...], progress
+) -> Iterator[dict]:
+    """Score the records chunk by chunk and yield one output row per record, in input order."""
+    score = score_sentence_pairs if level == "sentence" else score_document_pairs
+    while chunk := list(islice(records, chunk_size)):
+        scores = score([(record.text1, record.text2) for record in chunk])
+        for record, result in zip(chunk, scores):
+            yield _row(record, result, columns)
+        progress("score", len(chunk))
+
+
+def _row(record: PairRecord, result: SentencePairScore | DocumentPairScore, columns: Iterable[str]) -> dict:
+    row = {(f"input_{key}" if key in columns else key): value for key, value in record.fields.items()}
+    row["label"] = result.label
+    row["similarity"] = round(result.similarity, 4)
+    if isinstance(result, SentencePairScore):
+        row.update((name, round(value, 4)) for name, value in result.features.items())
+    else:
+        for name in DOCUMENT_COLUMNS[2:]:
+            row[name] = round(getattr(result, name), 4)
+    return row
+
+
+def _warn_unknown_columns(rows: Iterator[dict], header: list[str]) -> Iterator[dict]:
+    """Pass rows through, warning once per field that the CSV header (taken from the first row) lacks."""
+    known = set(header)
+    for row in rows:
+        unknown = [key for key in row if key not in known]
+        if unknown:
+            warn(
+                f"field(s) {', '.join(unknown)} not in the CSV header (taken from the first row), "
+                "left out; use --format jsonl to keep every field"
+            )
+            known.update(unknown)
+        yield row

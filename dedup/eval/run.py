@@ -1,0 +1,540 @@
+"""Runners: score `dedup` with its shipped defaults against each public set, one runner per set.
+
+Every runner reads one set's folder with its loader, runs the library exactly as a user would
+(`dedup.cluster`, `dedup.diff`, and the pair scorers of `dedup.pairs`) and returns `Figure` values;
+nothing is fitted on the pairs that are scored. The one exception is ``cv`` for MSRP, which
+cross-validates a decision threshold on the training split and reports it apart, as what a tuned
+threshold would reach, next to the shipped one.
+
+Nothing here prints; `dedup.cli.eval` renders the figures and `dedup.eval.floors` guards them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+from dedup.errors import DedupError
+from dedup.eval.loaders import PathLike, load_lee, load_msrp, load_pan, load_semeval, load_sts, load_wikiref
+from dedup.eval.metrics import accuracy_f1, adjusted_rand, pairwise_prf, pearson, span_overlap
+from dedup.model import Article, Sentence
+
+COPIED_KINDS = frozenset({"verbatim", "edited"})
+"""Sentence classes that say a sentence was copied (PAN's passages are copied without obfuscation)."""
+
+REWRITTEN_KINDS = frozenset({"verbatim", "edited", "rewritten"})
+"""Sentence labels that answer "rewritten or not" with yes (the MSRP decision)."""
+
+PAN_TOLERANCE = 25
+"""Characters each boundary of a found PAN passage may be off by and still match the gold one.
+
+The shared PAN copy lost its non-ASCII characters, so its gold offsets drift (a checked case by
+about 18 characters); `span_overlap` also accepts a span that covers half of the gold passage.
+"""
+
+PAN_SKIPPED_SENTENCES = 1
+"""Copied sentences of the suspicious document separated by at most this many other sentences form
+one found passage: a damaged sentence inside a copied passage does not split it in two."""
+
+WIKIREF_NOISE_SIZE = 5
+"""Topics with this many articles or fewer are noise, by the WikiRef220 readme."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured quality figure: what users compare, and what CI guards with a floor.
+
+    Attributes
+    ----------
+    dataset : str
+        The set's name in `EVAL_SETS` (``"wikiref"``).
+    metric : str
+        A stable identifier of the figure within its set (``"story_ari"``); the floor is keyed by
+        ``dataset/metric``, so renaming one drops its floor.
+    value : float
+    count : int
+        How many items (pairs, articles, passages) it was measured on.
+    description : str
+        One line saying what was measured, for the table.
+    higher_is_better : bool
+        False for errors (e.g. offsets in characters), whose guard is a ceiling, not a floor.
+    unit : str
+        ``""`` for scores in [-1, 1] (ARI, accuracy, F1, Pearson r, shares); ``"chars"`` for
+        character offsets.
+    """
+
+    dataset: str
+    metric: str
+    value: float
+    count: int
+    description: str
+    higher_is_better: bool = True
+    unit: str = ""
+
+    @property
+    def key(self) -> str:
+        """``dataset/metric``: the name of this figure in the floors file."""
+        return f"{self.dataset}/{self.metric}"
+
+
+Runner = Callable[..., list[Figure]]
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """A set the harness knows: its folder under the data root and the runner that scores it."""
+
+    name: str
+    folder: str
+    runner: Runner
+    summary: str
+
+
+# --- sentence pairs: MSRP and STS ----------------------------------------------------------------
+
+
+def evaluate_msrp(folder: PathLike, *, cv: int | None = None) -> list[Figure]:
+    """Accuracy and F1 of the sentence "rewritten or not" decision on the MSRP training split.
+
+    A pair counts as predicted paraphrase when `dedup.pairs.score_sentence_pairs` labels it
+    verbatim, edited or rewritten, with the shipped constants. Those constants (the
+    rewritten-or-different regression) were fitted on this very split, so ``accuracy`` and ``f1``
+    are in-sample figures: they guard against regressions but overstate what unseen news scores.
+    The honest figure is the cross-validated one (`cv`).
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The ``msrp/`` folder.
+    cv : int, optional
+        Also cross-validate the shipped model in `cv` stratified folds (shuffled, seed 0): the
+        rewritten-or-different regression (`refit_rewritten`) is refitted on the other folds and
+        each held-out fold is labelled with it, the word rules for verbatim and edited unchanged.
+        Reported as ``cv<K>_accuracy`` and ``cv<K>_f1``, over all held-out predictions.
+
+    Returns
+    -------
+    list of Figure
+    """
+    from dedup.pairs import SENTENCE_FEATURES, PairsConfig, score_sentence_pairs
+
+    if cv is not None and (isinstance(cv, bool) or not isinstance(cv, int) or cv < 2):
+        msg = f"cv must be an integer >= 2 (the number of folds), got {cv!r}"
+        raise DedupError(msg)
+    pairs = load_msrp(folder)
+    scores = score_sentence_pairs([(pair.text1, pair.text2) for pair in pairs])
+    gold = np.array([pair.label for pair in pairs])
+    predicted = np.array([score.label in REWRITTEN_KINDS for score in scores], dtype=float)
+    accuracy, f1 = accuracy_f1(gold, predicted)
+    count = len(pairs)
+    majority = max(gold.mean(), 1.0 - gold.mean())
+    figures = [
+        Figure("msrp", "accuracy", accuracy, count, f"train split, in-sample (majority class {majority:.3f})"),
+        Figure("msrp", "f1", f1, count, "F1 of the paraphrase class, train split, in-sample"),
+    ]
+    if cv is not None:
+        features = np.array([[score.features[name] for name in SENTENCE_FEATURES] for score in scores])
+        by_rule = np.array([score.label in COPIED_KINDS for score in scores])
+        held_out = cross_validate_rewritten(features, by_rule, gold, folds=cv, cut=PairsConfig().rewritten_probability)
+        cv_accuracy, cv_f1 = accuracy_f1(gold, held_out)
+        note = f"{cv}-fold CV, regression refitted on the other folds"
+        figures += [
+            Figure("msrp", f"cv{cv}_accuracy", cv_accuracy, count, note),
+            Figure("msrp", f"cv{cv}_f1", cv_f1, count, note),
+        ]
+    return figures
+
+
+def cross_validate_rewritten(
+    features: np.ndarray, by_rule: np.ndarray, gold: np.ndarray, *, folds: int, cut: float, seed: int = 0
+) -> np.ndarray:
+    """Held-out "restates or not" decisions with the rewritten-or-different regression refitted per fold.
+
+    The model has the shipped form (a logistic regression, L2 with C=1, on standardised
+    features; see `dedup.pairs.PairsConfig`), so the result says what the shipped decision scores
+    on pairs it was not fitted on.
+
+    Parameters
+    ----------
+    features : numpy.ndarray, shape (n, k)
+        Each pair's features (`dedup.pairs.SENTENCE_FEATURES` order).
+    by_rule : numpy.ndarray of bool, shape (n,)
+        Pairs decided by the word rules (verbatim, edited): positive whatever the model says.
+    gold : numpy.ndarray of {0, 1}, shape (n,)
+    folds : int
+        Number of stratified folds, shuffled with `seed`.
+    cut : float
+        Probability at or above which a pair is rewritten.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (n,)
+        1.0 where the held-out decision is "restates".
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    smallest_class = min(Counter(gold.tolist()).values()) if len(gold) else 0
+    if folds > smallest_class:
+        msg = f"cannot cross-validate {folds} folds: one class has only {smallest_class} pair(s)"
+        raise DedupError(msg)
+    decided = np.zeros(len(gold))
+    for train, held_out in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(features, gold):
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=5000))
+        model.fit(features[train], gold[train])
+        probability = model.predict_proba(features[held_out])[:, 1]
+        decided[held_out] = (probability >= cut) | by_rule[held_out]
+    return decided
+
+
+def evaluate_sts(folder: PathLike) -> list[Figure]:
+    """Pearson r between `dedup`'s sentence similarity and people's 0-5 scores, STS Benchmark dev.
+
+    Reported for the news genre (``main-news``: MSRpar, headlines, deft-news) and for all genres.
+    """
+    from dedup.pairs import score_sentence_pairs
+
+    pairs = load_sts(folder, "dev")
+    scores = score_sentence_pairs([(pair.text1, pair.text2) for pair in pairs])
+    similarity = np.array([score.similarity for score in scores], dtype=float)
+    gold = np.array([pair.score for pair in pairs])
+    news = np.array([pair.genre == "main-news" for pair in pairs])
+    return [
+        Figure("sts", "dev_news_pearson", pearson(similarity[news], gold[news]), int(news.sum()), "dev, main-news"),
+        Figure("sts", "dev_all_pearson", pearson(similarity, gold), len(pairs), "dev, all genres"),
+    ]
+
+
+# --- documents: WikiRef220, SemEval-2022 Task 8, Lee 2005 -----------------------------------------
+
+
+def evaluate_wikiref(folder: PathLike) -> list[Figure]:
+    """Story clustering of `dedup.cluster` (shipped defaults) against the WikiRef220 topic labels.
+
+    Figures: adjusted Rand index over all 220 articles and over the articles of the topics with
+    more than five articles (the others are noise by the set's readme), and pairwise precision,
+    recall and F1 of "these two are the same story" over all articles.
+    """
+    from dedup import cluster
+
+    labelled = load_wikiref(folder)
+    if not labelled:
+        msg = f"{folder}: no articles to cluster"
+        raise DedupError(msg)
+    result = cluster([Article(id=item.id, text=item.text, origin=item.id) for item in labelled])
+    story_of = {member.id: group.story for group in result.groups for member in group.members}
+    gold = [item.label for item in labelled]
+    predicted = [story_of[item.id] for item in labelled]
+    precision, recall, f1 = pairwise_prf(gold, predicted)
+    sizes = Counter(gold)
+    topical = [k for k, label in enumerate(gold) if sizes[label] > WIKIREF_NOISE_SIZE]
+    count = len(labelled)
+    figures = [Figure("wikiref", "story_ari", adjusted_rand(gold, predicted), count, "story ARI, all articles")]
+    if topical:
+        topical_ari = adjusted_rand([gold[k] for k in topical], [predicted[k] for k in topical])
+        big = sum(1 for size in sizes.values() if size > WIKIREF_NOISE_SIZE)
+        figures.append(Figure("wikiref", "topic_ari", topical_ari, len(topical), f"story ARI, the {big} real topics"))
+    return figures + [
+        Figure("wikiref", "pair_precision", precision, count, "same-story pairs: precision"),
+        Figure("wikiref", "pair_recall", recall, count, "same-story pairs: recall"),
+        Figure("wikiref", "pair_f1", f1, count, "same-story pairs: F1"),
+    ]
+
+
+def evaluate_semeval(folder: PathLike) -> list[Figure]:
+    """Pearson r of `dedup`'s document similarity against SemEval-2022 Task 8 Overall.
+
+    Overall runs from 1 (very similar) to 4 (very dissimilar), so the similarity is correlated with
+    ``-overall``. Pairs with an empty text are left out (the count says how many were scored).
+    Reported for the full-text pairs and for all pairs (the rest are title + head + tail).
+    """
+    from dedup.pairs import score_document_pairs
+
+    pairs = [pair for pair in load_semeval(folder) if pair.text1.strip() and pair.text2.strip()]
+    scores = score_document_pairs([(pair.text1, pair.text2) for pair in pairs])
+    similarity = np.array([score.similarity for score in scores], dtype=float)
+    closeness = -np.array([pair.score for pair in pairs])
+    full = np.array([pair.full_text for pair in pairs])
+    return [
+        Figure(
+            "semeval", "full_text_pearson", pearson(similarity[full], closeness[full]), int(full.sum()), "full texts"
+        ),
+        Figure("semeval", "all_pearson", pearson(similarity, closeness), len(pairs), "all pairs with both texts"),
+    ]
+
+
+def evaluate_lee(folder: PathLike) -> list[Figure]:
+    """Pearson r of `dedup`'s document similarity against the mean human ratings of Lee et al. 2005.
+
+    All 1,225 pairs of the 50 documents (inter-rater agreement is about 0.6; LSA about 0.6).
+    """
+    from dedup.pairs import score_document_pairs
+
+    documents, ratings = load_lee(folder)
+    index_pairs = list(combinations(range(len(documents)), 2))
+    scores = score_document_pairs([(documents[i], documents[j]) for i, j in index_pairs])
+    similarity = np.array([score.similarity for score in scores], dtype=float)
+    gold = np.array([ratings[i, j] for i, j in index_pairs])
+    return [Figure("lee", "pearson", pearson(similarity, gold), len(index_pairs), "all pairs, mean human rating")]
+
+
+# --- passages: PAN text alignment ----------------------------------------------------------------
+
+_TOKEN = re.compile(r"[^\W_]+")
+_BETWEEN_TOKENS = r"[\W_]*"
+
+
+def locate_sentences(raw: str, sentences: Sequence[Sentence]) -> list[tuple[int, int] | None]:
+    """Character spans, in the ORIGINAL text, of sentences that `dedup.text.prepare` made from it.
+
+    `Sentence.start`/`end` index the normalised body (spaces collapsed, quotes straightened,
+    furniture removed), not the text a user has. Each sentence is found by its words, in order:
+    a regular expression of its alphanumeric runs that allows any non-word characters between
+    them (spaces, line breaks, curly or straight quotes), searched from where the previous
+    sentence ended; punctuation that opens or closes the sentence is taken in when the original
+    has it there.
+
+    Parameters
+    ----------
+    raw : str
+        The article's text as given to `prepare`.
+    sentences : sequence of Sentence
+        The document's sentences, in body order.
+
+    Returns
+    -------
+    list of (start, end) or None
+        One half-open span per sentence; None for a sentence that could not be found (one
+        without words, or whose words NFKC normalisation changed, such as a ligature).
+    """
+    spans: list[tuple[int, int] | None] = []
+    position = 0
+    for sentence in sentences:
+        tokens = _TOKEN.findall(sentence.text)
+        if not tokens:
+            spans.append(None)
+            continue
+        pattern = _BETWEEN_TOKENS.join(re.escape(token) for token in tokens)
+        match = re.compile(pattern, re.IGNORECASE).search(raw, position)
+        if match is None:
+            spans.append(None)
+            continue
+        start, end = match.start(), match.end()
+        leading = len(sentence.text) - len(sentence.text.lstrip("\"'([{-"))
+        while leading and start > position and not raw[start - 1].isspace() and not raw[start - 1].isalnum():
+            start -= 1
+            leading -= 1
+        trailing = len(sentence.text) - len(sentence.text.rstrip(".!?\"')]},;:-"))
+        while trailing and end < len(raw) and not raw[end].isspace() and not raw[end].isalnum():
+            end += 1
+            trailing -= 1
+        spans.append((start, end))
+        position = end
+    return spans
+
+
+def copied_passages(
+    raw: str, sentences: Sequence[Sentence], copied: Sequence[int], *, skipped: int = PAN_SKIPPED_SENTENCES
+) -> list[tuple[int, int]]:
+    """Join copied sentences into passages, as character spans of the original text.
+
+    Parameters
+    ----------
+    raw : str
+        The original text of the document the sentences come from.
+    sentences : sequence of Sentence
+        All its sentences (from `prepare`).
+    copied : sequence of int
+        Indices of the sentences found copied.
+    skipped : int
+        Copied sentences at most this many sentences apart belong to one passage.
+
+    Returns
+    -------
+    list of (start, end)
+        Passages in text order; sentences that cannot be located are left out.
+    """
+    located = locate_sentences(raw, sentences)
+    passages: list[list[int]] = []
+    last_index = None
+    for index in sorted(set(copied)):
+        span = located[index]
+        if span is None:
+            continue
+        if last_index is not None and index - last_index <= skipped + 1:
+            passages[-1][1] = max(passages[-1][1], span[1])
+        else:
+            passages.append([span[0], span[1]])
+        last_index = index
+    return [(start, end) for start, end in passages]
+
+
+def evaluate_pan(folder: PathLike, *, tolerance: int = PAN_TOLERANCE) -> list[Figure]:
+    """Whether `dedup.diff` finds the copied passages of PAN pairs, and how close their offsets are.
+
+    Each pair is diffed source-first with the shipped defaults; suspicious-document sentences
+    aligned verbatim or edited are joined into passages (`copied_passages`) and mapped back to the
+    original text's character offsets. A gold passage is found when a found passage matches it by
+    `span_overlap` with `tolerance`.
+
+    Figures: the share of pairs whose every gold passage is found; the share of gold passages
+    found; the same share when sentences aligned as rewritten count too (the alignment found the
+    passage but labelled it rewritten, e.g. when the two texts break lines, and so sentences,
+    differently); the share of found passages that overlap a gold one (precision); the median absolute
+    start and end error, in characters, over found gold passages (the best-overlapping match).
+    """
+    from dedup import diff
+
+    pairs = load_pan(folder)
+    if not pairs:
+        msg = f"{folder}: no PAN pairs"
+        raise DedupError(msg)
+    pairs_found = passages_total = passages_found = passages_aligned = found_total = found_right = 0
+    start_errors: list[int] = []
+    end_errors: list[int] = []
+    for pair in pairs:
+        result = diff(
+            Article(id=pair.src_id, text=pair.src_text, origin=pair.src_id),
+            Article(id=pair.susp_id, text=pair.susp_text, origin=pair.susp_id),
+        )
+        alignment = result.alignment
+        copied = [j for link in alignment.links if link.kind in COPIED_KINDS for j in link.b]
+        found = copied_passages(pair.susp_text, alignment.b_sentences, copied)
+        gold_spans = [passage.this_span for passage in pair.passages]
+        aligned = [j for link in alignment.links if link.kind in REWRITTEN_KINDS for j in link.b]
+        aligned_spans = copied_passages(pair.susp_text, alignment.b_sentences, aligned)
+        passages_aligned += sum(
+            1 for gold in gold_spans if any(span_overlap(span, gold, tolerance) for span in aligned_spans)
+        )
+        found_total += len(found)
+        found_right += sum(1 for span in found if any(_overlap(span, gold) > 0 for gold in gold_spans))
+        all_found = True
+        for gold in gold_spans:
+            matches = [span for span in found if span_overlap(span, gold, tolerance)]
+            passages_total += 1
+            if not matches:
+                all_found = False
+                continue
+            passages_found += 1
+            best = max(matches, key=lambda span: (_overlap(span, gold), -abs(span[0] - gold[0])))
+            start_errors.append(abs(best[0] - gold[0]))
+            end_errors.append(abs(best[1] - gold[1]))
+        pairs_found += all_found
+    if not passages_total:
+        msg = f"{folder}: the truth files hold no passage"
+        raise DedupError(msg)
+    found_count = len(start_errors)
+    nan = float("nan")
+    return [
+        Figure(
+            "pan",
+            "pairs_found",
+            pairs_found / len(pairs),
+            len(pairs),
+            f"pairs with every passage found ({tolerance}-char tolerance)",
+        ),
+        Figure("pan", "passages_found", passages_found / passages_total, passages_total, "gold passages found"),
+        Figure(
+            "pan",
+            "passages_aligned",
+            passages_aligned / passages_total,
+            passages_total,
+            "gold passages found counting rewritten links too",
+        ),
+        Figure(
+            "pan",
+            "found_precision",
+            found_right / found_total if found_total else 1.0,
+            found_total,
+            "found passages overlapping a gold one",
+        ),
+        Figure(
+            "pan",
+            "median_start_error",
+            float(np.median(start_errors)) if found_count else nan,
+            found_count,
+            "found passages: median |start - gold start|",
+            higher_is_better=False,
+            unit="chars",
+        ),
+        Figure(
+            "pan",
+            "median_end_error",
+            float(np.median(end_errors)) if found_count else nan,
+            found_count,
+            "found passages: median |end - gold end|",
+            higher_is_better=False,
+            unit="chars",
+        ),
+    ]
+
+
+def _overlap(first: tuple[int, int], second: tuple[int, int]) -> int:
+    """Characters two half-open spans share."""
+    return max(0, min(first[1], second[1]) - max(first[0], second[0]))
+
+
+# --- the registry -----------------------------------------------------------------------------------
+
+EVAL_SETS: dict[str, EvalSet] = {
+    entry.name: entry
+    for entry in (
+        EvalSet("msrp", "msrp", evaluate_msrp, "MSRP train: sentence rewritten-or-not, accuracy and F1"),
+        EvalSet("sts", "stsbenchmark", evaluate_sts, "STS Benchmark dev: sentence similarity, Pearson r"),
+        EvalSet("wikiref", "wikiref220", evaluate_wikiref, "WikiRef220: story clustering, ARI and pairwise P/R/F1"),
+        EvalSet("semeval", "semeval2022-task8-en", evaluate_semeval, "SemEval-2022 Task 8: document similarity"),
+        EvalSet("lee", "lee-2005", evaluate_lee, "Lee 2005: document similarity, Pearson r"),
+        EvalSet("pan", "pan13-no-obfuscation", evaluate_pan, "PAN13 no-obfuscation: copied passages found"),
+    )
+}
+"""Every set the harness scores, in the order `dedup eval all` runs them."""
+
+
+def default_folder(name: str) -> Path:
+    """The folder of set `name` under `dedup.eval.data_root()`, or a DedupError saying how to supply it."""
+    from dedup.eval import DATA_ENV, data_root
+
+    entry = _entry(name)
+    root = data_root()
+    if root is None:
+        msg = f"{name}: evaluation data not found (looked for ../shared/data; set {DATA_ENV} or give PATH)"
+        raise DedupError(msg)
+    return root / entry.folder
+
+
+def evaluate(name: str, folder: PathLike | None = None, *, cv: int | None = None) -> list[Figure]:
+    """Score one set by name with the shipped defaults.
+
+    Parameters
+    ----------
+    name : str
+        A key of `EVAL_SETS`.
+    folder : str or os.PathLike, optional
+        The set's folder; by default ``data_root() / <its folder>``.
+    cv : int, optional
+        Folds for the sets that cross-validate (MSRP); ignored by the others.
+
+    Returns
+    -------
+    list of Figure
+    """
+    entry = _entry(name)
+    path = Path(folder) if folder is not None else default_folder(name)
+    if entry.name == "msrp":
+        return entry.runner(path, cv=cv)
+    return entry.runner(path)
+
+
+def _entry(name: str) -> EvalSet:
+    if name not in EVAL_SETS:
+        msg = f"unknown evaluation set {name!r}, expected one of {', '.join(EVAL_SETS)}"
+        raise DedupError(msg)
+    return EVAL_SETS[name]

@@ -1,0 +1,70 @@
+"""A paraphrase diff (`PairDiff`) as one JSON document, for programs.
+
+Numbers are written at full precision and sentence indices are 0-based (as in `dedup.model`), so
+that reading the document back gives the alignment's data exactly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from dedup.model import PairDiff, Sentence
+
+DIFF_JSON_KEYS = ("version", "a", "b", "relation", "cosine", "shares", "sentences", "links")
+
+
+def diff_record(result: PairDiff) -> dict:
+    """The JSON-ready data of a diff.
+
+    Returns
+    -------
+    dict
+        ``version`` (of dedup), ``a`` and ``b`` (ids), ``relation``, ``cosine``, ``shares``
+        (``{"a": {class: share}, "b": ...}`` with classes verbatim, edited, rewritten, quote, new),
+        ``sentences`` (``{"a": [{"index", "text", "quote_share"}], "b": [...]}``) and ``links``
+        (``{"a": [indices], "b": [indices], "kind", "similarity", "word_changes": [[op, a_words,
+        b_words], ...]}``, in the alignment's order).
+    """
+    from dedup import __version__
+
+    alignment = result.alignment
+    return {
+        "version": __version__,
+        "a": alignment.a_id,
+        "b": alignment.b_id,
+        "relation": result.relation,
+        "cosine": float(result.cosine),
+        "shares": {side: alignment.shares(side) for side in ("a", "b")},
+        "sentences": {
+            "a": [_sentence_record(s) for s in alignment.a_sentences],
+            "b": [_sentence_record(s) for s in alignment.b_sentences],
+        },
+        "links": [
+            {
+                "a": list(link.a),
+                "b": list(link.b),
+                "kind": link.kind,
+                "similarity": float(link.similarity),
+                "word_changes": [
+                    [change.op, list(change.a), list(change.b)]
+                    for change in (result.word_changes[k] if k < len(result.word_changes) else ())
+                ],
+            }
+            for k, link in enumerate(alignment.links)
+        ],
+    }
+
+
+def diff_json(result: PairDiff, *, indent: int | None = 2) -> Iterator[str]:
+    """Chunks of one JSON document (see `diff_record`), ending in a newline; write them in order.
+
+    Non-ASCII text is kept as is (not ``\\u`` escaped), like the JSON Lines writer.
+    """
+    encoder = json.JSONEncoder(ensure_ascii=False, indent=indent)
+    yield from encoder.iterencode(diff_record(result))
+    yield "\n"
+
+
+def _sentence_record(sentence: Sentence) -> dict:
+    return {"index": sentence.index, "text": sentence.text, "quote_share": float(sentence.quote_share)}

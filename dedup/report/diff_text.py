@@ -1,0 +1,152 @@
+"""Terminal rendering of a paraphrase diff (`PairDiff`): a summary line, then sentence by sentence.
+
+Sentences are shown in A's order; a sentence only in B follows the aligned B sentence that
+precedes it in B, so that what B added appears where B added it. Sentence numbers are 1-based
+(``A3`` is A's third sentence); ``B2+3`` is a run of two sentences aligned to one (a split or merge).
+Inside edited and rewritten pairs an inline word diff marks ``[-deleted-]`` and ``{+inserted+}``
+words, as wdiff does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+import click
+
+from dedup.model import Alignment, PairDiff, Sentence, SentenceLink, WordChange
+
+SHARE_CLASSES = ("verbatim", "edited", "rewritten", "quote", "new")
+"""Keys of `Alignment.shares`, in the order reports show them."""
+
+WORD_DIFF_KINDS = frozenset({"edited", "rewritten"})
+"""Link kinds whose word changes are drawn: verbatim pairs have none, quote pairs share only the quotation."""
+
+_KIND_STYLE = {
+    "verbatim": {"fg": "red", "bold": True},
+    "edited": {"fg": "yellow", "bold": True},
+    "rewritten": {"fg": "magenta", "bold": True},
+    "quote": {"fg": "cyan"},
+    "only-in-A": {"dim": True},
+    "only-in-B": {"dim": True},
+}
+_TAG_WIDTH = max(len(kind) for kind in _KIND_STYLE)
+
+# C0 and C1 control characters (an article can carry ESC sequences that would drive the terminal).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def percent(share: float) -> str:
+    """A share in [0, 1] as a whole percentage, e.g. ``45%``."""
+    return f"{100 * share:.0f}%"
+
+
+def summary_line(result: PairDiff) -> str:
+    """One line: the two ids, relation, cosine and each side's share of characters per class."""
+    alignment = result.alignment
+
+    def side(name: str) -> str:
+        shares = alignment.shares(name)
+        return ", ".join(f"{kind} {percent(shares[kind])}" for kind in SHARE_CLASSES)
+
+    return (
+        f"A {alignment.a_id} vs B {alignment.b_id}: {result.relation}, cosine {result.cosine:.2f}"
+        f" | A: {side('a')} | B: {side('b')}"
+    )
+
+
+def display_order(alignment: Alignment) -> list[int]:
+    """Indices into `alignment.links` in reading order: A's order, each B-only sentence placed
+    right after the link holding the nearest aligned B sentence before it (or first, if none)."""
+    links = alignment.links
+    a_links = sorted((k for k, link in enumerate(links) if link.a), key=lambda k: min(links[k].a))
+    owner_of_b = {j: k for k in a_links for j in links[k].b}
+    placed_after: dict[int | None, list[int]] = {}
+    b_only = sorted((k for k, link in enumerate(links) if not link.a), key=lambda k: min(links[k].b, default=0))
+    for k in b_only:
+        first = min(links[k].b, default=0)
+        preceding = [j for j in owner_of_b if j < first]
+        anchor = owner_of_b[max(preceding)] if preceding else None
+        placed_after.setdefault(anchor, []).append(k)
+    order = list(placed_after.get(None, []))
+    for k in a_links:
+        order.append(k)
+        order.extend(placed_after.get(k, []))
+    return order
+
+
+def sentence_label(side: str, indices: Sequence[int]) -> str:
+    """``A3`` or ``B2+3``: 1-based sentence numbers of one side of a link."""
+    return side + "+".join(str(i + 1) for i in indices)
+
+
+def word_diff(changes: Sequence[WordChange], *, color: bool = False) -> str:
+    """Words of an aligned pair with ``[-deleted-]`` and ``{+inserted+}`` marks (a replace is both)."""
+    pieces = []
+    for change in changes:
+        if change.op == "equal":
+            pieces.append(clean(" ".join(change.a)))
+            continue
+        if change.a and change.op in ("delete", "replace"):
+            pieces.append(_paint(f"[-{clean(' '.join(change.a))}-]", color, fg="red"))
+        if change.b and change.op in ("insert", "replace"):
+            pieces.append(_paint(f"{{+{clean(' '.join(change.b))}+}}", color, fg="green"))
+    return " ".join(piece for piece in pieces if piece)
+
+
+def clean(text: str) -> str:
+    """Article text made safe for a terminal: control characters shown as ``\\xNN`` escapes."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def diff_text(result: PairDiff, *, color: bool = False) -> Iterator[str]:
+    """Lines of a terminal report of a paraphrase diff (no trailing newlines).
+
+    Parameters
+    ----------
+    result : PairDiff
+        What `dedup.diff` returned; drawn as it is, nothing is recomputed.
+    color : bool, default False
+        Add ANSI colours (class tags, deleted and inserted words); the caller decides, e.g. only
+        when standard output is a terminal.
+
+    Yields
+    ------
+    str
+        The summary line, a blank line, then one block per link separated by blank lines: the class
+        tag and similarity with A's text, B's text under it and, for edited and rewritten pairs, the
+        word diff on a line starting with ``~``.
+    """
+    alignment = result.alignment
+    yield clean(summary_line(result))
+    order = display_order(alignment)
+    labels = {k: _labels(alignment.links[k]) for k in order}
+    width = max([len(label) for pair in labels.values() for label in pair] + [2])
+    indent = " " * (_TAG_WIDTH + 7)
+    for k in order:
+        link = alignment.links[k]
+        yield ""
+        similarity = f"{link.similarity:.2f}" if link.a and link.b else ""
+        tag = _paint(f"{link.kind:<{_TAG_WIDTH}}", color, **_KIND_STYLE.get(link.kind, {}))
+        head = f"{tag} {similarity:>4}  "
+        label_a, label_b = labels[k]
+        if link.a:
+            yield f"{head}{label_a:<{width}}  {_text(alignment.a_sentences, link.a)}"
+            head = indent
+        if link.b:
+            yield f"{head}{label_b:<{width}}  {_text(alignment.b_sentences, link.b)}"
+        changes = result.word_changes[k] if k < len(result.word_changes) else ()
+        if link.kind in WORD_DIFF_KINDS and changes:
+            yield f"{indent}{'~':<{width}}  {word_diff(changes, color=color)}"
+
+
+def _labels(link: SentenceLink) -> tuple[str, str]:
+    return sentence_label("A", link.a), sentence_label("B", link.b)
+
+
+def _text(sentences: Sequence[Sentence], indices: Sequence[int]) -> str:
+    return clean(" ".join(sentences[i].text for i in indices))
+
+
+def _paint(text: str, color: bool, **style) -> str:
+    return click.style(text, **style) if color and style else text

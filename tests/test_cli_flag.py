@@ -1,0 +1,179 @@
+"""`dedup flag` through click's CliRunner: formats, output file, errors, --skip-bad, empty wire set."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dedup.cli import main
+from dedup.report.flag_records import FLAG_CSV_FIELDS
+
+SEEDS = Path(__file__).resolve().parents[1] / "examples" / "seeds"
+WIRE = SEEDS / "000_dcd977f381deb860.txt"
+REWRITE = "001_9f484aa0f34f7918"
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture()
+def inputs() -> list[str]:
+    """The four seeds other than the wire story."""
+    return [str(path) for path in sorted(SEEDS.glob("*.txt")) if path != WIRE]
+
+
+def test_table_shows_001_derived_from_000_with_its_evidence(runner, inputs):
+    result = runner.invoke(main, ["flag", "--wire", str(WIRE), *inputs])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    row = next(line for line in lines if line.startswith(REWRITE))
+    assert "partially-derived" in row or "wholly-derived" in row
+    assert WIRE.stem in row
+    evidence = [line for line in lines if line.strip().startswith(f"<- {WIRE.stem}#")]
+    assert len(evidence) >= 8
+    assert "4 articles: 0 wholly derived, 1 partially derived, 3 non-derived; against 1 wire stories" in result.stdout
+
+
+def test_jsonl_has_one_record_per_article_with_coverage_quotes_and_evidence(runner, inputs):
+    result = runner.invoke(main, ["flag", "--wire", str(WIRE), *inputs, "--format", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == [Path(p).stem for p in inputs]
+    rewrite = records[0]
+    assert rewrite["derivation"] in ("partially-derived", "wholly-derived")
+    assert [s["id"] for s in rewrite["sources"]] == [WIRE.stem]
+    assert set(rewrite["coverage"]) == {"sentences", "characters"}
+    assert set(rewrite["coverage"]["characters"]) == {"verbatim", "edited", "rewritten"}
+    assert rewrite["coverage"]["characters"]["rewritten"] > 0.5
+    assert set(rewrite["quotes"]) == {"sentences", "characters"}
+    first = rewrite["evidence"][0]
+    assert set(first) == {
+        "article_index",
+        "article_sentence",
+        "source",
+        "source_index",
+        "source_sentence",
+        "kind",
+        "similarity",
+    }
+    assert all(r["derivation"] == "non-derived" and r["sources"] == [] for r in records[1:])
+
+
+def test_csv_has_a_header_and_one_row_per_article(runner, inputs):
+    result = runner.invoke(main, ["flag", "--wire", str(WIRE), *inputs, "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert tuple(rows[0]) == FLAG_CSV_FIELDS
+    assert [row["id"] for row in rows] == [Path(p).stem for p in inputs]
+    assert rows[0]["sources"] == WIRE.stem
+    assert f">{WIRE.stem}#" in rows[0]["evidence"]
+
+
+def test_output_file_gets_the_report_and_stdout_stays_empty(runner, inputs, tmp_path):
+    target = tmp_path / "flags.jsonl"
+    result = runner.invoke(main, ["flag", "--wire", str(WIRE), *inputs, "--format", "jsonl", "-o", str(target)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 4
+
+
+def test_output_is_identical_across_runs(runner, inputs, tmp_path):
+    outputs = []
+    for name in ("a.jsonl", "b.jsonl"):
+        target = tmp_path / name
+        runner.invoke(main, ["flag", "--wire", str(WIRE), *inputs, "--format", "jsonl", "-o", str(target)])
+        outputs.append(target.read_bytes())
+    assert outputs[0] == outputs[1] != b""
+
+
+def test_without_wire_sources_are_sought_inside_the_batch(runner):
+    result = runner.invoke(main, ["flag", str(SEEDS), "--format", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    records = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert [s["id"] for s in records[REWRITE]["sources"]] == [WIRE.stem]
+    assert records[WIRE.stem]["derivation"] == "non-derived"  # first in input order, so nothing is earlier
+
+
+def test_the_wire_option_can_be_repeated(runner, tmp_path, inputs):
+    other = tmp_path / "other.jsonl"
+    other.write_text(json.dumps({"id": "other", "text": "A story about football and nothing else."}) + "\n")
+    result = runner.invoke(main, ["flag", "--wire", str(WIRE), "--wire", str(other), *inputs, "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    assert f",{WIRE.stem}," in result.stdout
+
+
+def test_a_missing_input_is_a_one_line_error_with_exit_2(runner, tmp_path):
+    result = runner.invoke(main, ["flag", "--wire", str(WIRE), str(tmp_path / "missing.jsonl")])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("dedup: error: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "missing.jsonl" in result.stderr
+
+
+@pytest.mark.parametrize("skip_bad", [[], ["--skip-bad"]])
+def test_an_empty_wire_set_is_an_error_not_an_empty_report(runner, tmp_path, inputs, skip_bad):
+    empty = tmp_path / "wire.jsonl"
+    empty.write_text("\n")
+    result = runner.invoke(main, ["flag", "--wire", str(empty), *inputs, *skip_bad])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == f"dedup: error: --wire: no articles read from: {empty}\n"
+
+
+def test_an_empty_wire_directory_is_an_error(runner, tmp_path, inputs):
+    empty = tmp_path / "wire"
+    empty.mkdir()
+    result = runner.invoke(main, ["flag", "--wire", str(empty), *inputs])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("dedup: error: --wire: ") and "wire" in result.stderr
+
+
+def test_a_bad_record_stops_the_run_unless_skip_bad(runner, tmp_path):
+    batch = tmp_path / "batch.jsonl"
+    good = {"id": "rewrite", "text": (SEEDS / f"{REWRITE}.txt").read_text(encoding="utf-8")}
+    batch.write_text(json.dumps(good) + "\n" + '{"id": "broken", "text": \n')
+    stopped = runner.invoke(main, ["flag", "--wire", str(WIRE), str(batch)])
+    assert stopped.exit_code == 2
+    assert "batch.jsonl:2" in stopped.stderr and len(stopped.stderr.strip().splitlines()) == 1
+
+    skipped = runner.invoke(main, ["flag", "--wire", str(WIRE), str(batch), "--skip-bad", "--format", "jsonl"])
+    assert skipped.exit_code == 0, skipped.stderr
+    assert skipped.stderr.startswith("dedup: warning: ") and "batch.jsonl:2" in skipped.stderr
+    records = [json.loads(line) for line in skipped.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["rewrite"]
+    assert records[0]["derivation"] != "non-derived"
+
+
+def test_a_bad_wire_record_is_named_as_wire(runner, tmp_path, inputs):
+    wire = tmp_path / "wire.jsonl"
+    wire.write_text('{"text": "no id"}\n')
+    result = runner.invoke(main, ["flag", "--wire", str(wire), *inputs])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("dedup: error: --wire: ") and "wire.jsonl:1" in result.stderr
+
+
+def test_an_undated_published_value_is_a_one_line_error(runner, tmp_path):
+    batch = tmp_path / "batch.jsonl"
+    records = [
+        {"id": "a", "text": "One sentence here. Another sentence there.", "published": "last Tuesday"},
+        {"id": "b", "text": "A different text entirely. With two sentences."},
+    ]
+    batch.write_text("".join(json.dumps(r) + "\n" for r in records))
+    result = runner.invoke(main, ["flag", str(batch)])
+    assert result.exit_code == 2
+    assert "published 'last Tuesday' is not an ISO 8601 date" in result.stderr
+
+
+def test_help_names_the_options(runner):
+    result = runner.invoke(main, ["flag", "--help"])
+    assert result.exit_code == 0
+    for option in ("--wire", "--format", "--output", "--skip-bad", "--seed"):
+        assert option in result.stdout

@@ -1,0 +1,315 @@
+"""`dedup.flag`: derivation of articles from wire copy, on fixtures built from the seeds' real sentences."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from dedup import DedupError
+from dedup.eval import data_root
+from dedup.flag import (
+    DERIVATIONS,
+    FlagConfig,
+    cross_bucket_pairs,
+    document_features,
+    flag_articles,
+    pan_figures,
+    select_candidates,
+    time_ranks,
+    window_starts,
+)
+from dedup.model import Article
+from dedup.text import prepare
+
+
+def _sentences(article: Article, *, quoted: bool) -> list[str]:
+    """Sentences of at least 8 words of a seed, either mostly quotation or mostly the reporter's prose."""
+    return [s.text for s in prepare(article).sentences if len(s.words) >= 8 and (s.quote_share >= 0.5) == quoted]
+
+
+def _text(sentences: list[str]) -> str:
+    return "\n\n".join(sentences)
+
+
+@pytest.fixture(scope="module")
+def parts(seed_articles):
+    """Real sentences in known roles: a wire story (004's prose), a second wire story (000's prose),
+    the article's own sentences (002's prose: same event, other words) and a quotation (003's)."""
+    return {
+        "wire": _sentences(seed_articles["004"], quoted=False)[:10],
+        "other_wire": _sentences(seed_articles["000"], quoted=False)[:10],
+        "own": _sentences(seed_articles["002"], quoted=False)[:10],
+        "quote": _sentences(seed_articles["003"], quoted=True)[0],
+        "rewrite_text": seed_articles["001"].text,
+    }
+
+
+def _flag_one(article_sentences: list[str], wire_stories: dict[str, list[str]], **config):
+    wire = [Article(id=name, text=_text(sentences)) for name, sentences in wire_stories.items()]
+    result = flag_articles(
+        [Article(id="article", text=_text(article_sentences))], wire=wire, config=FlagConfig(**config)
+    )
+    return result.flags[0]
+
+
+def test_an_article_mostly_taken_from_a_wire_story_is_wholly_derived(parts):
+    article = parts["wire"][:8] + parts["own"][:2]
+    flag = _flag_one(article, {"wire-1": parts["wire"] + [parts["quote"]]})
+    assert flag.derivation == "wholly-derived"
+    assert [source.id for source in flag.sources] == ["wire-1"]
+    assert flag.sentences.verbatim == pytest.approx(0.8)
+    assert flag.characters.verbatim >= 0.6
+    assert flag.sources[0].derived == pytest.approx(flag.characters.derived)
+
+
+def test_an_article_with_a_third_from_a_wire_story_is_partially_derived_and_shows_those_sentences(parts):
+    article = [parts["own"][0], parts["wire"][2], parts["own"][1], parts["own"][2], parts["wire"][5]]
+    article += parts["own"][3:7] + [parts["wire"][7]]
+    flag = _flag_one(article, {"wire-1": parts["wire"]})
+    assert flag.derivation == "partially-derived"
+    assert flag.sentences.verbatim == pytest.approx(0.3)
+    verbatim = [(e.article_index, e.source_index) for e in flag.evidence if e.kind == "verbatim"]
+    assert sorted(verbatim) == [(1, 2), (4, 5), (9, 7)]
+    assert all(e.article_sentence == e.source_sentence for e in flag.evidence if e.kind == "verbatim")
+
+
+def test_a_lightly_edited_copy_counts_as_edited_and_is_wholly_derived(parts):
+    edited = [sentence.replace(" the ", " a ", 1) for sentence in parts["wire"]]
+    flag = _flag_one(edited, {"wire-1": parts["wire"]})
+    assert flag.derivation == "wholly-derived"
+    assert flag.characters.edited > 0.5
+    assert flag.characters.copied >= 0.9
+
+
+def test_a_shared_quotation_alone_does_not_make_an_article_derived(parts):
+    article = parts["own"][:9] + [parts["quote"]]
+    flag = _flag_one(article, {"wire-1": parts["wire"] + [parts["quote"]]})
+    assert flag.derivation == "non-derived"
+    assert flag.sources == ()
+    assert flag.quotes.sentences == 1
+    assert flag.quotes.characters > 0
+    assert flag.characters.copied == 0
+
+
+def test_an_article_drawing_on_two_wire_stories_names_both(parts):
+    article = parts["wire"][:4] + parts["own"][:2] + parts["other_wire"][:4]
+    flag = _flag_one(article, {"wire-1": parts["wire"], "wire-2": parts["other_wire"], "unrelated": parts["own"][5:]})
+    assert flag.derivation in ("wholly-derived", "partially-derived")
+    assert sorted(source.id for source in flag.sources) == ["wire-1", "wire-2"]
+    assert {e.source for e in flag.evidence if e.kind == "verbatim"} == {"wire-1", "wire-2"}
+
+
+def test_an_article_on_another_subject_is_not_derived_and_has_no_evidence(parts):
+    football = (
+        "The football club signed a new striker from Brazil on a four-year contract.\n\n"
+        "Fans queued outside the stadium for hours to catch a glimpse of him.\n\n"
+        "The coach said the team needed more goals if it was to stay in the league this season."
+    )
+    result = flag_articles([Article(id="sport", text=football)], wire=[Article(id="w", text=_text(parts["wire"]))])
+    flag = result.flags[0]
+    assert (flag.derivation, flag.sources, flag.evidence) == ("non-derived", (), ())
+
+
+def test_seed_001_is_derived_from_000_with_most_of_it_rewritten(seed_articles):
+    wire = [seed_articles["000"]]
+    articles = [seed_articles[n] for n in ("001", "002", "003", "004")]
+    result = flag_articles(articles, wire=wire)
+    by_id = {flag.id: flag for flag in result.flags}
+    rewrite = by_id[seed_articles["001"].id]
+    assert rewrite.derivation in ("wholly-derived", "partially-derived")
+    assert [s.id for s in rewrite.sources] == [seed_articles["000"].id]
+    assert rewrite.characters.rewritten > 0.5
+    assert sum(e.kind == "rewritten" for e in rewrite.evidence) >= 8
+    for number in ("002", "003", "004"):  # independent reports of the same event
+        assert by_id[seed_articles[number].id].derivation == "non-derived"
+
+
+def test_every_article_gets_one_flag_in_input_order(seed_articles):
+    articles = [seed_articles[n] for n in ("004", "001", "003", "002")]
+    result = flag_articles(articles, wire=[seed_articles["000"]])
+    assert [flag.id for flag in result.flags] == [a.id for a in articles]
+    assert all(flag.derivation in DERIVATIONS for flag in result.flags)
+    assert result.mode == "wire" and result.wire_count == 1
+
+
+def test_an_article_without_sentences_is_non_derived(parts):
+    result = flag_articles([Article(id="empty", text="  ")], wire=[Article(id="w", text=_text(parts["wire"]))])
+    assert result.flags[0].derivation == "non-derived"
+    assert result.flags[0].sentence_count == 0
+
+
+# --- in-batch mode: sources found by time --------------------------------------------------------
+def _chain(parts):
+    """A original, B a lightly edited copy of A, C a verbatim copy of B."""
+    original = _text(parts["wire"])
+    edited = _text([parts["wire"][0].replace(" the ", " a ", 1)] + parts["wire"][1:])
+    return original, edited
+
+
+@pytest.mark.parametrize("top_k", [5, 1])
+def test_in_a_batch_the_earliest_article_a_copy_derives_from_is_its_source(parts, top_k):
+    original, edited = _chain(parts)
+    batch = [
+        Article(id="C", text=edited, published="2024-12-22T08:00:00Z"),
+        Article(id="B", text=edited, published="2024-12-21T08:00:00+00:00"),
+        Article(id="D", text=_text(parts["own"]), published="2024-12-19"),
+        Article(id="A", text=original, published="2024-12-20"),
+    ]
+    result = flag_articles(batch, config=FlagConfig(top_k=top_k))
+    sources = {flag.id: [s.id for s in flag.sources] for flag in result.flags}
+    # With top_k=1, C's one candidate is its twin B; following B back to its own source finds A.
+    assert sources == {"C": ["A"], "B": ["A"], "D": [], "A": []}
+    assert result.mode == "batch" and result.order == "published"
+
+
+def test_a_batch_without_dates_is_in_input_order(parts):
+    original, edited = _chain(parts)
+    forward = flag_articles([Article(id="A", text=original), Article(id="B", text=edited)])
+    backward = flag_articles([Article(id="B", text=edited), Article(id="A", text=original)])
+    assert [[s.id for s in f.sources] for f in forward.flags] == [[], ["A"]]
+    assert [[s.id for s in f.sources] for f in backward.flags] == [[], ["B"]]
+    assert forward.order == "input"
+
+
+def test_an_undated_article_is_compared_with_dated_ones_but_never_a_source(parts):
+    original, edited = _chain(parts)
+    batch = [Article(id="undated", text=original), Article(id="dated", text=edited, published="2024-12-21")]
+    result = flag_articles(batch)
+    sources = {flag.id: [s.id for s in flag.sources] for flag in result.flags}
+    assert sources == {"undated": ["dated"], "dated": []}
+    assert result.order == "published+undated"
+
+
+def test_time_ranks_sort_by_published_then_input_order():
+    batch = [
+        Article(id="a", text="x", published="2024-12-21T10:00:00+02:00"),
+        Article(id="b", text="x", published="2024-12-21T09:00:00Z"),
+        Article(id="c", text="x", published="2024-12-21T08:00:00Z"),
+    ]
+    ranks, order = time_ranks(batch)
+    assert order == "published"
+    assert ranks.tolist() == [0.0, 2.0, 1.0]  # 10:00+02:00 is 08:00Z, tied with c and earlier in input
+
+
+# --- errors ----------------------------------------------------------------------------------------
+def test_an_empty_wire_set_is_an_error_not_an_empty_result(parts):
+    with pytest.raises(DedupError, match="wire set is empty"):
+        flag_articles([Article(id="a", text=_text(parts["own"]))], wire=[])
+
+
+def test_no_articles_is_an_error(parts):
+    with pytest.raises(DedupError, match="no articles"):
+        flag_articles([], wire=[Article(id="w", text=_text(parts["wire"]))])
+
+
+def test_repeated_ids_and_foreign_objects_are_errors(parts):
+    article = Article(id="a", text=_text(parts["own"]), origin="batch.jsonl:3")
+    with pytest.raises(DedupError, match=r"batch.jsonl:3: duplicate article id 'a'"):
+        flag_articles([article, article], wire=[Article(id="w", text="x")])
+    with pytest.raises(DedupError, match="duplicate wire story id 'w'"):
+        flag_articles([article], wire=[Article(id="w", text="x"), Article(id="w", text="y")])
+    with pytest.raises(DedupError, match="must be an Article, got str"):
+        flag_articles(["text"], wire=[Article(id="w", text="x")])
+
+
+def test_a_published_value_that_is_not_a_date_is_an_error_naming_the_article():
+    batch = [Article(id="a", text="x", published="yesterday", origin="feed.csv:2"), Article(id="b", text="y")]
+    with pytest.raises(DedupError, match=r"feed.csv:2: published 'yesterday' is not an ISO 8601 date"):
+        flag_articles(batch)
+
+
+def test_flag_config_validates_its_parameters():
+    with pytest.raises(ValueError, match="top_k"):
+        FlagConfig(top_k=0)
+    with pytest.raises(ValueError, match="wholly_coverage"):
+        FlagConfig(wholly_coverage=1.5)
+    with pytest.raises(ValueError, match="must not exceed"):
+        FlagConfig(partial_coverage=0.7, wholly_coverage=0.6)
+
+
+# --- candidate search ------------------------------------------------------------------------------
+def test_each_article_is_aligned_with_at_most_top_k_wire_stories(parts):
+    story = _text(parts["wire"])
+    wire = [Article(id=f"version-{n}", text=story + f"\n\nUpdate number {n} was filed.") for n in range(8)]
+    wire.append(Article(id="other", text=_text(parts["other_wire"])))
+    articles = [Article(id="copy", text=story)]
+    config = FlagConfig(top_k=3)
+    found = select_candidates(
+        document_features(articles, config, stride=25), document_features(wire, config, stride=50), config
+    )
+    assert len(found.article) == 3
+    result = flag_articles(articles, wire=wire, config=config)
+    # Eight versions of one story: the first accounts for every sentence, the others add nothing.
+    assert len(result.flags[0].sources) == 1
+    assert result.flags[0].derivation == "wholly-derived"
+
+
+def test_a_passage_copied_into_a_long_article_is_found(seed_articles, parts):
+    # Whole-document similarity of a 3-sentence excerpt inside five long stories is low; the
+    # passage grain finds it anyway.
+    long_article = "\n\n".join(seed_articles[n].text for n in ("000", "001", "002", "003"))
+    long_article += "\n\n" + _text(parts["wire"][3:6])
+    result = flag_articles([Article(id="long", text=long_article)], wire=[Article(id="w", text=_text(parts["wire"]))])
+    flag = result.flags[0]
+    assert flag.derivation == "partially-derived"
+    assert [s.id for s in flag.sources] == ["w"]
+
+
+def test_cross_bucket_pairs_match_brute_force_bucket_sharing():
+    rng = np.random.default_rng(7)
+    query = rng.integers(0, 3, (40, 6)).astype(np.uint32)
+    index = rng.integers(0, 3, (30, 6)).astype(np.uint32)
+    found_q, found_i = cross_bucket_pairs(query, index, bands=3, rows=2, max_bucket=1000)
+    expected = {
+        (q, i)
+        for q in range(len(query))
+        for i in range(len(index))
+        if any(np.array_equal(query[q, b * 2 : b * 2 + 2], index[i, b * 2 : b * 2 + 2]) for b in range(3))
+    }
+    assert set(zip(found_q.tolist(), found_i.tolist())) == expected
+    # A bucket holding more index rows than max_bucket gives no pairs at all.
+    crowded = np.zeros((10, 2), dtype=np.uint32)
+    assert len(cross_bucket_pairs(crowded[:1], crowded, bands=1, rows=2, max_bucket=5)[0]) == 0
+
+
+def test_window_starts_cover_the_whole_sequence():
+    assert window_starts(3, 10, 5) == [0]
+    assert window_starts(22, 10, 5) == [0, 5, 10, 12]
+    assert window_starts(20, 10, 10) == [0, 10]
+
+
+def test_flags_do_not_depend_on_the_seed_for_clear_cases(parts):
+    article = parts["wire"][:8] + parts["own"][:2]
+    labels = {_flag_one(article, {"wire-1": parts["wire"]}, seed=seed).derivation for seed in (1, 2, 3)}
+    assert labels == {"wholly-derived"}
+
+
+# --- quality on real data ----------------------------------------------------------------------------
+@pytest.mark.skipif(data_root() is None, reason="../shared/data is not present")
+def test_pan_suspicious_documents_are_flagged_from_their_own_source():
+    folder = data_root() / "pan13-no-obfuscation"
+    if not folder.is_dir():
+        pytest.skip("pan13-no-obfuscation is not present")
+    figures = pan_figures(folder, limit=60)
+    assert figures["own_source_documents"] >= 0.85
+    assert figures["wrong_source_pairs"] <= 0.02
+
+
+def test_flag_config_round_trips_as_a_dict():
+    config = FlagConfig(top_k=7)
+    assert dataclasses.asdict(config) == config.as_dict()
+    assert config.as_dict()["score"]["rewritten_similarity"] == config.score.rewritten_similarity
+
+
+def test_progress_reports_every_document_prepared_and_every_article_judged(parts):
+    calls: list[tuple[str, int]] = []
+    articles = [Article(id=f"a{n}", text=_text(parts["wire"][n : n + 4])) for n in range(3)]
+    wire = [Article(id="w1", text=_text(parts["wire"])), Article(id="w2", text=_text(parts["other_wire"]))]
+    flag_articles(articles, wire=wire, progress=lambda stage, advance: calls.append((stage, advance)))
+    totals: dict[str, int] = {}
+    for stage, advance in calls:
+        totals[stage] = totals.get(stage, 0) + advance
+    assert totals == {"prepare": 5, "candidates": 3, "score": 3}
+    assert [stage for stage, _ in calls].index("candidates") > max(i for i, c in enumerate(calls) if c[0] == "prepare")

@@ -1,0 +1,277 @@
+"""The three renderers of a paraphrase diff: terminal text, one JSON document, one HTML page."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dedup
+from dedup.align import word_changes
+from dedup.model import Alignment, PairDiff, Sentence, SentenceLink, WordChange
+from dedup.report.diff_html import diff_html
+from dedup.report.diff_json import diff_json, diff_record
+from dedup.report.diff_text import diff_text, display_order, summary_line
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+A_TEXTS = ["Alpha opens the story.", "Bravo said two words here.", "Charlie stays the same.", "Delta ends it all."]
+B_TEXTS = [
+    "Bravo said two new words here.",
+    "Extra added by B.",
+    "Charlie stays the same.",
+    "Delta ends",
+    "it all today.",
+]
+# A1 only in A; A2-B1 edited; B2 only in B (placed after B1); A3-B3 verbatim; A4 split into B4+5.
+LINKS = (
+    SentenceLink((0,), (), "only-in-A", 0.0),
+    SentenceLink((1,), (0,), "edited", 0.9),
+    SentenceLink((2,), (2,), "verbatim", 1.0),
+    SentenceLink((3,), (3, 4), "rewritten", 0.41),
+    SentenceLink((), (1,), "only-in-B", 0.0),
+)
+
+
+def sentences(texts: list[str], quoted: set[int] = frozenset()) -> tuple[Sentence, ...]:
+    return tuple(
+        Sentence(i, text, 0, len(text), 1.0 if i in quoted else 0.0, tuple(text.split()), tuple(text.split()))
+        for i, text in enumerate(texts)
+    )
+
+
+def make_diff(a_texts=A_TEXTS, b_texts=B_TEXTS, links=LINKS, *, a_id="story-a", b_id="story-b") -> PairDiff:
+    """A PairDiff built by hand, with word changes made the way `dedup.diff` makes them."""
+    a, b = sentences(list(a_texts)), sentences(list(b_texts))
+    changes = tuple(
+        word_changes(" ".join(a[i].text for i in link.a), " ".join(b[j].text for j in link.b))
+        if link.a and link.b
+        else ()
+        for link in links
+    )
+    return PairDiff(Alignment(a_id, b_id, tuple(links), a, b), "rewrite", 0.6123, changes)
+
+
+@pytest.fixture(scope="module")
+def seed_diff(seed_articles) -> PairDiff:
+    return dedup.diff(seed_articles["000"], seed_articles["001"])
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+def test_text_starts_with_a_summary_of_shares_relation_and_cosine():
+    lines = list(diff_text(make_diff()))
+    assert lines[0] == summary_line(make_diff())
+    assert lines[0].startswith("A story-a vs B story-b: rewrite, cosine 0.61")
+    # A: 4 sentences; "Bravo..." (26 chars) edited, "Charlie..." (23) verbatim, "Delta..." (18) rewritten.
+    total_a = sum(len(t) for t in A_TEXTS)
+    assert f"verbatim {100 * 23 / total_a:.0f}%" in lines[0].split("| B:")[0]
+    assert "quote 0%" in lines[0] and "new " in lines[0]
+
+
+def test_text_follows_a_order_and_places_b_only_sentences_after_their_preceding_partner():
+    body = "\n".join(diff_text(make_diff()))
+    positions = [body.index(text) for text in [A_TEXTS[0], A_TEXTS[1], B_TEXTS[1], A_TEXTS[2], A_TEXTS[3]]]
+    assert positions == sorted(positions)
+    assert re.search(r"^only-in-B\s+B2\s+Extra added by B\.$", body, re.MULTILINE)
+    assert re.search(r"^rewritten 0\.41\s+A4\s+Delta ends it all\.$", body, re.MULTILINE)
+    assert re.search(r"^\s+B4\+5\s+Delta ends it all today\.$", body, re.MULTILINE)
+
+
+def test_b_only_sentences_before_any_aligned_one_come_first():
+    links = (SentenceLink((0,), (1,), "verbatim", 1.0), SentenceLink((), (0,), "only-in-B", 0.0))
+    result = make_diff(["Same words."], ["Lead only in B.", "Same words."], links)
+    assert display_order(result.alignment) == [1, 0]
+    lines = [line for line in diff_text(result) if line]
+    assert lines[1].startswith("only-in-B") and lines[2].startswith("verbatim")
+
+
+def test_text_marks_deleted_and_inserted_words_in_edited_and_rewritten_pairs_only():
+    lines = list(diff_text(make_diff()))
+    word_lines = [line.lstrip("~ ") for line in lines if line.lstrip().startswith("~")]
+    assert "Bravo said two {+new+} words here." in word_lines
+    assert any("{+today.+}" in line for line in word_lines)
+    assert len(word_lines) == 2  # none for the verbatim pair
+
+
+def test_replaced_words_show_both_marks():
+    result = make_diff(["The cat sat."], ["The dog sat."], (SentenceLink((0,), (0,), "edited", 0.8),))
+    assert any(line.endswith("The [-cat-] {+dog+} sat.") for line in diff_text(result))
+
+
+def test_colour_only_when_asked():
+    plain = "\n".join(diff_text(make_diff()))
+    coloured = "\n".join(diff_text(make_diff(), color=True))
+    assert not ANSI.search(plain)
+    assert ANSI.search(coloured)
+    assert ANSI.sub("", coloured) == plain
+
+
+def test_terminal_escape_sequences_in_an_article_are_shown_not_obeyed():
+    result = make_diff(["Evil \x1b[2J text."], ["Other."], (SentenceLink((0,), (0,), "rewritten", 0.5),))
+    body = "\n".join(diff_text(result))
+    assert "\x1b" not in body
+    assert "Evil \\x1b[2J text." in body
+
+
+def test_text_on_the_seeds_shows_001_mostly_as_rewritten_from_000(seed_diff):
+    lines = list(diff_text(seed_diff))
+    assert lines[0].startswith("A 000_dcd977f381deb860 vs B 001_9f484aa0f34f7918: rewrite")
+    b_sentence_lines = [line for line in lines if re.match(r"^(\S+\s+\d\.\d\d|only-in-B|\s+)\s+B\d", line)]
+    assert len(b_sentence_lines) == len(seed_diff.alignment.b_sentences) == 20
+    rewritten_b = sum(len(link.b) for link in seed_diff.alignment.links if link.kind == "rewritten")
+    assert rewritten_b >= 10
+    assert sum(line.startswith("rewritten") for line in lines) == sum(
+        link.kind == "rewritten" for link in seed_diff.alignment.links
+    )
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+
+def test_json_is_one_document_that_parses_back_to_the_same_data(seed_diff):
+    text = "".join(diff_json(seed_diff))
+    parsed = json.loads(text)
+    assert parsed == diff_record(seed_diff)
+    alignment = seed_diff.alignment
+    assert (parsed["a"], parsed["b"], parsed["relation"]) == (alignment.a_id, alignment.b_id, seed_diff.relation)
+    assert parsed["cosine"] == seed_diff.cosine
+    assert parsed["shares"] == {"a": alignment.shares("a"), "b": alignment.shares("b")}
+    links = tuple(SentenceLink(tuple(r["a"]), tuple(r["b"]), r["kind"], r["similarity"]) for r in parsed["links"])
+    assert links == alignment.links
+    changes = tuple(
+        tuple(WordChange(op, tuple(a), tuple(b)) for op, a, b in r["word_changes"]) for r in parsed["links"]
+    )
+    assert changes == seed_diff.word_changes
+    for side, ours in (("a", alignment.a_sentences), ("b", alignment.b_sentences)):
+        assert [(s["index"], s["text"], s["quote_share"]) for s in parsed["sentences"][side]] == [
+            (s.index, s.text, s.quote_share) for s in ours
+        ]
+
+
+def test_json_keeps_non_ascii_text_readable():
+    result = make_diff(["Zürich said “no”."], ["Zürich said no."], (SentenceLink((0,), (0,), "edited", 0.9),))
+    text = "".join(diff_json(result))
+    assert "Zürich said “no”." in text
+    assert text.endswith("}\n")
+
+
+# --- HTML -------------------------------------------------------------------------------------
+
+
+class _SentenceTexts(HTMLParser):
+    """Collects, per sentence element id, its classes and its visible text without the tag label."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sentences: dict[str, dict] = {}
+        self.scripts = 0
+        self.marks: dict[str, list[str]] = {}
+        self._current: str | None = None
+        self._in_tag = False
+        self._mark: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "script":
+            self.scripts += 1
+        classes = (attributes.get("class") or "").split()
+        if tag == "div" and "s" in classes:
+            self._current = attributes["id"]
+            self.sentences[self._current] = {"classes": classes, "link": attributes.get("data-link"), "text": ""}
+        elif tag == "span" and "tag" in classes:
+            self._in_tag = True
+        elif tag in ("del", "ins") and self._current:
+            self._mark = tag
+            self.marks.setdefault(self._current, []).append(f"{tag}:")
+
+    def handle_endtag(self, tag):
+        if tag == "div":
+            self._current = None
+        elif tag == "span":
+            self._in_tag = False
+        elif tag in ("del", "ins"):
+            self._mark = None
+
+    def handle_data(self, data):
+        if self._current and not self._in_tag:
+            self.sentences[self._current]["text"] += data
+            if self._mark:
+                self.marks[self._current][-1] += data
+
+
+def parse_page(result: PairDiff) -> tuple[str, _SentenceTexts]:
+    page = "\n".join(diff_html(result))
+    parser = _SentenceTexts()
+    parser.feed(page)
+    return page, parser
+
+
+def test_html_is_one_self_contained_page():
+    page, parser = parse_page(make_diff())
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert parser.scripts == 1  # our own inline script, nothing else
+    assert not re.search(r"(?i)<link|src=|@import|url\(|https?://", page)
+
+
+def test_html_shows_summary_legend_and_two_columns_with_a_class_per_kind():
+    result = make_diff()
+    page, parser = parse_page(result)
+    assert summary_line(result) in page
+    for kind in ("verbatim", "edited", "rewritten", "quote", "only-in-A", "only-in-B"):
+        assert f'class="swatch kind-{kind}"' in page
+    assert page.index('id="side-a"') < page.index('id="side-b"')
+    assert set(parser.sentences) == {f"a-{i}" for i in range(4)} | {f"b-{j}" for j in range(5)}
+    assert "kind-rewritten" in parser.sentences["a-3"]["classes"]
+    assert "kind-only-in-B" in parser.sentences["b-1"]["classes"]
+    # partners share a link id, so that a click can find them
+    assert parser.sentences["a-3"]["link"] == parser.sentences["b-3"]["link"] == parser.sentences["b-4"]["link"]
+    assert parser.sentences["a-0"]["link"] != parser.sentences["b-1"]["link"]
+
+
+def test_html_marks_word_changes_inside_edited_and_rewritten_pairs():
+    _, parser = parse_page(make_diff())
+    assert parser.marks["b-0"] == ["ins:new"]
+    assert "a-0" not in parser.marks and "a-2" not in parser.marks  # only-in-A and verbatim
+    # the split B side: the inserted word falls in the second sentence of the run
+    assert parser.sentences["b-3"]["text"] == "Delta ends" and "b-3" not in parser.marks
+    assert parser.marks["b-4"] == ["ins:today."]
+
+
+def test_a_hostile_article_renders_as_text():
+    hostile = [
+        'Click <script>alert(1)</script> & <img src=x onerror="alert(2)"> now.',
+        "Then <script>alert(3)</script>.",
+    ]
+    links = (SentenceLink((0,), (0,), "rewritten", 0.5), SentenceLink((1,), (), "only-in-A", 0.0))
+    result = make_diff(hostile, ['Click <script>alert("x")</script> later.'], links, a_id="<b>id</b>")
+    page, parser = parse_page(result)
+    assert "<script>alert" not in page and "<img" not in page and "<b>id</b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert parser.scripts == 1
+    assert parser.sentences["a-0"]["text"] == hostile[0]  # inside a rewritten pair, with word marks
+    assert parser.sentences["a-1"]["text"] == hostile[1]  # only in A, drawn as it is
+
+
+_HOSTILE_TEXT = st.text(alphabet=st.sampled_from(list("ab <>&\"'/=;é")), min_size=1, max_size=40).filter(
+    lambda text: text.strip()
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(a_texts=st.lists(_HOSTILE_TEXT, min_size=4, max_size=4), b_texts=st.lists(_HOSTILE_TEXT, min_size=5, max_size=5))
+def test_every_sentence_reads_back_as_its_own_text_in_html_and_json(a_texts, b_texts):
+    result = make_diff(a_texts, b_texts)
+    _, parser = parse_page(result)
+    assert parser.scripts == 1
+    for side, texts in (("a", a_texts), ("b", b_texts)):
+        for index, text in enumerate(texts):
+            shown = parser.sentences[f"{side}-{index}"]["text"]
+            # marked sentences are redrawn word by word, so runs of spaces become one
+            assert shown in (text, " ".join(text.split()))
+    assert json.loads("".join(diff_json(result))) == diff_record(result)

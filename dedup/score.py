@@ -207,6 +207,78 @@ def _flat_counts(rows: Sequence[Sequence[str]]) -> tuple[dict[str, int], sp.csr_
     return column, counts
 
 
+class _GramKeys:
+    """scikit-learn's char_wb 3-5-grams of many tokens at once, each gram as an exact integer key.
+
+    A padded token (a space each side) of length L yields every window of n characters for each
+    n in 3..5 with n <= L, which is what `_char_wb_grams` yields. Characters are renumbered over
+    the batch's alphabet, so a window of up to 5 of them is one int64 (distinct grams, distinct
+    keys); a batch with more than 4,095 distinct characters goes through `_char_wb_grams`.
+    """
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.alphabet = np.unique(_code_points(tokens)) if tokens else np.zeros(0, dtype=np.uint32)
+        self.exact = len(self.alphabet) < _MAX_ALPHABET
+        if self.exact:
+            token_of, keys = self._keys(tokens)
+            self.keys, columns = np.unique(keys, return_inverse=True)
+        else:  # rare: fall back to strings
+            self.index, gram_counts = _flat_counts([_char_wb_grams(t) for t in tokens])
+            self.token_grams = gram_counts
+            return
+        self.token_grams = sp.csr_matrix(
+            (np.ones(len(keys), dtype=np.float32), (token_of, columns)), shape=(len(tokens), len(self.keys))
+        )
+        self.token_grams.sum_duplicates()
+
+    def _keys(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(token number, key) of every gram of `tokens`; characters outside the alphabet get -1."""
+        points = _code_points(tokens)
+        found = np.searchsorted(self.alphabet, points)
+        found[found >= len(self.alphabet)] = 0
+        codes = np.where(self.alphabet[found] == points, found + 1, -1).astype(np.int64)
+        codes[points == _SEPARATOR] = 0
+        separators = np.concatenate(([0], np.cumsum(codes == 0)))
+        token_parts, key_parts = [], []
+        for n in (3, 4, 5):
+            starts = np.arange(len(codes) - n + 1)
+            inside = separators[starts + n] - separators[starts] == 0
+            starts = starts[inside]
+            key = np.full(len(starts), n, dtype=np.int64)
+            unknown = np.zeros(len(starts), dtype=bool)
+            for offset in range(n):
+                code = codes[starts + offset]
+                unknown |= code < 0
+                key = key * _KEY_BASE + code
+            token_parts.append(separators[starts][~unknown] - 0)
+            key_parts.append(np.where(unknown, -1, key)[~unknown])
+        return np.concatenate(token_parts), np.concatenate(key_parts)
+
+    def columns(self, tokens: list[str]) -> np.ndarray:
+        """Columns of the grams of `tokens` (one per occurrence) that the batch has; others dropped."""
+        if not tokens:
+            return _NO_IDS
+        if not self.exact:
+            grams = [g for token in tokens for g in _char_wb_grams(token)]
+            return np.array([self.index[g] for g in grams if g in self.index], dtype=np.int64)
+        _, keys = self._keys(tokens)
+        at = np.searchsorted(self.keys, keys)
+        at[at >= len(self.keys)] = 0
+        return at[self.keys[at] == keys] if len(self.keys) else _NO_IDS
+
+
+_SEPARATOR = 0  # code point that joins padded tokens (a token from str.split() holds no NUL... or
+# if it does, the NUL only splits that token's grams, as the fallback would not: see _code_points)
+_KEY_BASE = 4096
+_MAX_ALPHABET = 4095
+
+
+def _code_points(tokens: list[str]) -> np.ndarray:
+    """Code points of the padded tokens joined by NUL (NULs inside tokens become spaces' twin 1)."""
+    joined = "\x00".join(" " + token.replace("\x00", "\x01") + " " for token in tokens)
+    return np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+
+
 def _char_wb_grams(token: str) -> list[str]:
     """scikit-learn's ``char_wb`` 3-5-grams of one lower-cased token: padded with a space each
     side; a padded token no longer than n is one gram, and larger n are skipped."""
@@ -265,8 +337,9 @@ class SentenceSpace:
         # a sentence's gram counts are its row of P @ W. Only IDF is kept for the whole batch;
         # rows are weighed when asked for, so memory holds P and W, not every sentence's grams.
         self._token_column, self._token_counts = _flat_counts([text.lower().split() for text in texts])
-        self._gram_column, self._token_grams = _flat_counts([_char_wb_grams(t) for t in self._token_column])
-        df = np.zeros(len(self._gram_column), dtype=np.float64)
+        self._grams = _GramKeys(list(self._token_column))
+        self._token_grams = self._grams.token_grams
+        df = np.zeros(self._token_grams.shape[1], dtype=np.float64)
         for start in range(0, len(texts), _SPACE_CHUNK):
             counts = self._token_counts[start : start + _SPACE_CHUNK] @ self._token_grams
             chunk_weights = weights[start : start + _SPACE_CHUNK]
@@ -326,11 +399,9 @@ class SentenceSpace:
         vectors = self._prose.get(row)
         if vectors is None:
             prose = _QUOTED.sub(" ", self.texts[row])
-            stem_column, gram_column = self._stem_column, self._gram_column
+            stem_column = self._stem_column
             stems = [stem_column[t] for t in content_stems(words(prose)) if t in stem_column]
-            grams = [
-                gram_column[g] for token in prose.lower().split() for g in _char_wb_grams(token) if g in gram_column
-            ]
+            grams = self._grams.columns(prose.lower().split()).tolist()
             vectors = self._prose[row] = (_weigh_one(stems, self._stem_idf), _weigh_one(grams, self._gram_idf))
         return vectors
 
@@ -338,7 +409,7 @@ class SentenceSpace:
         pieces = [self._prose_of(row) for row in rows.tolist()]
         return (
             _csr([p[0] for p in pieces], len(self._stem_column)),
-            _csr([p[1] for p in pieces], len(self._gram_column)),
+            _csr([p[1] for p in pieces], self._token_grams.shape[1]),
         )
 
 

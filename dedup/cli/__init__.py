@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator
 from typing import TextIO
@@ -38,6 +39,9 @@ def handles_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except DedupError as error:
             fail(str(error).replace("\n", " "))
+        except BrokenPipeError:  # the reader went away (`| head`): not an error of ours
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except OSError as error:  # e.g. an output path in a missing directory
             fail(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "))
 

@@ -234,9 +234,7 @@ def load_sts(folder: PathLike, split: str = "dev", genre: str | None = None) -> 
         if wanted is not None and line_genre != wanted:
             continue
         pairs.append(
-            STSPair(
-                id=f"{source_file}-{year}-{pair_id}", genre=line_genre, text1=text1, text2=text2, score=score
-            )
+            STSPair(id=f"{source_file}-{year}-{pair_id}", genre=line_genre, text1=text1, text2=text2, score=score)
         )
     return pairs
 
@@ -400,9 +398,7 @@ def load_lee(folder: PathLike) -> tuple[list[str], np.ndarray]:
         if len(values) != size:
             msg = f"{matrix_path}:{number}: a {size}x{size} matrix needs {size} values, found {len(values)}"
             raise DedupError(msg)
-    parsed = [
-        [_parse_float(matrix_path, number, "similarity", cell) for cell in cells] for number, cells in rows
-    ]
+    parsed = [[_parse_float(matrix_path, number, "similarity", cell) for cell in cells] for number, cells in rows]
     grid = np.array(parsed, dtype=float).reshape(size, size)
     line_of = [number for number, _ in rows]
     outside = np.argwhere((grid < 0.0) | (grid > 1.0))

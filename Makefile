@@ -17,6 +17,11 @@ test: $(BIN)/dedup
 	$(BIN)/ruff check dedup tests benchmarks
 	$(BIN)/pytest
 
+# Quality figures on ../shared/data (or $DEDUP_DATA); fails when one falls below its stored floor.
+eval: $(BIN)/dedup
+	@if [ ! -d ../shared/data ] && [ -z "$$DEDUP_DATA" ]; then echo "make eval: no ../shared/data, skipped"; exit 0; fi; \
+	$(BIN)/dedup eval all --cv 10 --check-floors -o eval-results.txt; status=$$?; cat eval-results.txt; exit $$status
+
 lint: $(BIN)/dedup
 	$(BIN)/ruff check dedup tests benchmarks
 

@@ -148,7 +148,10 @@ class AlignmentPlan:
                 for r, c, score in zip(picked_rows.tolist(), picked_cols.tolist(), scores)
             )
             proposals.sort()
-        kept = [p for p in proposals if p[2] >= config.ordered_similarity]
+        # Sentences with the same words are verbatim (or a shared quote) whatever their vector
+        # similarity, which can be low for a sentence of one or two words.
+        same_words = set(self.verbatim)
+        kept = [p for p in proposals if p[2] >= config.ordered_similarity or (p[0], p[1]) in same_words]
         on_chain = _ordered_chain([p[1] for p in kept], [p[2] for p in kept])
         anchors = sum(1 for p, ordered in zip(kept, on_chain) if ordered and p[2] >= config.rewritten_similarity)
         if anchors < config.ordered_anchors:  # a short or weak chain is what chance order looks like

@@ -220,8 +220,14 @@ class _GramKeys:
         self.alphabet = np.unique(_code_points(tokens)) if tokens else np.zeros(0, dtype=np.uint32)
         self.exact = len(self.alphabet) < _MAX_ALPHABET
         if self.exact:
+            # Columns numbered by first appearance in the stream of grams token by token (each
+            # token's 3-grams, 4-grams, 5-grams in order), as a dict of the gram strings would be:
+            # the order in which a row's products are summed, hence the last bits of a cosine.
             token_of, keys = self._keys(tokens)
-            self.keys, columns = np.unique(keys, return_inverse=True)
+            self.keys, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            self.rank = np.empty(len(first), dtype=np.int64)
+            self.rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+            columns = self.rank[inverse]
         else:  # rare: fall back to strings
             self.index, gram_counts = _flat_counts([_char_wb_grams(t) for t in tokens])
             self.token_grams = gram_counts
@@ -239,20 +245,24 @@ class _GramKeys:
         codes = np.where(self.alphabet[found] == points, found + 1, -1).astype(np.int64)
         codes[points == _SEPARATOR] = 0
         separators = np.concatenate(([0], np.cumsum(codes == 0)))
-        token_parts, key_parts = [], []
+        token_parts, size_parts, start_parts, key_parts = [], [], [], []
         for n in (3, 4, 5):
-            starts = np.arange(len(codes) - n + 1)
-            inside = separators[starts + n] - separators[starts] == 0
-            starts = starts[inside]
+            starts = np.arange(max(0, len(codes) - n + 1))
+            starts = starts[separators[starts + n] - separators[starts] == 0]
             key = np.full(len(starts), n, dtype=np.int64)
             unknown = np.zeros(len(starts), dtype=bool)
             for offset in range(n):
                 code = codes[starts + offset]
                 unknown |= code < 0
                 key = key * _KEY_BASE + code
-            token_parts.append(separators[starts][~unknown] - 0)
-            key_parts.append(np.where(unknown, -1, key)[~unknown])
-        return np.concatenate(token_parts), np.concatenate(key_parts)
+            known = ~unknown
+            token_parts.append(separators[starts][known])
+            size_parts.append(np.full(int(known.sum()), n))
+            start_parts.append(starts[known])
+            key_parts.append(key[known])
+        token_of, sizes, starts = np.concatenate(token_parts), np.concatenate(size_parts), np.concatenate(start_parts)
+        order = np.lexsort((starts, sizes, token_of))
+        return token_of[order], np.concatenate(key_parts)[order]
 
     def columns(self, tokens: list[str]) -> np.ndarray:
         """Columns of the grams of `tokens` (one per occurrence) that the batch has; others dropped."""
@@ -262,19 +272,20 @@ class _GramKeys:
             grams = [g for token in tokens for g in _char_wb_grams(token)]
             return np.array([self.index[g] for g in grams if g in self.index], dtype=np.int64)
         _, keys = self._keys(tokens)
+        if not len(self.keys):
+            return _NO_IDS
         at = np.searchsorted(self.keys, keys)
         at[at >= len(self.keys)] = 0
-        return at[self.keys[at] == keys] if len(self.keys) else _NO_IDS
+        return self.rank[at[self.keys[at] == keys]]
 
 
-_SEPARATOR = 0  # code point that joins padded tokens (a token from str.split() holds no NUL... or
-# if it does, the NUL only splits that token's grams, as the fallback would not: see _code_points)
+_SEPARATOR = 0  # NUL joins the padded tokens; a NUL inside a token is read as U+0001 instead
 _KEY_BASE = 4096
 _MAX_ALPHABET = 4095
 
 
 def _code_points(tokens: list[str]) -> np.ndarray:
-    """Code points of the padded tokens joined by NUL (NULs inside tokens become spaces' twin 1)."""
+    """Code points of the padded tokens, joined by NUL."""
     joined = "\x00".join(" " + token.replace("\x00", "\x01") + " " for token in tokens)
     return np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
 
@@ -469,6 +480,7 @@ def _ratio_bound(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     set_a, set_b = set(a), set(b)
     common = len(set_a & set_b) + min(len(a) - len(set_a), len(b) - len(set_b))
     return 2.0 * common / (len(a) + len(b)) if a or b else 1.0
+
 
 def sentence_class(
     a: Sentence,

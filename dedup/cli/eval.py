@@ -162,7 +162,8 @@ def figure_markdown(figures: Sequence[Figure]) -> Iterator[str]:
     for figure in figures:
         summary = EVAL_SETS[figure.dataset].summary.split(":")[0]
         value = _value(figure.value, figure.unit)
-        yield f"| {summary} | `{figure.metric}` | {value} | {figure.count:,} | {figure.description} |"
+        description = figure.description.replace("|", "\\|")
+        yield f"| {summary} | `{figure.metric}` | {value} | {figure.count:,} | {description} |"
 
 
 def eval_record(

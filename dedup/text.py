@@ -66,23 +66,36 @@ def normalise(text: str) -> str:
 
 
 _LINE_ENDS_PARAGRAPH = re.compile(r"[.!?:][\"')\]]*\s*$")
-# A text whose lines run this long is not hard-wrapped, so each line break is a paragraph break.
-_UNWRAPPED_LINE_LENGTH = 120
+# A line shorter than this share of the block's long lines ends its paragraph even without a full
+# stop (a heading, the last line of a wrapped paragraph); a line near the wrap width does not.
+_SHORT_LINE_SHARE = 0.6
+_WRAPPED_LINE_SHARE = 0.8
+# Lines no longer than a terminal are taken as wrapped even when only one stops mid-sentence.
+_TERMINAL_WIDTH = 120
 
 
 def _paragraphs_of_block(block: str) -> list[str]:
     """Split a block without blank lines into paragraphs.
 
     Some dumps separate paragraphs with a single line break, others hard-wrap lines inside a
-    paragraph; a line break counts as a paragraph break when the text is not hard-wrapped or the
-    line ends a sentence.
+    paragraph (PAN's texts at about 190 columns). A line break counts as a paragraph break when the
+    line ends a sentence or is clearly shorter than the block's long lines; a wrapped line runs to
+    about the wrap width and usually stops mid-sentence, so it is joined to the next.
     """
     lines = block.split("\n")
-    unwrapped = max(len(line) for line in lines) > _UNWRAPPED_LINE_LENGTH
+    lengths = sorted(len(line) for line in lines)
+    long_line = lengths[round(0.9 * (len(lengths) - 1))]
+    # Hard-wrapped text has several lines that run to about the wrap width and stop mid-sentence;
+    # without them each line is a paragraph of its own (dumps that use single line breaks).
+    wrapped = [
+        line for line in lines if len(line) >= _WRAPPED_LINE_SHARE * long_line and not _LINE_ENDS_PARAGRAPH.search(line)
+    ]
+    if len(wrapped) < 2 and long_line > _TERMINAL_WIDTH:
+        return lines
     paragraphs, current = [], []
     for line in lines:
         current.append(line)
-        if unwrapped or _LINE_ENDS_PARAGRAPH.search(line):
+        if _LINE_ENDS_PARAGRAPH.search(line) or len(line.rstrip()) < _SHORT_LINE_SHARE * long_line:
             paragraphs.append(" ".join(current))
             current = []
     if current:

@@ -87,3 +87,17 @@ def test_no_word_is_lost_by_sentence_splitting(tokens):
     body = normalise(" ".join(tokens))
     joined = " ".join(body[s:e] for s, e in split_sentences(body))
     assert joined.split() == body.split()
+
+
+def test_long_hard_wrapped_lines_are_joined_into_one_paragraph():
+    words_ = ("the committee met again on tuesday to discuss the budget and the new rules for hospitals " * 12).split()
+    lines, line = [], []
+    for word in words_:
+        line.append(word)
+        if len(" ".join(line)) > 180:
+            lines.append(" ".join(line))
+            line = []
+    text = "\n".join(lines + [" ".join(line) + "."]) + "\nA heading\nThe next paragraph ends here."
+    paragraphs = normalise(text).split("\n\n")
+    assert len(paragraphs) == 3
+    assert paragraphs[0].rstrip(".").split() == words_

@@ -67,7 +67,8 @@ def normalise(text: str) -> str:
 
 _LINE_ENDS_PARAGRAPH = re.compile(r"[.!?:][\"')\]]*\s*$")
 # A line shorter than this share of the block's long lines ends its paragraph even without a full
-# stop (a heading, the last line of a wrapped paragraph); a line near the wrap width does not.
+# stop (a heading, the last line of a wrapped paragraph), unless the next line goes on in lower
+# case; a line near the wrap width does not.
 _SHORT_LINE_SHARE = 0.6
 _WRAPPED_LINE_SHARE = 0.8
 # Lines no longer than a terminal are taken as wrapped even when only one stops mid-sentence.
@@ -93,9 +94,11 @@ def _paragraphs_of_block(block: str) -> list[str]:
     if len(wrapped) < 2 and long_line > _TERMINAL_WIDTH:
         return lines
     paragraphs, current = [], []
-    for line in lines:
+    for index, line in enumerate(lines):
         current.append(line)
-        if _LINE_ENDS_PARAGRAPH.search(line) or len(line.rstrip()) < _SHORT_LINE_SHARE * long_line:
+        following = lines[index + 1].lstrip() if index + 1 < len(lines) else ""
+        short = len(line.rstrip()) < _SHORT_LINE_SHARE * long_line and not following[:1].islower()
+        if _LINE_ENDS_PARAGRAPH.search(line) or short:
             paragraphs.append(" ".join(current))
             current = []
     if current:

@@ -122,10 +122,12 @@ def test_terminal_escape_sequences_in_an_article_are_shown_not_obeyed():
 def test_text_on_the_seeds_shows_001_mostly_as_rewritten_from_000(seed_diff):
     lines = list(diff_text(seed_diff))
     assert lines[0].startswith("A 000_dcd977f381deb860 vs B 001_9f484aa0f34f7918: rewrite")
-    b_sentence_lines = [line for line in lines if re.match(r"^(\S+\s+\d\.\d\d|only-in-B|\s+)\s+B\d", line)]
-    assert len(b_sentence_lines) == len(seed_diff.alignment.b_sentences) == 20
+    b_numbers = [
+        m.group(2) for line in lines if (m := re.match(r"^(\S+\s+\d\.\d\d|only-in-B|\s+)\s+B([\d+]+)", line))
+    ]  # a split or merge shows as B14+15 on one line
+    assert sum(len(number.split("+")) for number in b_numbers) == len(seed_diff.alignment.b_sentences) == 20
     rewritten_b = sum(len(link.b) for link in seed_diff.alignment.links if link.kind == "rewritten")
-    assert rewritten_b >= 10
+    assert rewritten_b > 10  # most of 001's 20 sentences
     assert sum(line.startswith("rewritten") for line in lines) == sum(
         link.kind == "rewritten" for link in seed_diff.alignment.links
     )

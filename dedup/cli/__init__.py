@@ -99,6 +99,16 @@ def main() -> None:
 
 
 input_argument = click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write here instead of standard output.",
+)
+seed_option = click.option(
+    "--seed", type=int, default=1, show_default=True, help="MinHash seed; the same input and seed give the same output."
+)
 skip_bad_option = click.option(
     "--skip-bad", is_flag=True, help="Warn about bad files or records and process the rest, instead of stopping."
 )

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 import click
 
 from dedup import Article, DedupError, diff
-from dedup.cli import emit_lines, handles_errors, main, output_stream, skip_bad_option, warn
+from dedup.cli import emit_lines, handles_errors, main, output_option, output_stream, skip_bad_option, warn
 from dedup.io.readers import read_articles
 from dedup.report.diff_html import diff_html
 from dedup.report.diff_json import diff_json
@@ -30,13 +30,7 @@ _IDS_SHOWN = 5
     show_default=True,
     help="text for the terminal; json (one document) for programs; html for a side-by-side page.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    default=None,
-    help="Write here instead of standard output.",
-)
+@output_option
 @click.option(
     "--batch",
     metavar="INPUT",

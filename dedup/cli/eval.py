@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from dedup import DedupConfig, DedupError, __version__
-from dedup.cli import emit_lines, handles_errors, main, output_stream, warn
+from dedup.cli import emit_lines, handles_errors, main, output_option, output_stream, warn
 from dedup.eval.floors import FLOORS_PATH, Floor, load_floors, unguarded, updated_floors, write_floors
 from dedup.eval.floors import check_floors as floor_failures
 from dedup.eval.run import EVAL_SETS, Figure, default_folder, evaluate
@@ -40,13 +40,7 @@ from dedup.eval.run import EVAL_SETS, Figure, default_folder, evaluate
     default=None,
     help="Floors file to check or update instead of the shipped dedup/eval/floors.json.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    default=None,
-    help="Write here instead of standard output.",
-)
+@output_option
 @handles_errors
 def eval_command(
     name: str,

@@ -10,8 +10,10 @@ from dedup.cli import (
     handles_errors,
     input_argument,
     main,
+    output_option,
     output_stream,
     progress_bar,
+    seed_option,
     skip_bad_option,
     warn,
 )
@@ -40,16 +42,8 @@ from dedup.report.flag_table import flag_table
     show_default=True,
     help="table for people; jsonl (one article a line, with evidence) or csv (one article a row) for programs.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    default=None,
-    help="Write here instead of standard output.",
-)
-@click.option(
-    "--seed", type=int, default=1, show_default=True, help="MinHash seed; the same input and seed give the same output."
-)
+@output_option
+@seed_option
 @skip_bad_option
 @handles_errors
 def flag_command(

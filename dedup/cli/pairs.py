@@ -9,7 +9,7 @@ from itertools import islice
 
 import click
 
-from dedup.cli import handles_errors, main, output_stream, progress_bar, skip_bad_option, warn
+from dedup.cli import handles_errors, main, output_option, output_stream, progress_bar, skip_bad_option, warn
 from dedup.io.pair_readers import PairRecord, read_pairs
 from dedup.io.writers import write_csv, write_jsonl
 from dedup.pairs import (
@@ -44,13 +44,7 @@ DOCUMENT_COLUMNS = ("label", "similarity", "cosine", "shared_a", "shared_b", "re
     show_default=True,
     help="One JSON object or one CSV row per input pair, in input order.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    default=None,
-    help="Write here instead of standard output.",
-)
+@output_option
 @click.option(
     "--chunk-size",
     type=click.IntRange(min=1),

@@ -7,7 +7,6 @@ is read record by record, so a million-pair file never sits in memory.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from dedup.errors import DedupError
-from dedup.io.readers import _JSON_TYPE_NAMES, _sniff_encoding
+from dedup.io.readers import _JSON_TYPE_NAMES, _sniff_encoding, json_record
 
 PAIR_TEXT_FIELDS = ("text1", "text2")
 """The two fields every pair record must have."""
@@ -142,20 +141,8 @@ def _jsonl_records(lines: Iterable[str], label: str) -> Iterator[PairRecord | _P
         if not line.strip():
             continue
         origin = f"{label}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            yield _Problem(f"{origin}: malformed JSON Lines record: {error.msg} (column {error.colno})")
-            continue
-        except (ValueError, RecursionError) as error:
-            reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
-            yield _Problem(f"{origin}: malformed JSON Lines record: {reason}")
-            continue
-        if not isinstance(record, dict):
-            kind = _JSON_TYPE_NAMES.get(type(record), type(record).__name__)
-            yield _Problem(f"{origin}: record is a JSON {kind}, not an object with text1 and text2")
-            continue
-        yield _pair_from_record(record, origin)
+        record = json_record(line, origin, expected="an object with text1 and text2")
+        yield _Problem(record) if isinstance(record, str) else _pair_from_record(record, origin)
 
 
 def _tsv_records(lines: Iterable[str], path: str) -> Iterator[PairRecord | _Problem]:

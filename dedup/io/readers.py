@@ -285,21 +285,24 @@ def _records_from_jsonl_lines(lines: Iterable[str], label: str) -> Iterator[Arti
         if not line.strip():
             continue
         origin = f"{label}:{line_number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            hint = " (a JSON array? expected one object per line)" if line.lstrip().startswith("[") else ""
-            yield _Problem(f"{origin}: malformed JSON Lines record: {error.msg} (column {error.colno}){hint}")
-            continue
-        except (ValueError, RecursionError) as error:
-            reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
-            yield _Problem(f"{origin}: malformed JSON Lines record: {reason}")
-            continue
-        if not isinstance(record, dict):
-            kind = _JSON_TYPE_NAMES.get(type(record), type(record).__name__)
-            yield _Problem(f"{origin}: record is a JSON {kind}, not an object")
-            continue
-        yield _article_from_record(record, origin)
+        record = json_record(line, origin)
+        yield _Problem(record) if isinstance(record, str) else _article_from_record(record, origin)
+
+
+def json_record(line: str, origin: str, *, expected: str = "an object") -> dict | str:
+    """The JSON object on one line of a JSON Lines file, or a one-line message saying what is wrong."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        hint = " (a JSON array? expected one object per line)" if line.lstrip().startswith("[") else ""
+        return f"{origin}: malformed JSON Lines record: {error.msg} (column {error.colno}){hint}"
+    except (ValueError, RecursionError) as error:
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        return f"{origin}: malformed JSON Lines record: {reason}"
+    if not isinstance(record, dict):
+        kind = _JSON_TYPE_NAMES.get(type(record), type(record).__name__)
+        return f"{origin}: record is a JSON {kind}, not {expected}"
+    return record
 
 
 # --- CSV --------------------------------------------------------------------------------------

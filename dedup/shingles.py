@@ -118,10 +118,9 @@ def token_hashes(tokens: Sequence[str]) -> np.ndarray:
 
 class _TokenHashes(dict):
     def __missing__(self, token: str) -> int:
-        value = token_hash32(token)
-        if len(self) >= _TOKEN_HASH_CACHE:
-            self.clear()
-        self[token] = value
+        value = sha1_hash32_bytes(token.encode("utf-8"))
+        if len(self) < _TOKEN_HASH_CACHE:  # full: frequent words are in by now, rare ones hashed anew
+            self[token] = value
         return value
 
 

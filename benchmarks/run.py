@@ -100,7 +100,8 @@ def _child_dedup(path: str) -> dict:
 
 def _child_dedup_stages(path: str, trace: bool) -> dict:
     from dedup.config import DedupConfig
-    from dedup.engine.local import banded_pairs, copy_signatures, prepare_all, story_signatures
+    from dedup.engine.local import prepare_all
+    from dedup.engine.stages import banded_pairs, copy_signatures, story_signatures
     from dedup.io.readers import read_articles
     from dedup.score import DocumentSpace
 

@@ -576,7 +576,7 @@ def _stem_documents(stems: Sequence[tuple[str, ...]]) -> list[Document]:
 def story_terms(space: DocumentSpace, count: int, n_articles: int, same_set: bool) -> list[np.ndarray]:
     """Each document's `count` highest-weighted TF-IDF terms among those that can make a pair.
 
-    Mirrors `dedup.engine.local.story_terms` across two sets: a term makes a pair only if it is
+    Mirrors `dedup.engine.stages.story_terms` across two sets: a term makes a pair only if it is
     found on both sides (in an article and in a wire story), or in two documents of one batch.
     Rows ``[0, n_articles)`` of the space are the articles, the rest the wire stories.
     """

@@ -276,6 +276,26 @@ def lsh_candidate_pairs(signatures: np.ndarray, *, bands: int, rows: int, max_bu
     return np.column_stack(np.divmod(unique_codes, np.int64(n_docs)))
 
 
+def band_keys(signatures: np.ndarray, *, bands: int, rows: int) -> np.ndarray:
+    """Shape ``(n_docs, bands)`` uint64: each document's bucket key in each band, as
+    `lsh_candidate_pairs` computes them; for an engine that groups documents by key itself."""
+    signatures = np.asarray(signatures)
+    keys = np.empty((signatures.shape[0], bands), dtype=np.uint64)
+    for band in range(bands):
+        keys[:, band] = _band_keys(signatures[:, band * rows : (band + 1) * rows])
+    return keys
+
+
+def bucket_pairs(members: np.ndarray, max_bucket: int) -> np.ndarray:
+    """The pairs `lsh_candidate_pairs` makes of one bucket's members (document indices, sorted
+    ascending): all of them up to `max_bucket` members, else a star from the first member."""
+    members = np.asarray(members, dtype=np.int64)
+    if len(members) <= max_bucket:
+        left, right = np.triu_indices(len(members), k=1)
+        return np.column_stack((members[left], members[right]))
+    return np.column_stack((np.full(len(members) - 1, members[0]), members[1:]))
+
+
 def _band_keys(band: np.ndarray) -> np.ndarray:
     """One uint64 key per row of `band`, equal for equal rows (polynomial in wrapping uint64)."""
     keys = band[:, 0].astype(np.uint64)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,6 +65,27 @@ def prose_of(sentence: Sentence) -> str:
     return _QUOTED.sub(" ", sentence.text)
 
 
+@dataclass(frozen=True)
+class DocumentFrequencies:
+    """How many documents of a whole batch hold each stem, and the batch size.
+
+    Lets a space built over part of a batch (one Spark partition, one connected component) weigh
+    its documents exactly as a space over the whole batch would.
+    """
+
+    counts: Mapping[str, int]
+    n_documents: int
+
+
+def document_frequencies(documents: Sequence[Document]) -> Counter:
+    """Documents holding each stem among `documents`: summed over the parts of a batch, the
+    `DocumentFrequencies.counts` of the whole."""
+    counts: Counter = Counter()
+    for doc in documents:
+        counts.update({stem for sentence in doc.sentences for stem in sentence.stems})
+    return counts
+
+
 class DocumentSpace:
     """TF-IDF vectors of whole documents, for the document-level cosine of candidate pairs.
 
@@ -77,7 +99,8 @@ class DocumentSpace:
     numpy from one id array per distinct sentence instead of a Python pass over every token.
     """
 
-    def __init__(self, documents: Sequence[Document]) -> None:
+    def __init__(self, documents: Sequence[Document], *, frequencies: DocumentFrequencies | None = None) -> None:
+        """Vectors of `documents`, weighed by their own batch, or by `frequencies` of a larger one."""
         stem_ids: dict[str, int] = {}
         ids_of: dict[tuple[str, ...], np.ndarray] = {}
         rows = []
@@ -89,15 +112,28 @@ class DocumentSpace:
                     ids = ids_of[sentence.stems] = _ids(sentence.stems, stem_ids)
                 parts.append(ids)
             rows.append(np.concatenate(parts) if parts else _NO_IDS)
-        self.matrix, self.vocabulary = _tfidf_rows(rows, stem_ids, sublinear=False)
+        counts, self.vocabulary = _sorted_columns(_count_rows(rows, len(stem_ids)), stem_ids)
+        if frequencies is None:
+            self.document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
+            n_documents = counts.shape[0]
+        else:
+            self.document_frequency = np.array(
+                [frequencies.counts.get(term, 0) for term in self.vocabulary], dtype=np.int64
+            )
+            n_documents = frequencies.n_documents
+        self.matrix = _weigh(counts, _idf_of(self.document_frequency, n_documents), sublinear=False)
 
     def cosine(self, pairs: np.ndarray) -> np.ndarray:
         """Cosine of each (i, j) row of `pairs`, computed as bulk sparse row products."""
         if len(pairs) == 0:
             return np.zeros(0, dtype=np.float32)
-        left = self.matrix[pairs[:, 0]]
-        right = self.matrix[pairs[:, 1]]
-        return np.asarray(left.multiply(right).sum(axis=1), dtype=np.float32).ravel()
+        return row_products(self.matrix[pairs[:, 0]], self.matrix[pairs[:, 1]])
+
+
+def row_products(left: sp.csr_matrix, right: sp.csr_matrix) -> np.ndarray:
+    """Dot product of each row of `left` with the same row of `right` (float32, summed in column
+    order): with columns in sorted term order, the same values whichever batch the rows are in."""
+    return np.asarray(left.multiply(right).sum(axis=1), dtype=np.float32).ravel()
 
 
 _NO_IDS = np.zeros(0, dtype=np.int64)
@@ -132,16 +168,6 @@ def _sorted_columns(counts: sp.csr_matrix, index: dict[str, int]) -> tuple[sp.cs
     return counts, [terms[k] for k in order]
 
 
-def _idf(counts: sp.csr_matrix, weights: np.ndarray | None = None) -> np.ndarray:
-    """Smoothed IDF exactly as scikit-learn's TfidfTransformer computes it (float32).
-
-    `weights` gives how many times each row stands in the batch (rows are distinct texts)."""
-    if weights is None:
-        return _idf_of(np.bincount(counts.indices, minlength=counts.shape[1]), counts.shape[0])
-    row_of = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-    return _idf_of(np.bincount(counts.indices, weights=weights[row_of], minlength=counts.shape[1]), int(weights.sum()))
-
-
 def _idf_of(df: np.ndarray, n_samples: int) -> np.ndarray:
     df = df.astype(np.float32)
     df += 1.0
@@ -171,13 +197,6 @@ def _weigh(counts: sp.csr_matrix, idf: np.ndarray, *, sublinear: bool) -> sp.csr
     return counts
 
 
-def _tfidf_rows(
-    rows: Sequence[np.ndarray], index: dict[str, int], *, sublinear: bool, weights: np.ndarray | None = None
-) -> tuple[sp.csr_matrix, list[str]]:
-    counts, vocabulary = _sorted_columns(_count_rows(rows, len(index)), index)
-    return _weigh(counts, _idf(counts, weights), sublinear=sublinear), vocabulary
-
-
 # Rows multiplied at once by `_row_dots`: bounds the temporary copies to a few tens of MB.
 _DOT_CHUNK = 20_000
 
@@ -197,11 +216,17 @@ def row_dots(matrix: sp.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.n
 _SPACE_CHUNK = 10_000
 
 
-def _flat_counts(rows: Sequence[Sequence[str]]) -> tuple[dict[str, int], sp.csr_matrix]:
-    """Column of each term (numbered by first appearance) and the rows' term counts."""
+def _flat_counts(
+    rows: Sequence[Sequence[str]], extra: Sequence[str] = (), *, key=None
+) -> tuple[dict[str, int], sp.csr_matrix]:
+    """Column of each term (numbered in sorted order, by `key` if given) and the rows' term counts.
+
+    Sorted columns make a row's products sum in one order whatever else the batch holds, so a
+    space over part of a batch gives the same float32 values as one over the whole. `extra`
+    terms get columns without counts."""
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     terms = [term for row in rows for term in row]
-    column = {term: k for k, term in enumerate(dict.fromkeys(terms))}
+    column = {term: k for k, term in enumerate(sorted(set(terms).union(extra), key=key))}
     ids = np.fromiter(map(column.__getitem__, terms), dtype=np.int64, count=len(terms))
     counts = sp.csr_matrix(
         (np.ones(len(ids), dtype=np.float32), ids, np.concatenate(([0], np.cumsum(lengths)))),
@@ -211,6 +236,11 @@ def _flat_counts(rows: Sequence[Sequence[str]]) -> tuple[dict[str, int], sp.csr_
     return column, counts
 
 
+def _gram_order(gram: str) -> tuple[int, str]:
+    """Column order of character grams: by length, then code points (the order of `_GramKeys` keys)."""
+    return len(gram), gram
+
+
 class _GramKeys:
     """scikit-learn's char_wb 3-5-grams of many tokens at once, each gram as an exact integer key.
 
@@ -218,22 +248,18 @@ class _GramKeys:
     n in 3..5 with n <= L, which is what `_char_wb_grams` yields. Characters are renumbered over
     the batch's alphabet, so a window of up to 5 of them is one int64 (distinct grams, distinct
     keys); a batch with more than 4,095 distinct characters goes through `_char_wb_grams`.
+    Columns are in key order, which is (length, code points) order whatever the alphabet, so two
+    batches number their common grams in the same relative order.
     """
 
     def __init__(self, tokens: list[str]) -> None:
         self.alphabet = np.unique(_code_points(tokens)) if tokens else np.zeros(0, dtype=np.uint32)
         self.exact = len(self.alphabet) < _MAX_ALPHABET
         if self.exact:
-            # Columns numbered by first appearance in the stream of grams token by token (each
-            # token's 3-grams, 4-grams, 5-grams in order), as a dict of the gram strings would be:
-            # the order in which a row's products are summed, hence the last bits of a cosine.
             token_of, keys = self._keys(tokens)
-            self.keys, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-            self.rank = np.empty(len(first), dtype=np.int64)
-            self.rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-            columns = self.rank[inverse]
+            self.keys, columns = np.unique(keys, return_inverse=True)
         else:  # rare: fall back to strings
-            self.index, gram_counts = _flat_counts([_char_wb_grams(t) for t in tokens])
+            self.index, gram_counts = _flat_counts([_char_wb_grams(t) for t in tokens], key=_gram_order)
             self.token_grams = gram_counts
             return
         self.token_grams = sp.csr_matrix(
@@ -280,7 +306,24 @@ class _GramKeys:
             return _NO_IDS
         at = np.searchsorted(self.keys, keys)
         at[at >= len(self.keys)] = 0
-        return self.rank[at[self.keys[at] == keys]]
+        return at[self.keys[at] == keys]
+
+    def strings(self) -> list[str]:
+        """The gram of each column, as a string."""
+        if not self.exact:
+            return list(self.index)
+        grams: list[str] = [""] * len(self.keys)
+        for n in (3, 4, 5):
+            low, high = n * _KEY_BASE**n, (n + 1) * _KEY_BASE**n
+            at = np.flatnonzero((self.keys >= low) & (self.keys < high))
+            rest = self.keys[at] - low
+            codes = np.empty((len(at), n), dtype=np.int64)
+            for position in range(n - 1, -1, -1):
+                rest, codes[:, position] = np.divmod(rest, _KEY_BASE)
+            points = np.ascontiguousarray(self.alphabet[codes - 1].astype(np.uint32))
+            for column, gram in zip(at.tolist(), points.view(f"<U{n}").ravel().tolist()):
+                grams[column] = gram
+        return grams
 
 
 _SEPARATOR = 0  # NUL joins the padded tokens; a NUL inside a token is read as U+0001 instead
@@ -308,6 +351,22 @@ def _char_wb_grams(token: str) -> list[str]:
     return grams
 
 
+@dataclass(frozen=True)
+class SentenceFrequencies:
+    """How many sentences of a batch hold each stem and each character gram, and how many
+    sentences it has (every occurrence counted): what a `SentenceSpace` weighs its vectors by."""
+
+    stems: Mapping[str, int]
+    grams: Mapping[str, int]
+    n_sentences: int
+
+
+def _weighted_df(counts: sp.csr_matrix, weights: np.ndarray) -> np.ndarray:
+    """Per column, the summed weights of the rows holding it."""
+    row_weights = np.repeat(weights, np.diff(counts.indptr))
+    return np.bincount(counts.indices, weights=row_weights, minlength=counts.shape[1]).astype(np.float64)
+
+
 class SentenceSpace:
     """TF-IDF vectors of every sentence of the documents to align: stemmed words and character 3-5-grams.
 
@@ -322,7 +381,9 @@ class SentenceSpace:
     Vectors of the prose (quotations removed) are made only for the sentences that need them.
     """
 
-    def __init__(self, documents: Sequence[Document]) -> None:
+    def __init__(self, documents: Sequence[Document], *, frequencies: SentenceFrequencies | None = None) -> None:
+        """Vectors of the sentences of `documents`, weighed by their own sentences or by the
+        `frequencies` of a larger batch (`sentence_frequencies` summed over its parts)."""
         row_of_text: dict[str, int] = {}
         texts: list[str] = []
         stems: list[tuple[str, ...]] = []
@@ -342,30 +403,53 @@ class SentenceSpace:
             self._rows[doc.id] = np.array(rows, dtype=np.int64)
         weights = np.array(occurrences, dtype=np.float64)
         self.texts = texts
-        # Column order does not change a cosine beyond float rounding, so columns are numbered by
-        # first appearance rather than sorted; values are scikit-learn's up to that rounding.
-        self._stem_column, stem_counts = _flat_counts(stems)
-        self._stem_idf = _idf(stem_counts, weights)
+        # With outside frequencies, the prose of quoting sentences may hold a term (a word cut at a
+        # quotation mark) that no sentence here has but the larger batch has: give it a column.
+        prose_stems: set[str] = set()
+        prose_tokens: set[str] = set()
+        if frequencies is not None:
+            for text in texts:
+                if '"' in text:
+                    prose = _QUOTED.sub(" ", text)
+                    prose_stems.update(content_stems(words(prose)))
+                    prose_tokens.update(prose.lower().split())
+        self._stem_column, stem_counts = _flat_counts(stems, sorted(prose_stems))
+        if frequencies is None:
+            self._stem_df = _weighted_df(stem_counts, weights)
+        else:
+            self._stem_df = np.array([frequencies.stems.get(t, 0) for t in self._stem_column], dtype=np.float64)
+        n_sentences = int(weights.sum()) if frequencies is None else frequencies.n_sentences
+        self._stem_idf = _idf_of(self._stem_df, n_sentences)
         self.stems = _weigh(stem_counts, self._stem_idf, sublinear=True)
 
         # Character grams: each distinct token's grams once (W), each sentence's token counts (P);
         # a sentence's gram counts are its row of P @ W. Only IDF is kept for the whole batch;
         # rows are weighed when asked for, so memory holds P and W, not every sentence's grams.
         self._token_column, self._token_counts = _flat_counts([text.lower().split() for text in texts])
-        self._grams = _GramKeys(list(self._token_column))
-        self._token_grams = self._grams.token_grams
-        df = np.zeros(self._token_grams.shape[1], dtype=np.float64)
-        for start in range(0, len(texts), _SPACE_CHUNK):
-            counts = self._token_counts[start : start + _SPACE_CHUNK] @ self._token_grams
-            chunk_weights = weights[start : start + _SPACE_CHUNK]
-            df += np.bincount(
-                counts.indices, weights=np.repeat(chunk_weights, np.diff(counts.indptr)), minlength=len(df)
+        tokens = list(self._token_column)
+        self._grams = _GramKeys(tokens + sorted(prose_tokens.difference(self._token_column)))
+        self._token_grams = self._grams.token_grams[: len(tokens)]
+        if frequencies is None:
+            df = np.zeros(self._token_grams.shape[1], dtype=np.float64)
+            for start in range(0, len(texts), _SPACE_CHUNK):
+                counts = self._token_counts[start : start + _SPACE_CHUNK] @ self._token_grams
+                df += _weighted_df(counts, weights[start : start + _SPACE_CHUNK])
+            self._gram_df = df
+        else:
+            self._gram_df = np.array(
+                [frequencies.grams.get(gram, 0) for gram in self._grams.strings()], dtype=np.float64
             )
-        self._gram_idf = _idf_of(df, int(weights.sum()))
+        self._gram_idf = _idf_of(self._gram_df, n_sentences)
         self._prose: dict[int, tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]] = {}
 
     def __contains__(self, doc: Document) -> bool:
         return doc.id in self._rows
+
+    def frequencies(self) -> SentenceFrequencies:
+        """This space's own sentence frequencies, to be summed with those of a batch's other parts."""
+        stems = {term: int(df) for term, df in zip(self._stem_column, self._stem_df.tolist()) if df}
+        grams = {gram: int(df) for gram, df in zip(self._grams.strings(), self._gram_df.tolist()) if df}
+        return SentenceFrequencies(stems, grams, int(sum(len(rows) for rows in self._rows.values())))
 
     def rows(self, doc: Document) -> np.ndarray:
         """Row of each sentence of `doc` among the distinct sentences (`texts`) of the space."""
@@ -414,9 +498,11 @@ class SentenceSpace:
         vectors = self._prose.get(row)
         if vectors is None:
             prose = _QUOTED.sub(" ", self.texts[row])
-            stem_column = self._stem_column
+            stem_column, stem_df = self._stem_column, self._stem_df
             stems = [stem_column[t] for t in content_stems(words(prose)) if t in stem_column]
-            grams = self._grams.columns(prose.lower().split()).tolist()
+            stems = [column for column in stems if stem_df[column]]
+            grams = self._grams.columns(prose.lower().split())
+            grams = grams[self._gram_df[grams] > 0].tolist()
             vectors = self._prose[row] = (_weigh_one(stems, self._stem_idf), _weigh_one(grams, self._gram_idf))
         return vectors
 

@@ -228,3 +228,20 @@ def test_minhasher_names_the_bad_parameter() -> None:
         MinHasher(128, -1)
     with pytest.raises(ValueError, match="scheme"):
         MinHasher(128, 1, scheme="affine64")
+
+
+def test_band_keys_and_bucket_pairs_give_the_pairs_of_lsh_candidate_pairs():
+    from dedup.minhash import band_keys, bucket_pairs
+
+    generator = np.random.default_rng(7)
+    # Few distinct values per column, so that buckets are large and some exceed max_bucket.
+    signatures = generator.integers(0, 3, size=(300, 8), dtype=np.uint32)
+    expected = lsh_candidate_pairs(signatures, bands=4, rows=2, max_bucket=20)
+    keys = band_keys(signatures, bands=4, rows=2)
+    pairs = []
+    for band in range(4):
+        for key in np.unique(keys[:, band]):
+            pairs.append(bucket_pairs(np.flatnonzero(keys[:, band] == key), 20))
+    found = np.unique(np.concatenate(pairs), axis=0)
+    assert np.array_equal(found, expected)
+    assert len(expected) > 0

@@ -24,7 +24,8 @@ from dedup.model import Article
 _TEXT_SUFFIXES = (".txt", ".md")
 _JSONL_SUFFIXES = (".jsonl", ".json")
 _CSV_DELIMITERS = {".csv": ",", ".tsv": "\t"}
-_SUPPORTED = ".txt, .md, .jsonl, .json, .csv, .tsv"
+_PARQUET_SUFFIX = ".parquet"
+_SUPPORTED = ".txt, .md, .jsonl, .json, .csv, .tsv, .parquet"
 
 _OPTIONAL_FIELDS = ("title", "source", "published", "url")
 
@@ -64,15 +65,18 @@ def read_articles(
 
         - a directory: every ``.txt`` or ``.md`` file in it and, recursively, in its subdirectories,
           in path order (entries sorted by name; names starting with ``.`` are skipped); the id is
-          the file stem and the origin the file's path;
+          the file stem and the origin the file's path. A directory holding ``.parquet`` files is a
+          Parquet dataset instead (see `dedup.io.parquet`; holding both kinds is an error);
         - a ``.txt`` or ``.md`` file: one article, as for a file in a directory;
         - a ``.jsonl`` or ``.json`` file: JSON Lines, one object per line with ``id`` and ``text``
           and optionally ``title``, ``source``, ``published``, ``url``; blank lines are skipped;
         - a ``.csv`` or ``.tsv`` file: a header row naming the same fields (``id`` and ``text``
           required; matched ignoring case and surrounding spaces), one record per row;
+        - a ``.parquet`` file: one article per row, columns named as the JSON Lines fields; needs
+          pyarrow (the ``spark`` extra);
         - ``-``: JSON Lines read from `stdin`.
 
-        Records get the origin ``path:line`` (``<stdin>:line`` for ``-``).
+        Records get the origin ``path:line`` (``<stdin>:line`` for ``-``; ``path:row n`` for Parquet).
     skip_bad : bool, default False
         If False the first problem raises. If True a bad record, a bad or missing file or an empty
         directory is reported through `warn` and reading goes on with the rest.
@@ -149,6 +153,10 @@ def _read_input(name: str, stdin: TextIO | None, warn: Callable[[str], None]) ->
         yield from _guarded(name, _read_jsonl_file(name, warn))
     elif suffix in _CSV_DELIMITERS:
         yield from _guarded(name, _read_csv_file(name, _CSV_DELIMITERS[suffix], warn))
+    elif suffix == _PARQUET_SUFFIX:
+        from dedup.io.parquet import read_parquet  # here, not at the top: dedup.io.parquet imports this module
+
+        yield from read_parquet(name)
     else:
         shown = f"'{suffix}'" if suffix else "without an extension"
         msg = f"{name}: unsupported file type {shown} (supported: {_SUPPORTED}, a directory, or - for stdin)"
@@ -171,7 +179,12 @@ def _guarded(path: str, items: Iterator[Article | _Problem]) -> Iterator[Article
 
 
 def _read_directory(directory: str, warn: Callable[[str], None]) -> Iterator[Article | _Problem]:
-    """Yield one article per ``.txt``/``.md`` file under `directory`, in path order."""
+    """Yield one article per ``.txt``/``.md`` file under `directory`, in path order; or read a Parquet dataset."""
+    from dedup.io.parquet import holds_parquet, read_parquet  # here: dedup.io.parquet imports this module
+
+    if holds_parquet(directory):
+        yield from read_parquet(directory)
+        return
     found = False
     for path in _article_files(directory, visited=set()):
         found = True

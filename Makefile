@@ -10,10 +10,15 @@ $(BIN)/dedup: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(BIN)/dedup
 
+# The Spark engine's extra (pyspark, pyarrow, pandas) for the tests; the demo does without it.
+$(VENV)/.spark-extra: $(BIN)/dedup
+	$(BIN)/pip install --quiet -e '.[test,spark]'
+	touch $@
+
 demo: $(BIN)/dedup
 	$(BIN)/dedup cluster examples/seeds
 
-test: $(BIN)/dedup
+test: $(VENV)/.spark-extra
 	$(BIN)/ruff check dedup tests benchmarks
 	$(BIN)/pytest
 

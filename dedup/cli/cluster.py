@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-from dedup import DedupConfig, cluster
+from dedup import DedupConfig, DedupError, cluster
 from dedup.cli import (
     emit_lines,
     handles_errors,
     input_argument,
     main,
-    output_option,
     output_stream,
     progress_bar,
     seed_option,
@@ -28,25 +29,71 @@ from dedup.report.table import cluster_table
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "jsonl", "csv"]),
+    type=click.Choice(["table", "jsonl", "csv", "parquet"]),
     default="table",
     show_default=True,
-    help="table for people; jsonl (one copy group a line) or csv (one article a row) for programs.",
+    help="table for people; jsonl (one copy group a line), csv or parquet (one article a row) for programs. "
+    "parquet writes a directory (-o DIR) and needs pyarrow.",
 )
-@output_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(writable=True),
+    default=None,
+    help="Write here instead of standard output (a directory for --format parquet).",
+)
 @seed_option
 @skip_bad_option
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="local: this machine's processes. spark: Apache Spark (pip install 'dedup[spark]'); same output.",
+)
+@click.option(
+    "--spark-master",
+    metavar="URL",
+    default=None,
+    help="Spark master for --engine spark (default local[*], every core of this machine).",
+)
 @handles_errors
-def cluster_command(inputs: tuple[str, ...], output_format: str, output: str | None, seed: int, skip_bad: bool) -> None:
+def cluster_command(
+    inputs: tuple[str, ...],
+    output_format: str,
+    output: str | None,
+    seed: int,
+    skip_bad: bool,
+    engine: str,
+    spark_master: str | None,
+) -> None:
     """Group INPUT articles into stories and copy groups, and pick each group's original.
 
     INPUT is a directory of .txt/.md files (one article each, id = file name without extension),
     a JSON Lines or CSV file with `id` and `text` (optional `title`, `source`, `published`, `url`),
-    or - for JSON Lines on standard input.
+    a Parquet file or dataset directory with those columns, or - for JSON Lines on standard input.
     """
-    articles = list(read_articles(inputs, skip_bad=skip_bad, warn=warn))
-    with progress_bar(len(articles)) as progress:
-        result = cluster(articles, config=DedupConfig(seed=seed), progress=progress)
+    if output_format == "parquet" and output in (None, "-"):
+        raise DedupError("--format parquet writes a directory: give it with -o DIR")
+    if spark_master is not None and engine != "spark":
+        raise DedupError("--spark-master needs --engine spark")
+    config = DedupConfig(seed=seed)
+    if engine == "spark":
+        from dedup.engine.spark import cluster_spark
+
+        progress = sys.stderr.isatty()
+        result = cluster_spark(
+            inputs, config=config, master=spark_master, skip_bad=skip_bad, warn=warn, console_progress=progress
+        )
+    else:
+        articles = list(read_articles(inputs, skip_bad=skip_bad, warn=warn))
+        with progress_bar(len(articles)) as progress:
+            result = cluster(articles, config=config, progress=progress)
+    if output_format == "parquet":
+        from dedup.io.parquet import CLUSTER_PARQUET_TYPES, write_parquet
+
+        write_parquet(cluster_rows(result), output, CLUSTER_CSV_FIELDS, types=CLUSTER_PARQUET_TYPES)
+        return
     with output_stream(output) as stream:
         if output_format == "jsonl":
             write_jsonl(cluster_records(result), stream)

@@ -96,11 +96,14 @@ def require_spark() -> None:
         raise DedupError(msg)
 
 
-def spark_session(master: str | None = None, *, console_progress: bool = False) -> SparkSession:
+def spark_session(
+    master: str | None = None, *, console_progress: bool = False, settings: dict[str, str] | None = None
+) -> SparkSession:
     """A Spark session for the engine (``local[*]`` unless `master` names a cluster).
 
     Executors run this interpreter (`PYSPARK_PYTHON`, unless set), which has `dedup` installed;
-    Spark's own logging is cut to errors so that the CLI's stderr stays readable.
+    Spark's own logging is cut to errors so that the CLI's stderr stays readable. `settings`
+    are Spark configuration entries set on top (for instance ``spark.ui.enabled``).
     """
     require_spark()
     from pyspark.sql import SparkSession
@@ -120,6 +123,8 @@ def spark_session(master: str | None = None, *, console_progress: bool = False) 
     )
     if master.startswith("local"):
         builder = builder.config("spark.sql.shuffle.partitions", "8")
+    for key, value in (settings or {}).items():
+        builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session

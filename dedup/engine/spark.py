@@ -137,11 +137,10 @@ def articles_frame(spark: SparkSession, articles: Sequence[Article], *, first: i
     columns: dict[str, list] = {"idx": list(range(first, first + len(articles)))}
     for field in _ARTICLE_FIELDS:
         columns[field] = [getattr(article, field) for article in articles]
-    schema = spark.createDataFrame([], _ARTICLE_SCHEMA).schema
     table = pa.table(
         {name: pa.array(values, type=pa.int64() if name == "idx" else pa.string()) for name, values in columns.items()}
     )
-    return spark.createDataFrame(table.to_pandas(), schema=schema)
+    return spark.createDataFrame(table)
 
 
 def read_articles_spark(
@@ -196,11 +195,14 @@ def read_articles_spark(
         msg = f"no articles read from: {', '.join(inputs) or '(no inputs)'}"
         raise DedupError(msg)
     articles = functools.reduce(lambda x, y: x.unionByName(y), frames)
+    # Duplicate ids are found on (id, position, origin) alone: the texts stay where they are.
     by_id = Window.partitionBy("id").orderBy("idx")
-    ranked = articles.withColumn("seen", F.row_number().over(by_id)).withColumn(
-        "first_origin", F.first("origin").over(by_id)
+    ranked = (
+        articles.select("id", "idx", "origin")
+        .withColumn("seen", F.row_number().over(by_id))
+        .withColumn("first_origin", F.first("origin").over(by_id))
     )
-    duplicates = ranked.where(F.col("seen") > 1).orderBy("idx").select("origin", "id", "first_origin")
+    duplicates = ranked.where(F.col("seen") > 1).orderBy("idx").select("idx", "origin", "id", "first_origin")
     found = duplicates.collect() if skip_bad else duplicates.limit(1).collect()
     for row in found:
         message = f"{row['origin']}: duplicate id {row['id']!r} (first seen at {row['first_origin']})"
@@ -208,7 +210,8 @@ def read_articles_spark(
             raise DedupError(message)
         report(message)
     if found:
-        articles = ranked.where(F.col("seen") == 1).drop("seen", "first_origin")
+        dropped = spark.createDataFrame([(row["idx"],) for row in found], "idx long")
+        articles = articles.join(dropped, "idx", "left_anti")
     return articles
 
 

@@ -123,3 +123,28 @@ def test_every_command_has_help(runner):
         result = runner.invoke(main, [name, "--help"])
         assert result.exit_code == 0, name
         assert "Usage:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--spark-master", "local[2]"], "--spark-master and --spark-conf need --engine spark"),
+        (["--spark-conf", "spark.driver.memory=2g"], "--spark-master and --spark-conf need --engine spark"),
+        (["--engine", "spark", "--spark-conf", "nonsense"], "--spark-conf 'nonsense': expected KEY=VALUE"),
+        (["--format", "parquet"], "--format parquet writes a directory: give it with -o DIR"),
+    ],
+)
+def test_cluster_rejects_inconsistent_engine_and_output_options_in_one_line(runner, args, message):
+    result = runner.invoke(main, ["cluster", str(SEEDS), *args])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"dedup: error: {message}")
+    assert result.stderr.count("\n") == 1
+
+
+def test_cluster_parquet_output_holds_one_row_per_article(runner, tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    result = runner.invoke(main, ["cluster", str(SEEDS), "--format", "parquet", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    rows = pq.read_table(tmp_path / "out").to_pylist()
+    assert sorted(row["id"] for row in rows) == sorted(p.stem for p in SEEDS.glob("*.txt"))
+    assert {row["relation"] for row in rows} >= {"canonical", "rewrite"}

@@ -57,6 +57,13 @@ from dedup.report.table import cluster_table
     default=None,
     help="Spark master for --engine spark (default local[*], every core of this machine).",
 )
+@click.option(
+    "--spark-conf",
+    "spark_conf",
+    metavar="KEY=VALUE",
+    multiple=True,
+    help="A Spark setting for --engine spark, e.g. spark.driver.memory=8g (repeatable; see docs/scaling.md).",
+)
 @handles_errors
 def cluster_command(
     inputs: tuple[str, ...],
@@ -66,6 +73,7 @@ def cluster_command(
     skip_bad: bool,
     engine: str,
     spark_master: str | None,
+    spark_conf: tuple[str, ...],
 ) -> None:
     """Group INPUT articles into stories and copy groups, and pick each group's original.
 
@@ -75,15 +83,27 @@ def cluster_command(
     """
     if output_format == "parquet" and output in (None, "-"):
         raise DedupError("--format parquet writes a directory: give it with -o DIR")
-    if spark_master is not None and engine != "spark":
-        raise DedupError("--spark-master needs --engine spark")
+    if (spark_master is not None or spark_conf) and engine != "spark":
+        raise DedupError("--spark-master and --spark-conf need --engine spark")
+    settings = {}
+    for entry in spark_conf:
+        key, equals, value = entry.partition("=")
+        if not equals or not key.strip():
+            raise DedupError(f"--spark-conf {entry!r}: expected KEY=VALUE, e.g. spark.driver.memory=8g")
+        settings[key.strip()] = value.strip()
     config = DedupConfig(seed=seed)
     if engine == "spark":
         from dedup.engine.spark import cluster_spark
 
         progress = sys.stderr.isatty()
         result = cluster_spark(
-            inputs, config=config, master=spark_master, skip_bad=skip_bad, warn=warn, console_progress=progress
+            inputs,
+            config=config,
+            master=spark_master,
+            settings=settings,
+            skip_bad=skip_bad,
+            warn=warn,
+            console_progress=progress,
         )
     else:
         articles = list(read_articles(inputs, skip_bad=skip_bad, warn=warn))

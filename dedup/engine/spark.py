@@ -648,13 +648,15 @@ def cluster_spark(
     *,
     config: DedupConfig,
     master: str | None = None,
+    settings: dict[str, str] | None = None,
     skip_bad: bool = False,
     warn: Callable[[str], None] | None = None,
     console_progress: bool = False,
 ) -> ClusterResult:
     """Read `inputs` and cluster them on Spark (`master`, default ``local[*]``): what
-    ``dedup cluster --engine spark`` runs. A session this call starts is stopped before it
-    returns; one already running in this process (a notebook's, a test's) is used and left running.
+    ``dedup cluster --engine spark`` runs, with Spark `settings` on top of the engine's own. A
+    session this call starts is stopped before it returns; one already running in this process (a
+    notebook's, a test's) is used and left running, and `master` and `settings` do not apply to it.
 
     Raises
     ------
@@ -666,7 +668,7 @@ def cluster_spark(
     from pyspark.sql import SparkSession
 
     running = SparkSession.getActiveSession()
-    spark = running or spark_session(master, console_progress=console_progress)
+    spark = running or spark_session(master, console_progress=console_progress, settings=settings)
     try:
         articles = read_articles_spark(spark, inputs, skip_bad=skip_bad, warn=warn)
         return run_cluster_spark(spark, articles, config)

@@ -126,8 +126,11 @@ def bad_inputs(tmp_path: Path) -> dict[str, list[str]]:
     pq.write_table(pa.table({"id": ["x"], "text": ["A story about a dog."]}), duplicate)
     first = tmp_path / "first.jsonl"
     first.write_text('{"id": "x", "text": "A story about a cat."}\n', encoding="utf-8")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
     return {
         "missing path": [str(tmp_path / "missing")],
+        "empty file": [str(empty)],
         "parquet without text": [str(no_text)],
         "malformed json lines": [str(malformed)],
         "empty text in parquet": [str(empty_text)],
@@ -145,6 +148,16 @@ def test_bad_input_gives_the_local_engines_one_line_error_and_status_2(spark, tm
         assert remote.stderr == local.stderr, case
         assert remote.stderr.count("\n") == 1 and remote.stderr.startswith("dedup: error: "), case
         assert "Traceback" not in remote.output
+
+
+def test_an_empty_input_beside_others_is_passed_over_as_by_the_local_engine(spark, tmp_path):
+    inputs = bad_inputs(tmp_path)
+    args = [*inputs["empty file"], str(SEEDS), "--format", "jsonl"]
+    runner = CliRunner()
+    local = runner.invoke(main, ["cluster", *args])
+    remote = runner.invoke(main, ["cluster", *args, "--engine", "spark"])
+    assert local.exit_code == 0 and remote.exit_code == 0
+    assert remote.stdout == local.stdout and len(remote.stdout.splitlines()) == 4
 
 
 def test_skip_bad_warns_and_clusters_the_rest_as_the_local_engine_does(spark, tmp_path):

@@ -187,7 +187,9 @@ def read_articles_spark(
             try:
                 articles = list(read_articles([name], skip_bad=skip_bad, warn=report))
             except DedupError as error:
-                if not skip_bad or not str(error).startswith("no articles read from"):
+                # An input without articles is fine beside others, as for `read_articles`; the
+                # check below says so when no input had any.
+                if not str(error).startswith("no articles read from"):
                     raise
                 continue
             frame = articles_frame(spark, articles, first=first)

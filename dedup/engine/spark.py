@@ -46,6 +46,7 @@ from dedup.engine.stages import (
     copy_signatures,
     number_groups,
     story_signatures,
+    unaligned_pair,
 )
 from dedup.errors import DedupError
 from dedup.minhash import band_keys, bucket_pairs
@@ -340,17 +341,21 @@ def run_cluster_spark(
     sentence_frequencies = spark.sparkContext.broadcast(_sentence_frequencies(sentence_counts))
     stage("sentence frequencies")
 
-    docs = prepared.select("idx", "doc")
-    with_docs = to_align.join(docs.toDF("a", "doc_a"), "a").join(docs.toDF("b", "doc_b"), "b")
+    with_docs = to_align.join(prepared.toDF("a", "doc_a"), "a").join(prepared.toDF("b", "doc_b"), "b")
     scored_aligned = with_docs.mapInArrow(
         functools.partial(_align_batches, frequencies=sentence_frequencies, config=config), _SCORED_SCHEMA
     )
+    # Pairs below the alignment cosine get `unaligned_pair`'s values, read from it.
+    unscored = unaligned_pair(0, 0, 0.0)
     unaligned = cosines.where(F.col("cosine") < float(minimum)).select(
         "a",
         "b",
         "cosine",
-        *(F.lit(0.0).alias(name) for name in ("shared_a", "shared_b", "rewritten_a", "rewritten_b")),
-        F.lit("unrelated").alias("relation"),
+        *(
+            F.lit(getattr(unscored, name)).alias(name)
+            for name in ("shared_a", "shared_b", "rewritten_a", "rewritten_b")
+        ),
+        F.lit(unscored.relation).alias("relation"),
     )
     scored = scored_aligned.unionByName(unaligned).persist(keep)
     stage("align", scored)
@@ -585,22 +590,18 @@ def _align_batches(
         ordered = [documents[index] for index in sorted(documents)]
         space = SentenceSpace(ordered, frequencies=frequencies.value)  # type: ignore[attr-defined]
         scored = align_pairs(documents, list(zip(a, b)), batch.column("cosine").to_pylist(), space, config)
-        yield _scored_batch(scored, pa)
-
-
-def _scored_batch(scored: list[ScoredPair], pa: object) -> pa.RecordBatch:
-    return pa.RecordBatch.from_pydict(  # type: ignore[attr-defined]
-        {
-            "a": pa.array([p.a for p in scored], pa.int64()),  # type: ignore[attr-defined]
-            "b": pa.array([p.b for p in scored], pa.int64()),  # type: ignore[attr-defined]
-            "cosine": pa.array([p.cosine for p in scored], pa.float32()),  # type: ignore[attr-defined]
-            "shared_a": [p.shared_a for p in scored],
-            "shared_b": [p.shared_b for p in scored],
-            "rewritten_a": [p.rewritten_a for p in scored],
-            "rewritten_b": [p.rewritten_b for p in scored],
-            "relation": [p.relation for p in scored],
-        }
-    )
+        yield pa.RecordBatch.from_pydict(
+            {
+                "a": pa.array([p.a for p in scored], pa.int64()),
+                "b": pa.array([p.b for p in scored], pa.int64()),
+                "cosine": pa.array([p.cosine for p in scored], pa.float32()),
+                "shared_a": [p.shared_a for p in scored],
+                "shared_b": [p.shared_b for p in scored],
+                "rewritten_a": [p.rewritten_a for p in scored],
+                "rewritten_b": [p.rewritten_b for p in scored],
+                "relation": [p.relation for p in scored],
+            }
+        )
 
 
 def _component_groups(

@@ -1,6 +1,7 @@
 """dedup: near-duplicate and paraphrase detection for news wire copies.
 
-Public API: `cluster` groups a batch into stories and copy groups; the result dataclasses live in
+Public API: `cluster` groups a batch into stories and copy groups (`cluster_copies`: copy groups
+only, fast, over a stream); the result dataclasses live in
 `dedup.model`; every parameter lives in `DedupConfig`.
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dedup.config import CandidateConfig, DedupConfig
+from dedup.config import CandidateConfig, CopyLevelConfig, DedupConfig
 from dedup.errors import DedupError
 from dedup.model import (
     Alignment,
@@ -54,6 +55,7 @@ __all__ = [
     "CandidatePair",
     "ClusterResult",
     "CopyGroup",
+    "CopyLevelConfig",
     "DedupConfig",
     "DedupError",
     "Member",
@@ -73,6 +75,7 @@ __all__ = [
     "Shares",
     "Source",
     "cluster",
+    "cluster_copies",
     "diff",
     "flag",
     "flag_articles",
@@ -112,6 +115,37 @@ def cluster(articles: Iterable[Article], *, config: DedupConfig | None = None, p
             )
         seen[article.id] = article.origin or article.id
     return run_cluster(batch, config or DedupConfig(), progress or (lambda stage, advance: None))
+
+
+def cluster_copies(articles: Iterable[Article], *, config: DedupConfig | None = None, progress=None) -> ClusterResult:
+    """Group a stream of articles into copy groups only (duplicates and near-duplicates), fast and
+    in memory that holds signatures and term counts, not the articles.
+
+    The copy level of `cluster`: word 5-gram MinHash/LSH candidates verified by TF-IDF cosine,
+    without sentence alignment, so rewrites are not found and each copy group is its own story.
+    Members' `shared` is the estimated share of their 5-grams found in the canonical article
+    (from the MinHash Jaccard estimate), `rewritten` is 0. Parameters are in
+    `DedupConfig.copies`; the work is spread over ``DEDUP_WORKERS`` processes (default: every
+    CPU this process may use), and the result does not depend on how many.
+
+    Parameters
+    ----------
+    articles : iterable of Article
+        The batch, read once as a stream; ids must be unique.
+    config : DedupConfig, optional
+        `copies` holds this level's parameters; `seed` the MinHash seed.
+    progress : callable, optional
+        ``progress(stage, advance)`` is called as work is done, for a progress bar.
+
+    Returns
+    -------
+    ClusterResult
+        Copy groups in order of their first member; every article appears in exactly one group.
+    """
+    from dedup.engine.copies import run_copies
+    from dedup.engine.local import workers
+
+    return run_copies(articles, config or DedupConfig(), progress or (lambda stage, advance: None), processes=workers())
 
 
 def diff(a: Article, b: Article, *, context: Iterable[Article] = (), config: DedupConfig | None = None) -> PairDiff:

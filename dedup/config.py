@@ -47,6 +47,49 @@ class CandidateConfig:
 
 
 @dataclass(frozen=True)
+class CopyLevelConfig:
+    """Parameters of the copy level (`dedup.cluster_copies`, ``dedup cluster --level copies``):
+    copies found by word 5-gram MinHash/LSH and verified by TF-IDF cosine, without sentences.
+
+    The candidate grain is the story level's copy grain (5-grams, 32 bands of 4 rows). A
+    candidate is a copy when its whole-document TF-IDF cosine reaches `min_cosine`: 0.5, the
+    value a hand-written datasketch pipeline uses (benchmarks/reference.py); on the generated
+    10k corpus copies of one base score 0.55-1.0 and pairs of different families that share a
+    paragraph below 0.4 (benchmarks/run.py prints the ARI it gives).
+    """
+
+    shingle_size: int = 5
+    num_perm: int = 128
+    bands: int = 32
+    rows: int = 4
+    max_bucket: int = 200
+    min_cosine: float = 0.5
+    # Words are hashed into 2**22 TF-IDF columns, 4x scikit-learn's HashingVectorizer default:
+    # with a vocabulary of 400,000 words a word shares its column with another about one time in
+    # ten, nearly always a rare word with a rare word, which moves a cosine very little.
+    feature_bits: int = 22
+    # Articles prepared by a worker at once; about 2 MB of text, 40 MB of working arrays.
+    chunk_size: int = 1000
+
+    def __post_init__(self) -> None:
+        for name in ("shingle_size", "num_perm", "bands", "rows", "max_bucket", "chunk_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.bands * self.rows > self.num_perm:
+            msg = f"bands * rows must be at most num_perm ({self.num_perm}), got {self.bands} * {self.rows}"
+            raise ValueError(msg)
+        if not 0.0 <= self.min_cosine <= 1.0:
+            raise ValueError(f"min_cosine must be between 0 and 1, got {self.min_cosine!r}")
+        if (
+            isinstance(self.feature_bits, bool)
+            or not isinstance(self.feature_bits, int)
+            or not 8 <= self.feature_bits <= 30
+        ):
+            raise ValueError(f"feature_bits must be an integer from 8 to 30, got {self.feature_bits!r}")
+
+
+@dataclass(frozen=True)
 class DedupConfig:
     """Every parameter of a run; reports record it with the package version and the seed."""
 
@@ -55,6 +98,7 @@ class DedupConfig:
     score: ScoreConfig = field(default_factory=ScoreConfig)
     relation: RelationConfig = field(default_factory=RelationConfig)
     group: GroupConfig = field(default_factory=GroupConfig)
+    copies: CopyLevelConfig = field(default_factory=CopyLevelConfig)
 
     def as_dict(self) -> dict:
         """Plain nested dict of every parameter, for reports."""

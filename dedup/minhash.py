@@ -158,12 +158,37 @@ class MinHasher:
             Shape ``(len(shingle_hash_arrays), num_perm)``, dtype uint32 ("affine32") or uint64
             ("legacy"), as datasketch stores them.
         """
-        _check_positive_int("block_bytes", block_bytes)
         lengths = np.fromiter(map(len, shingle_hash_arrays), dtype=np.int64, count=len(shingle_hash_arrays))
-        signatures = np.full((len(lengths), self.num_perm), self.max_hash, dtype=self.dtype)
         if not lengths.any():
+            return self.signatures_flat(np.zeros(0, dtype=np.uint32), lengths, block_bytes=block_bytes)
+        hashes = np.concatenate([np.asarray(h).ravel() for h in shingle_hash_arrays if len(h)])
+        return self.signatures_flat(hashes, lengths, block_bytes=block_bytes)
+
+    def signatures_flat(
+        self, hashes: np.ndarray, lengths: np.ndarray, *, block_bytes: int = _BLOCK_BYTES
+    ) -> np.ndarray:
+        """`signatures` of documents given as one array of all their shingle hashes, in document
+        order, and the number of hashes of each (no per-document arrays to build or join).
+
+        Parameters
+        ----------
+        hashes : numpy.ndarray
+            1-D integers in ``[0, 2**32)``: document 0's shingle hashes, then document 1's, ...
+        lengths : numpy.ndarray
+            1-D non-negative integers summing to ``len(hashes)``.
+        block_bytes : int
+            Upper bound on the memory of the permuted values computed at once.
+        """
+        _check_positive_int("block_bytes", block_bytes)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        hashes = np.asarray(hashes).ravel()
+        if lengths.ndim != 1 or (lengths < 0).any() or int(lengths.sum()) != len(hashes):
+            msg = f"lengths must be non-negative and sum to len(hashes) ({len(hashes)}), got sum {int(lengths.sum())}"
+            raise ValueError(msg)
+        signatures = np.full((len(lengths), self.num_perm), self.max_hash, dtype=self.dtype)
+        if not len(hashes):
             return signatures
-        hashes = _as_hash32(np.concatenate([np.asarray(h).ravel() for h in shingle_hash_arrays if len(h)]))
+        hashes = _as_hash32(hashes)
         hashes = _fmix32(hashes) if self.scheme == "affine32" else hashes.astype(np.uint64)
 
         starts = np.cumsum(lengths) - lengths

@@ -153,3 +153,35 @@ def shingle_hashes_many(token_hash_arrays: Sequence[np.ndarray], n: int) -> list
         else:
             result.append(np.zeros(0, dtype=np.uint32))
     return result
+
+
+def shingle_hashes_flat(token_hashes: np.ndarray, offsets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """`shingle_hashes_many` for documents given as one array of all their token hashes (uint32 or
+    uint64) and offsets (document i's tokens are ``token_hashes[offsets[i]:offsets[i + 1]]``).
+
+    Returns the shingle hashes of all documents in order (uint32) and each document's count, as
+    `dedup.minhash.MinHasher.signatures_flat` takes them.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        msg = f"n must be a positive integer, got {n!r}"
+        raise ValueError(msg)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    if n == 1:
+        return np.asarray(token_hashes).astype(np.uint32, copy=False), lengths
+    windows = np.maximum(lengths - n + 1, 0)
+    combined = _combine_windows(token_hashes, n) if len(token_hashes) >= n else np.zeros(0, dtype=np.uint32)
+    # Window k of the concatenation belongs to a document when it starts in it and ends inside it.
+    first_window = np.repeat(offsets[:-1], windows)
+    within = np.arange(len(first_window)) - np.repeat(np.cumsum(windows) - windows, windows)
+    shingles = combined[first_window + within]
+    short = np.flatnonzero((lengths > 0) & (lengths < n))
+    if len(short):
+        # A document shorter than n words is one shingle of all its words.
+        counts = np.where((lengths > 0) & (lengths < n), 1, windows)
+        pieces = np.split(shingles, np.cumsum(windows)[:-1])
+        for doc in short.tolist():
+            start = offsets[doc]
+            pieces[doc] = _combine_windows(np.asarray(token_hashes[start : offsets[doc + 1]]), int(lengths[doc]))
+        return np.concatenate(pieces) if pieces else shingles, counts
+    return shingles, windows

@@ -132,6 +132,7 @@ def test_every_command_has_help(runner):
         (["--spark-conf", "spark.driver.memory=2g"], "--spark-master and --spark-conf need --engine spark"),
         (["--engine", "spark", "--spark-conf", "nonsense"], "--spark-conf 'nonsense': expected KEY=VALUE"),
         (["--format", "parquet"], "--format parquet writes a directory: give it with -o DIR"),
+        (["--level", "copies", "--engine", "spark"], "--level copies runs on the local engine only"),
     ],
 )
 def test_cluster_rejects_inconsistent_engine_and_output_options_in_one_line(runner, args, message):
@@ -148,3 +149,44 @@ def test_cluster_parquet_output_holds_one_row_per_article(runner, tmp_path):
     rows = pq.read_table(tmp_path / "out").to_pylist()
     assert sorted(row["id"] for row in rows) == sorted(p.stem for p in SEEDS.glob("*.txt"))
     assert {row["relation"] for row in rows} >= {"canonical", "rewrite"}
+
+
+def _copy_batch(path: Path, extra_lines: list[str] = ()) -> Path:
+    wire = (SEEDS / sorted(p.name for p in SEEDS.glob("*.txt"))[0]).read_text(encoding="utf-8")
+    other = (SEEDS / sorted(p.name for p in SEEDS.glob("*.txt"))[2]).read_text(encoding="utf-8")
+    records = [
+        {"id": "wire", "text": wire, "published": "2024-05-01T08:00:00Z", "source": "AP"},
+        {"id": "copy", "text": wire, "published": "2024-05-01T09:00:00Z"},
+        {"id": "edit", "text": wire.replace("the", "a", 3), "published": "2024-05-01T10:00:00Z"},
+        {"id": "other", "text": other, "published": "2024-05-01T07:00:00Z"},
+    ]
+    path.write_text("\n".join([json.dumps(r) for r in records] + list(extra_lines)) + "\n", encoding="utf-8")
+    return path
+
+
+def test_cluster_copies_level_writes_copy_groups_as_csv_and_jsonl(runner, tmp_path):
+    batch = _copy_batch(tmp_path / "batch.jsonl")
+    result = runner.invoke(main, ["cluster", "--level", "copies", str(batch), "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    rows = {row.split(",")[4]: row.split(",") for row in result.stdout.splitlines()[1:]}
+    assert rows["copy"][2] == "wire" and rows["copy"][5] == "duplicate"
+    assert rows["edit"][2] == "wire" and rows["edit"][5] == "near-duplicate"
+    assert rows["other"][2] == "other" and rows["other"][5] == "canonical"
+    again = runner.invoke(main, ["cluster", "--level", "copies", str(batch), "--format", "jsonl"])
+    records = [json.loads(line) for line in again.stdout.splitlines()]
+    assert [[m["id"] for m in r["members"]] for r in records] == [["wire", "copy", "edit"], ["other"]]
+    table = runner.invoke(main, ["cluster", "--level", "copies", str(batch)])
+    assert "4 articles, 2 stories, 2 copy groups, 2 copies or rewrites" in table.stdout
+
+
+def test_cluster_copies_level_reports_bad_input_in_one_line_or_skips_it(runner, tmp_path):
+    batch = _copy_batch(tmp_path / "batch.jsonl", ['{"id": "broken", "text": ""}'])
+    result = runner.invoke(main, ["cluster", "--level", "copies", str(batch)])
+    assert result.exit_code == 2
+    assert result.stderr == f"dedup: error: {batch}:5: empty 'text'\n"
+    skipped = runner.invoke(main, ["cluster", "--level", "copies", "--skip-bad", str(batch), "--format", "csv"])
+    assert skipped.exit_code == 0
+    assert f"{batch}:5: empty 'text'" in skipped.stderr
+    assert len(skipped.stdout.splitlines()) == 1 + 4
+    missing = runner.invoke(main, ["cluster", "--level", "copies", str(tmp_path / "nope.jsonl")])
+    assert missing.exit_code == 2 and missing.stderr.count("\n") == 1

@@ -58,9 +58,12 @@ def output_stream(path: str | None) -> Iterator[TextIO]:
 
 
 @contextlib.contextmanager
-def progress_bar(total: int) -> Iterator[Callable[[str, int], None]]:
-    """A progress callback drawing a bar on stderr, or a no-op when stderr is not a terminal."""
-    if total < PROGRESS_MIN_ARTICLES or not sys.stderr.isatty():
+def progress_bar(total: int | None) -> Iterator[Callable[[str, int], None]]:
+    """A progress callback drawing a bar on stderr, or a no-op when stderr is not a terminal.
+
+    `total` is the number of articles, or None for a stream of unknown length (a counter then).
+    """
+    if (total is not None and total < PROGRESS_MIN_ARTICLES) or not sys.stderr.isatty():
         yield lambda stage, advance: None
         return
     from rich.console import Console

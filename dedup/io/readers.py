@@ -299,7 +299,11 @@ def _records_from_jsonl_lines(lines: Iterable[str], label: str) -> Iterator[Arti
             continue
         origin = f"{label}:{line_number}"
         record = json_record(line, origin)
-        yield _Problem(record) if isinstance(record, str) else _article_from_record(record, origin)
+        if isinstance(record, str):
+            yield _Problem(record)
+        else:
+            # JSON spells a surrogate only as a \u escape; UTF-8 and cp1252 text decodes to none.
+            yield _article_from_record(record, origin, check_surrogates="\\u" in line)
 
 
 def json_record(line: str, origin: str, *, expected: str = "an object") -> dict | str:
@@ -374,8 +378,11 @@ def _missing_column_message(path: str, column: str, columns: list[str], delimite
 # --- records ----------------------------------------------------------------------------------
 
 
-def _article_from_record(record: dict, origin: str) -> Article | _Problem:
-    """Validate one JSON Lines or CSV record and build its `Article`, or say what is wrong."""
+def _article_from_record(record: dict, origin: str, *, check_surrogates: bool = True) -> Article | _Problem:
+    """Validate one JSON Lines or CSV record and build its `Article`, or say what is wrong.
+
+    `check_surrogates=False` skips looking for lone surrogates, for a record that cannot hold one.
+    """
     article_id = record.get("id")
     if article_id is None:
         return _Problem(f"{origin}: record has no 'id'")
@@ -392,7 +399,7 @@ def _article_from_record(record: dict, origin: str) -> Article | _Problem:
     if not text.strip():
         return _Problem(f"{origin}: empty 'text'")
     optional = {field: _optional_value(record.get(field)) for field in _OPTIONAL_FIELDS}
-    for field, value in [("id", article_id), ("text", text), *optional.items()]:
+    for field, value in [("id", article_id), ("text", text), *optional.items()] if check_surrogates else ():
         surrogate = _LONE_SURROGATE.search(value or "")
         if surrogate:
             return _Problem(

@@ -1,0 +1,294 @@
+"""The copy level: copy groups of a stream of articles, fast and in bounded memory, without sentences.
+
+The story level (`dedup.engine.local`) prepares every article into sentences and aligns candidate
+pairs sentence by sentence, which is what finds rewrites and explains every relation; it costs
+about 1 ms an article and holds the whole batch. The copy level answers the narrower question a
+corpus builder asks of millions of articles, which articles are copies (duplicates and
+near-duplicates) of which, with the stages the hand-written datasketch pipeline has, each done in
+bulk:
+
+- sketch, per chunk of articles and in worker processes: word hashes in numpy
+  (`dedup.wordhash`), word 5-gram shingles, MinHash signatures (`MinHasher.signatures_flat`),
+  a fingerprint of the word sequence, and term counts hashed into 2**24 columns;
+- candidates: LSH banding of all signatures;
+- verify: TF-IDF cosine of the candidate pairs as bulk sparse row products (IDF over the batch);
+- group: connected components of the verified pairs, the canonical article by the story level's
+  rule, and each member's relation to it.
+
+Articles are read as a stream and dropped once sketched; what is kept per article is its
+signature (512 bytes), its term counts (8 bytes a distinct word), its id, date, source and length.
+Rewrites are not found at this level: a rewrite shares too few 5-grams to become a candidate.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from dedup.config import CopyLevelConfig, DedupConfig
+from dedup.errors import DedupError
+from dedup.group import choose_canonical
+from dedup.minhash import MinHasher, lsh_candidate_pairs
+from dedup.model import Article, ClusterResult, Member
+from dedup.score import row_products
+from dedup.shingles import shingle_hashes_flat
+from dedup.wordhash import WordBatch, word_hashes
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class TextSketches:
+    """What the copy level keeps of a chunk of texts, row i for text i.
+
+    `signatures`: MinHash of the word 5-grams; `shingles`: how many 5-grams each text has;
+    `fingerprints`: a 64-bit hash of the whole word sequence (equal for texts whose words are
+    equal); `counts`: term counts, CSR over hashed word columns (sorted within each row).
+    """
+
+    signatures: np.ndarray
+    shingles: np.ndarray
+    fingerprints: np.ndarray
+    counts: sp.csr_matrix
+
+
+def sketch_texts(texts: list[str], config: CopyLevelConfig, seed: int) -> TextSketches:
+    """Sketch a chunk of texts: the per-article stage of the copy level, independent of other chunks."""
+    words = word_hashes(texts)
+    shingles, shingle_counts = shingle_hashes_flat(words.hashes, words.offsets, config.shingle_size)
+    signatures = MinHasher(config.num_perm, seed).signatures_flat(shingles, shingle_counts)
+    fingerprints = _sequence_fingerprints(words)
+    return TextSketches(signatures, shingle_counts.astype(np.int32), fingerprints, _term_counts(words, config))
+
+
+_POSITION_MULTIPLIER = np.uint64(0xC2B2AE3D27D4EB4F)
+_FMIX64_1 = np.uint64(0xFF51AFD7ED558CCD)
+_FMIX64_2 = np.uint64(0xC4CEB9FE1A85EC53)
+_SHIFT_33 = np.uint64(33)
+
+
+def _sequence_fingerprints(words: WordBatch) -> np.ndarray:
+    """A 64-bit hash of each text's word sequence: ``sum(hash_i * M**i)`` in wrapping uint64 over
+    its words' positions, plus its length, through MurmurHash3's fmix64; equal word sequences
+    give equal fingerprints."""
+    lengths = words.lengths
+    positions = np.arange(len(words.hashes)) - np.repeat(words.offsets[:-1], lengths)
+    powers = np.full(int(lengths.max(initial=0)) + 1, _POSITION_MULTIPLIER, dtype=np.uint64)
+    powers[0] = 1
+    np.multiply.accumulate(powers, out=powers)
+    terms = words.hashes * powers[positions]
+    sums = np.zeros(len(words), dtype=np.uint64)
+    nonempty = lengths > 0
+    if nonempty.any():
+        sums[nonempty] = np.add.reduceat(terms, words.offsets[:-1][nonempty])
+    sums += lengths.astype(np.uint64)
+    sums ^= sums >> _SHIFT_33
+    sums *= _FMIX64_1
+    sums ^= sums >> _SHIFT_33
+    sums *= _FMIX64_2
+    sums ^= sums >> _SHIFT_33
+    return sums
+
+
+def _term_counts(words: WordBatch, config: CopyLevelConfig) -> sp.csr_matrix:
+    """Each text's word counts over `feature_bits`-bit hashed columns (top bits of the word hash)."""
+    bits = config.feature_bits
+    columns = (words.hashes >> np.uint64(64 - bits)).astype(np.int64)
+    rows = np.repeat(np.arange(len(words), dtype=np.int64), words.lengths)
+    keys, counts = np.unique((rows << bits) | columns, return_counts=True)
+    indptr = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys >> bits, minlength=len(words)), out=indptr[1:])
+    return sp.csr_matrix(
+        (counts.astype(np.float32), (keys & ((1 << bits) - 1)).astype(np.int32), indptr),
+        shape=(len(words), 1 << bits),
+    )
+
+
+def _sketch_job(job: tuple[list[str], CopyLevelConfig, int]) -> TextSketches:
+    return sketch_texts(*job)
+
+
+def _ordered_map(function: Callable, jobs: Iterable, processes: int, *, in_flight: int) -> Iterator:
+    """``function(job)`` for each job, in order, in `processes` forked workers with at most
+    `in_flight` jobs read ahead, so that a stream is never read faster than it is used; in this
+    process when there is one job, one process, or no fork (not Linux)."""
+    jobs = iter(jobs)
+    first = next(jobs, None)
+    second = next(jobs, None) if first is not None else None
+    if second is None or processes < 2 or not sys.platform.startswith("linux"):
+        for job in (first, second):
+            if job is not None:
+                yield function(job)
+        yield from map(function, jobs)
+        return
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        pending: deque = deque(pool.apply_async(function, (job,)) for job in (first, second))
+        for job in jobs:
+            if len(pending) >= in_flight:
+                yield pending.popleft().get()
+            pending.append(pool.apply_async(function, (job,)))
+        while pending:
+            yield pending.popleft().get()
+
+
+@dataclass
+class _ArticleFacts:
+    """The fields of each article that grouping reads, kept instead of the articles."""
+
+    articles: list[Article]
+    lengths: list[int]
+
+
+def run_copies(
+    articles: Iterable[Article],
+    config: DedupConfig,
+    progress: Progress,
+    *,
+    processes: int = 1,
+) -> ClusterResult:
+    """Copy groups of `articles`, read as a stream: every article in exactly one group, each
+    group's canonical article chosen as at the story level, a story per group."""
+    from dedup import __version__
+
+    level = config.copies
+    facts = _ArticleFacts([], [])
+    seen: dict[str, str] = {}
+
+    def chunks() -> Iterator[tuple[list[str], CopyLevelConfig, int]]:
+        texts: list[str] = []
+        for article in articles:
+            if not isinstance(article, Article):
+                raise DedupError(f"cluster_copies() takes Article objects, got {type(article).__name__}")
+            place = article.origin or article.id
+            if article.id in seen:
+                raise DedupError(f"{place}: duplicate id {article.id!r} (first seen at {seen[article.id]})")
+            seen[article.id] = place
+            # Grouping reads ids, dates, sources and lengths; the text goes to the sketch only.
+            facts.articles.append(Article(article.id, "", source=article.source, published=article.published))
+            facts.lengths.append(len(article.text))
+            texts.append(article.text)
+            if len(texts) == level.chunk_size:
+                yield texts, level, config.seed
+                texts = []
+        if texts:
+            yield texts, level, config.seed
+
+    sketches = []
+    for sketch in _ordered_map(_sketch_job, chunks(), processes, in_flight=2 * processes):
+        sketches.append(sketch)
+        progress("read", len(sketch.shingles))
+    seen.clear()
+    count = len(facts.articles)
+    if count == 0:
+        return ClusterResult((), (), config.as_dict(), __version__)
+    signatures = np.concatenate([s.signatures for s in sketches])
+    shingle_counts = np.concatenate([s.shingles for s in sketches])
+    fingerprints = np.concatenate([s.fingerprints for s in sketches])
+    vectors = tfidf_rows(sp.vstack([s.counts for s in sketches], format="csr"))
+    del sketches
+
+    candidates = lsh_candidate_pairs(signatures, bands=level.bands, rows=level.rows, max_bucket=level.max_bucket)
+    progress("candidates", len(candidates))
+    cosines = _cosines(vectors, candidates)
+    copies = candidates[cosines >= level.min_cosine]
+    progress("score", len(candidates))
+    graph = sp.coo_matrix((np.ones(len(copies), dtype=np.int8), (copies[:, 0], copies[:, 1])), shape=(count, count))
+    _, component = connected_components(graph, directed=False)
+    groups = _copy_groups(component, facts, signatures, shingle_counts, fingerprints, vectors)
+    return ClusterResult(tuple(groups), (), config.as_dict(), __version__)
+
+
+def tfidf_rows(counts: sp.csr_matrix) -> sp.csr_matrix:
+    """L2-normalised TF-IDF rows of term counts, with scikit-learn's smoothed IDF over the batch
+    (``ln((1 + n) / (1 + df)) + 1``) and raw counts as TF; float32, computed in place over
+    blocks of rows so that no temporary is as large as the matrix."""
+    n_docs = counts.shape[0]
+    document_frequency = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.int32)
+    # IDF takes one value per distinct document frequency: a table, not a logarithm per entry.
+    idf_of_frequency = (np.log((1.0 + n_docs) / (1.0 + np.arange(n_docs + 1))) + 1.0).astype(np.float32)
+    weights = counts.data.astype(np.float32, copy=True)
+    for first in range(0, n_docs, _ROW_BLOCK):
+        last = min(first + _ROW_BLOCK, n_docs)
+        start, stop = counts.indptr[first], counts.indptr[last]
+        block = weights[start:stop]
+        block *= idf_of_frequency[document_frequency[counts.indices[start:stop]]]
+        lengths = np.diff(counts.indptr[first : last + 1])
+        squares = np.square(block, dtype=np.float64)
+        sums = np.add.reduceat(squares, (counts.indptr[first:last] - start)[lengths > 0]) if stop > start else squares
+        norms = np.ones(last - first)
+        norms[lengths > 0] = np.sqrt(sums)
+        block /= np.repeat(norms, lengths).astype(np.float32)
+    return sp.csr_matrix((weights, counts.indices, counts.indptr), shape=counts.shape)
+
+
+# Rows of a TF-IDF block, and candidate pairs whose rows are multiplied at once (at 300 distinct
+# words an article, 20,000 pairs take about 100 MB).
+_ROW_BLOCK = 20_000
+_PAIR_BLOCK = 20_000
+
+
+def _cosines(vectors: sp.csr_matrix, pairs: np.ndarray) -> np.ndarray:
+    """TF-IDF cosine of each pair of rows, in blocks of pairs."""
+    cosines = np.zeros(len(pairs), dtype=np.float32)
+    for start in range(0, len(pairs), _PAIR_BLOCK):
+        block = pairs[start : start + _PAIR_BLOCK]
+        cosines[start : start + len(block)] = row_products(vectors[block[:, 0]], vectors[block[:, 1]])
+    return cosines
+
+
+def _copy_groups(
+    component: np.ndarray,
+    facts: _ArticleFacts,
+    signatures: np.ndarray,
+    shingle_counts: np.ndarray,
+    fingerprints: np.ndarray,
+    vectors: sp.csr_matrix,
+) -> list:
+    """Copy groups in order of first member, each its own story; members in input order after
+    the canonical article, with their cosine, estimated shared share and relation to it."""
+    from dedup.model import CopyGroup
+
+    order = np.argsort(component, kind="stable")
+    boundaries = np.flatnonzero(np.diff(component[order])) + 1
+    member_lists = sorted((m.tolist() for m in np.split(order, boundaries)), key=lambda m: m[0])
+    chosen = [choose_canonical(members, facts.articles, facts.lengths) for members in member_lists]
+    pairs = np.array(
+        [
+            (member, canonical)
+            for members, (canonical, _) in zip(member_lists, chosen)
+            for member in members
+            if member != canonical
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    cosines = _cosines(vectors, pairs).tolist()
+    jaccards = (signatures[pairs[:, 0]] == signatures[pairs[:, 1]]).mean(axis=1) if len(pairs) else np.zeros(0)
+    shared = _shared_share(jaccards, shingle_counts[pairs[:, 0]], shingle_counts[pairs[:, 1]]).tolist()
+    identical = (fingerprints[pairs[:, 0]] == fingerprints[pairs[:, 1]]).tolist()
+    groups = []
+    k = 0
+    for story, (members, (canonical, rule)) in enumerate(zip(member_lists, chosen)):
+        entries = [Member(facts.articles[canonical].id, "canonical", 1.0, 1.0, 0.0)]
+        for member in members:
+            if member == canonical:
+                continue
+            relation = "duplicate" if identical[k] else "near-duplicate"
+            entries.append(Member(facts.articles[member].id, relation, round(cosines[k], 4), round(shared[k], 4), 0.0))
+            k += 1
+        groups.append(CopyGroup(story, 0, facts.articles[canonical].id, rule, tuple(entries)))
+    return groups
+
+
+def _shared_share(jaccard: np.ndarray, own: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Estimated share of a member's 5-grams found in the canonical article: the intersection
+    ``J (|A| + |B|) / (1 + J)`` of two sets with Jaccard J, over the member's count, at most 1."""
+    own = own.astype(np.float64)
+    intersection = jaccard * (own + other) / (1.0 + jaccard)
+    return np.minimum(1.0, intersection / np.maximum(own, 1.0))

@@ -1,0 +1,146 @@
+"""The words of many texts at once, as 64-bit hashes computed in numpy over their UTF-8 bytes.
+
+`dedup.text.prepare` builds sentences, quotes, words and stems one document at a time in Python,
+about 1 ms per article: right for alignment, too slow for a copy-level pass over millions of
+articles. `word_hashes` needs only each text's sequence of words, and finds them for a whole
+chunk of texts with array operations: the texts are joined into one byte buffer, ASCII letters
+are lower-cased and bytes classified by a lookup table, word boundaries found by comparing
+neighbours, and each word's bytes read eight at a time through an unaligned uint64 view.
+
+A word is a maximal run of ASCII letters and digits and of non-ASCII characters other than
+Unicode punctuation and spaces (U+0080-U+00BF, U+2000-U+206F, U+3000-U+303F), close to the
+``\\w+`` of `re` (which also splits at ``_``). ASCII letters are lower-cased in bytes; other
+scripts are lower-cased by ``str.lower`` before encoding, only in texts that are not ASCII.
+Hashes depend only on a word's bytes, never on the batch, the chunking or the process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+_ASCII_CASE_BIT = np.uint8(0x20)
+# Words longer than this many bytes (URLs, base64 blobs) are hashed one by one with hashlib.
+_LONG_WORD = 64
+_CHUNK_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+_FMIX64_1 = np.uint64(0xFF51AFD7ED558CCD)
+_FMIX64_2 = np.uint64(0xC4CEB9FE1A85EC53)
+_SHIFT_33 = np.uint64(33)
+_BYTE_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
+
+
+@dataclass(frozen=True)
+class WordBatch:
+    """The words of a sequence of texts: ``hashes[offsets[i]:offsets[i + 1]]`` are text i's, in order."""
+
+    hashes: np.ndarray
+    offsets: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Words per text."""
+        return np.diff(self.offsets)
+
+
+def word_hashes(texts: Sequence[str]) -> WordBatch:
+    """Return the 64-bit hash of every word of every text, with where each text's words start.
+
+    Call it on a chunk of texts (a few thousand) at a time: its arrays take about 20 bytes per
+    input byte while it runs.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        The texts, in order.
+
+    Returns
+    -------
+    WordBatch
+        uint64 word hashes of all texts in order, and int64 offsets of length ``len(texts) + 1``.
+    """
+    encoded = [(text if text.isascii() else text.lower()).encode("utf-8") for text in texts]
+    sizes = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    # One separator byte between texts (and 8 zero bytes of padding for the uint64 view).
+    buffer = b"\n".join(encoded) + bytes(8)
+    raw = np.frombuffer(buffer, dtype=np.uint8)
+    n_bytes = len(raw) - 8
+    is_word = _word_bytes(raw[:n_bytes])
+    _clear_punctuation(raw[:n_bytes], is_word)
+
+    edges = np.flatnonzero(is_word[1:] != is_word[:-1]) + 1
+    if n_bytes and is_word[0]:
+        edges = np.concatenate(([0], edges))
+    if n_bytes and is_word[-1]:
+        edges = np.concatenate((edges, [n_bytes]))
+    starts, ends = edges[0::2], edges[1::2]
+
+    text_starts = np.cumsum(sizes + 1) - sizes - 1
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    offsets[1:] = np.searchsorted(starts, text_starts + sizes, side="left")
+    if len(starts) == 0:
+        return WordBatch(np.zeros(0, dtype=np.uint64), offsets)
+
+    return WordBatch(_hash_words(_ascii_lower(raw), starts, ends - starts), offsets)
+
+
+def _word_bytes(raw: np.ndarray) -> np.ndarray:
+    """True for ASCII letters and digits and for every byte of a non-ASCII character (comparisons
+    on uint8 wrap around, so ``x - a < n`` tests ``a <= x < a + n``; 4x faster than a lookup table)."""
+    is_letter = ((raw | _ASCII_CASE_BIT) - np.uint8(ord("a"))) < np.uint8(26)
+    is_letter |= (raw - np.uint8(ord("0"))) < np.uint8(10)
+    is_letter |= raw >= np.uint8(0x80)
+    return is_letter
+
+
+def _ascii_lower(raw: np.ndarray) -> np.ndarray:
+    """`raw` with ASCII capitals lower-cased."""
+    is_capital = (raw - np.uint8(ord("A"))) < np.uint8(26)
+    return raw | (is_capital.view(np.uint8) << np.uint8(5))
+
+
+def _clear_punctuation(raw: np.ndarray, is_word: np.ndarray) -> None:
+    """Mark the bytes of UTF-8 punctuation and space characters as not part of a word: C2 xx
+    (U+0080-U+00BF: no-break space, guillemets, symbols), E2 80-81 xx (U+2000-U+207F: spaces,
+    dashes, curly quotes, ellipsis) and E3 80 xx (U+3000-U+303F: CJK punctuation)."""
+    lead = np.flatnonzero(raw >= 0xC2)
+    lead = lead[lead + 2 < len(raw)]
+    if not len(lead):
+        return
+    first, second = raw[lead], raw[lead + 1]
+    two_bytes = lead[first == 0xC2]
+    three_bytes = lead[((first == 0xE2) & (second <= 0x81)) | ((first == 0xE3) & (second == 0x80))]
+    for span, positions in ((2, two_bytes), (3, three_bytes)):
+        for k in range(span):
+            is_word[positions + k] = False
+
+
+def _hash_words(lowered: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """fmix64 of a polynomial over each word's bytes taken eight at a time, seeded with its length."""
+    # Every byte position read as the little-endian uint64 of the 8 bytes starting there.
+    view = np.ndarray(shape=(len(lowered) - 7,), dtype="<u8", buffer=lowered, strides=(1,))
+    hashes = lengths.astype(np.uint64)
+    hashes *= _CHUNK_MULTIPLIER
+    hashes += view[starts] & _BYTE_MASKS[np.minimum(lengths, 8)]
+    active = np.arange(len(starts))
+    for chunk_start in range(8, _LONG_WORD, 8):
+        active = active[lengths[active] > chunk_start]
+        if not len(active):
+            break
+        remaining = np.minimum(lengths[active] - chunk_start, 8)
+        chunk = view[starts[active] + chunk_start] & _BYTE_MASKS[remaining]
+        hashes[active] = hashes[active] * _CHUNK_MULTIPLIER + chunk
+    hashes ^= hashes >> _SHIFT_33
+    hashes *= _FMIX64_1
+    hashes ^= hashes >> _SHIFT_33
+    hashes *= _FMIX64_2
+    hashes ^= hashes >> _SHIFT_33
+    for k in np.flatnonzero(lengths > _LONG_WORD).tolist():
+        word = lowered[starts[k] : starts[k] + lengths[k]].tobytes()
+        hashes[k] = int.from_bytes(hashlib.blake2b(word, digest_size=8).digest(), "little")
+    return hashes

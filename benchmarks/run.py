@@ -3,8 +3,14 @@
 For each corpus size: generate (or reuse) a corpus with `benchmarks/generate.py`, then run, each in
 its own process so that peak memory is its own:
 
-- dedup end to end: `read_articles` then `dedup.cluster`, timed as one (the headline docs/s),
-  with its stages timed through the progress callback (prepare; candidates = document TF-IDF,
+- the copy level (`dedup cluster --level copies`, `dedup.cluster_copies`) end to end, from reading
+  the file to the copy groups, with its stages marked through the progress callback (read+sketch,
+  streamed through worker processes; tf-idf+LSH; verify; group), and its peak memory sampled
+  from outside as the proportional set size (PSS) of its whole process tree (`memory.py`);
+- the copy level's stages one by one in one process (read, words, shingles, signatures, term
+  counts, tf-idf, LSH, verify, group), for the finer split;
+- the story level (the default `dedup cluster`) end to end: `read_articles` then `dedup.cluster`,
+  timed as one, with its stages timed through the progress callback (prepare; candidates = document TF-IDF,
   shingles, signatures and LSH; verify = cosine, sentence space and alignment; group);
 - dedup's early stages one by one (read, prepare, shingle+signature, LSH), for the finer split;
 - the reference (`benchmarks/reference.py`): read, shingle, signature, LSH, verify, group.
@@ -12,10 +18,11 @@ its own process so that peak memory is its own:
 Prints docs/s, MB/s (corpus bytes / stage time) and peak memory per stage (ru_maxrss of the
 process so far; with --tracemalloc also the traced Python peak of each stage, in a further run),
 the speed ratio, and the adjusted Rand index of each pipeline against the generator's families
-(dedup: copy groups; reference: connected components). Asserts nothing.
+(dedup: copy groups at the story level, copy groups = stories at the copy level; reference:
+connected components). Asserts nothing.
 
     .venv/bin/python benchmarks/run.py --docs 10000 --tracemalloc
-    .venv/bin/python benchmarks/run.py --docs 10000 --docs 100000
+    .venv/bin/python benchmarks/run.py --docs 10000 --docs 100000 --level copies
 """
 
 from __future__ import annotations
@@ -121,6 +128,71 @@ def _child_dedup_stages(path: str, trace: bool) -> dict:
     return {"stages": stages.rows, "candidates": len(pairs)}
 
 
+def _child_copies(path: str) -> dict:
+    import dedup
+    from dedup.io.readers import read_articles
+
+    marks: dict[str, float] = {}
+
+    def progress(stage: str, advance: int) -> None:
+        marks[stage] = time.perf_counter()
+
+    start = time.perf_counter()
+    result = dedup.cluster_copies(read_articles([path]), progress=progress)
+    done = time.perf_counter()
+    labels = {member.id: group.story for group in result.groups for member in group.members}
+    sketched = marks.get("read", start)
+    candidates = marks.get("candidates", sketched)
+    scored = marks.get("score", candidates)
+    stages = [
+        {"stage": "read+sketch", "seconds": sketched - start},
+        {"stage": "tf-idf+LSH", "seconds": candidates - sketched},
+        {"stage": "verify", "seconds": scored - candidates},
+        {"stage": "group", "seconds": done - scored},
+    ]
+    with open(path, encoding="utf-8") as stream:
+        ids = [json.loads(line)["id"] for line in stream]
+    return {"seconds": done - start, "stages": stages, "labels": [labels[i] for i in ids]}
+
+
+def _child_copies_stages(path: str, trace: bool) -> dict:
+    import numpy as np
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    from dedup.config import DedupConfig
+    from dedup.engine import copies
+    from dedup.io.readers import read_articles
+    from dedup.minhash import MinHasher, lsh_candidate_pairs
+    from dedup.shingles import shingle_hashes_flat
+    from dedup.wordhash import word_hashes
+
+    level = DedupConfig().copies
+    stages = _Stages(trace)
+    texts = [article.text for article in read_articles([path])]
+    stages.end("read")
+    chunks = [texts[start : start + level.chunk_size] for start in range(0, len(texts), level.chunk_size)]
+    words = [word_hashes(chunk) for chunk in chunks]
+    stages.end("words")
+    shingles = [shingle_hashes_flat(batch.hashes, batch.offsets, level.shingle_size) for batch in words]
+    stages.end("shingles")
+    hasher = MinHasher(level.num_perm, 1)
+    signatures = np.concatenate([hasher.signatures_flat(hashes, counts) for hashes, counts in shingles])
+    stages.end("signatures")
+    counts = sp.vstack([copies._term_counts(batch, level) for batch in words], format="csr")
+    stages.end("term counts")
+    vectors = copies.tfidf_rows(counts)
+    stages.end("tf-idf")
+    pairs = lsh_candidate_pairs(signatures, bands=level.bands, rows=level.rows, max_bucket=level.max_bucket)
+    stages.end("LSH")
+    verified = pairs[copies._cosines(vectors, pairs) >= level.min_cosine]
+    stages.end("verify")
+    graph = sp.coo_matrix((np.ones(len(verified)), (verified[:, 0], verified[:, 1])), shape=(len(texts),) * 2)
+    connected_components(graph, directed=False)
+    stages.end("components")
+    return {"stages": stages.rows, "candidates": len(pairs)}
+
+
 def _child_reference(path: str, trace: bool) -> dict:
     from benchmarks import reference
 
@@ -142,11 +214,16 @@ def _child_reference(path: str, trace: bool) -> dict:
 
 
 def _run_child(kind: str, path: str, trace: bool = False) -> dict:
+    """Run a child, with the peak PSS and RSS of its process tree added (MB)."""
+    from benchmarks.memory import run_measured
+
     command = [sys.executable, __file__, "--child", kind, "--input", path] + (["--tracemalloc"] if trace else [])
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    completed, peak = run_measured(command)
     if completed.returncode != 0:
         return {"error": completed.stderr.strip().splitlines()[-1:] or ["failed"]}
-    return json.loads(completed.stdout)
+    result = json.loads(completed.stdout)
+    result.update(tree_pss_mb=peak.pss / 1e6, tree_rss_mb=peak.rss / 1e6, processes=peak.processes)
+    return result
 
 
 def _print_stages(title: str, rows: list[dict], n_docs: int, megabytes: float) -> None:
@@ -183,6 +260,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpus-dir", default="/tmp", help="where generated corpora are kept (default /tmp)")
     parser.add_argument("--tracemalloc", action="store_true", help="also measure traced peaks per stage")
     parser.add_argument("--no-reference", action="store_true", help="skip the reference pipeline")
+    parser.add_argument(
+        "--level",
+        choices=("copies", "stories", "both"),
+        default="both",
+        help="which dedup cluster level to run (default both)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -192,6 +275,10 @@ def main(argv: list[str] | None = None) -> None:
             result = _child_dedup(args.input)
         elif args.child == "dedup-stages":
             result = _child_dedup_stages(args.input, args.tracemalloc)
+        elif args.child == "copies":
+            result = _child_copies(args.input)
+        elif args.child == "copies-stages":
+            result = _child_copies_stages(args.input, args.tracemalloc)
         else:
             result = _child_reference(args.input, args.tracemalloc)
         json.dump(result, sys.stdout)
@@ -199,37 +286,69 @@ def main(argv: list[str] | None = None) -> None:
 
     from dedup.eval.metrics import adjusted_rand
 
-    totals: dict[int, float] = {}
+    totals: dict[str, dict[int, float]] = {"copies": {}, "stories": {}}
     for n_docs in args.docs or [10_000]:
         path = _corpus(n_docs, args.seed, Path(args.corpus_dir))
         with open(path, encoding="utf-8") as stream:
             families = [json.loads(line)["family"] for line in stream]
         megabytes = os.path.getsize(path) / 1e6
         print(f"\n{path}: {n_docs} documents, {megabytes:.1f} MB, {len(set(families))} families")
-        dedup = _run_child("dedup", str(path))
-        stages = _run_child("dedup-stages", str(path))
-        if "error" in dedup or "error" in stages:
-            print(f"  dedup failed: {dedup.get('error') or stages.get('error')}")
-            continue
-        totals[n_docs] = dedup["seconds"]
-        _print_stages(
-            "dedup cluster, end to end (stages from its progress callback)", dedup["stages"], n_docs, megabytes
-        )
-        _print_stages(
-            f"dedup early stages, run apart ({stages['candidates']} candidate pairs)",
-            stages["stages"],
-            n_docs,
-            megabytes,
-        )
-        if args.tracemalloc:
-            traced = _run_child("dedup-stages", str(path), trace=True)
-            if "stages" in traced:
-                _print_stages("dedup early stages under tracemalloc (slower)", traced["stages"], n_docs, megabytes)
-        dedup_ari = adjusted_rand(families, dedup["labels"])
-        print(
-            f"  dedup: {dedup['seconds']:.2f} s, {n_docs / dedup['seconds']:,.0f} docs/s, "
-            f"peak RSS {dedup['rss_mb']:.0f} MB, {dedup['pairs']} scored pairs, ARI {dedup_ari:.4f}"
-        )
+        seconds: dict[str, float] = {}
+        if args.level in ("copies", "both"):
+            copies = _run_child("copies", str(path))
+            stages = _run_child("copies-stages", str(path), trace=args.tracemalloc)
+            if "error" in copies or "error" in stages:
+                print(f"  dedup --level copies failed: {copies.get('error') or stages.get('error')}")
+            else:
+                seconds["copies"] = totals["copies"][n_docs] = copies["seconds"]
+                _print_stages(
+                    "dedup cluster --level copies, end to end (stages from its progress callback)",
+                    copies["stages"],
+                    n_docs,
+                    megabytes,
+                )
+                _print_stages(
+                    f"dedup --level copies, stages run apart in one process ({stages['candidates']} candidate pairs)",
+                    stages["stages"],
+                    n_docs,
+                    megabytes,
+                )
+                print(
+                    f"  dedup --level copies: {copies['seconds']:.2f} s, {n_docs / copies['seconds']:,.0f} docs/s, "
+                    f"peak memory of its {copies['processes']} processes: PSS {copies['tree_pss_mb']:.0f} MB "
+                    f"(RSS summed {copies['tree_rss_mb']:.0f} MB), "
+                    f"ARI {adjusted_rand(families, copies['labels']):.4f}"
+                )
+        if args.level in ("stories", "both"):
+            dedup = _run_child("dedup", str(path))
+            stages = _run_child("dedup-stages", str(path))
+            if "error" in dedup or "error" in stages:
+                print(f"  dedup failed: {dedup.get('error') or stages.get('error')}")
+            else:
+                seconds["stories"] = totals["stories"][n_docs] = dedup["seconds"]
+                _print_stages(
+                    "dedup cluster (story level), end to end (stages from its progress callback)",
+                    dedup["stages"],
+                    n_docs,
+                    megabytes,
+                )
+                _print_stages(
+                    f"dedup story level, early stages run apart ({stages['candidates']} candidate pairs)",
+                    stages["stages"],
+                    n_docs,
+                    megabytes,
+                )
+                if args.tracemalloc:
+                    traced = _run_child("dedup-stages", str(path), trace=True)
+                    if "stages" in traced:
+                        _print_stages(
+                            "dedup early stages under tracemalloc (slower)", traced["stages"], n_docs, megabytes
+                        )
+                print(
+                    f"  dedup story level: {dedup['seconds']:.2f} s, {n_docs / dedup['seconds']:,.0f} docs/s, "
+                    f"peak PSS {dedup['tree_pss_mb']:.0f} MB, {dedup['pairs']} scored pairs, "
+                    f"ARI {adjusted_rand(families, dedup['labels']):.4f}"
+                )
         if args.no_reference:
             continue
         reference = _run_child("reference", str(path))
@@ -244,13 +363,15 @@ def main(argv: list[str] | None = None) -> None:
         reference_ari = adjusted_rand(families, reference["labels"])
         print(
             f"  reference: {reference['seconds']:.2f} s, {n_docs / reference['seconds']:,.0f} docs/s, "
-            f"peak RSS {reference['rss_mb']:.0f} MB, ARI {reference_ari:.4f}"
+            f"peak PSS {reference['tree_pss_mb']:.0f} MB, ARI {reference_ari:.4f}"
         )
-        print(f"  speed ratio dedup / reference: {reference['seconds'] / dedup['seconds']:.2f}x")
-    if len(totals) > 1:
-        sizes = sorted(totals)
+        for level, elapsed in seconds.items():
+            print(f"  speed ratio dedup --level {level} / reference: {reference['seconds'] / elapsed:.2f}x")
+    for level, by_size in totals.items():
+        sizes = sorted(by_size)
         for small, large in zip(sizes, sizes[1:]):
-            print(f"\n{large} documents took {totals[large] / totals[small]:.1f}x the time of {small}")
+            ratio = by_size[large] / by_size[small]
+            print(f"\n--level {level}: {large} documents took {ratio:.1f}x the time of {small}")
 
 
 if __name__ == "__main__":

@@ -130,7 +130,6 @@ def _child_dedup_stages(path: str, trace: bool) -> dict:
 
 def _child_copies(path: str) -> dict:
     import dedup
-    from dedup.io.readers import read_articles
 
     marks: dict[str, float] = {}
 
@@ -138,7 +137,7 @@ def _child_copies(path: str) -> dict:
         marks[stage] = time.perf_counter()
 
     start = time.perf_counter()
-    result = dedup.cluster_copies(read_articles([path]), progress=progress)
+    result = dedup.cluster_copies_inputs([path], progress=progress)  # what `dedup cluster --level copies` runs
     done = time.perf_counter()
     labels = {member.id: group.story for group in result.groups for member in group.members}
     sketched = marks.get("read", start)

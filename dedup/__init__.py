@@ -7,7 +7,7 @@ only, fast, over a stream); the result dataclasses live in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from dedup.config import CandidateConfig, CopyLevelConfig, DedupConfig
 from dedup.errors import DedupError
@@ -76,6 +76,7 @@ __all__ = [
     "Source",
     "cluster",
     "cluster_copies",
+    "cluster_copies_inputs",
     "diff",
     "flag",
     "flag_articles",
@@ -142,10 +143,40 @@ def cluster_copies(articles: Iterable[Article], *, config: DedupConfig | None = 
     ClusterResult
         Copy groups in order of their first member; every article appears in exactly one group.
     """
+    from dedup.engine.copies import article_batches, run_copies
+    from dedup.engine.local import workers
+    from dedup.io.readers import ArticleGate
+
+    config = config or DedupConfig()
+    return run_copies(
+        article_batches(articles, config.copies.chunk_size),
+        ArticleGate(),
+        config,
+        progress or (lambda stage, advance: None),
+        processes=workers(),
+    )
+
+
+def cluster_copies_inputs(
+    inputs: Sequence[str],
+    *,
+    skip_bad: bool = False,
+    warn: Callable[[str], None] | None = None,
+    config: DedupConfig | None = None,
+    progress=None,
+) -> ClusterResult:
+    """`cluster_copies` over files, as `dedup.io.readers.read_articles` reads them (same formats,
+    same errors and warnings), with JSON Lines records parsed in the worker processes too."""
     from dedup.engine.copies import run_copies
     from dedup.engine.local import workers
+    from dedup.io.readers import ArticleGate, read_record_batches
 
-    return run_copies(articles, config or DedupConfig(), progress or (lambda stage, advance: None), processes=workers())
+    config = config or DedupConfig()
+    gate = ArticleGate(skip_bad=skip_bad, warn=warn)
+    batches = read_record_batches(inputs, batch_size=config.copies.chunk_size, warn=gate.warn)
+    result = run_copies(batches, gate, config, progress or (lambda stage, advance: None), processes=workers())
+    gate.finish(inputs)
+    return result
 
 
 def diff(a: Article, b: Article, *, context: Iterable[Article] = (), config: DedupConfig | None = None) -> PairDiff:

@@ -69,7 +69,7 @@ class CopyLevelConfig:
     # ten, nearly always a rare word with a rare word, which moves a cosine very little.
     feature_bits: int = 22
     # Articles prepared by a worker at once; about 2 MB of text, 40 MB of working arrays.
-    chunk_size: int = 1000
+    chunk_size: int = 250
 
     def __post_init__(self) -> None:
         for name in ("shingle_size", "num_perm", "bands", "rows", "max_bucket", "chunk_size"):

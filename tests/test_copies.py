@@ -14,8 +14,9 @@ import dedup
 from dedup import Article, DedupConfig, DedupError
 from dedup.config import CopyLevelConfig
 from dedup.engine import copies
-from dedup.engine.copies import run_copies, sketch_texts, tfidf_rows
+from dedup.engine.copies import article_batches, run_copies, sketch_texts, tfidf_rows
 from dedup.eval.metrics import adjusted_rand
+from dedup.io.readers import ArticleGate
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -52,7 +53,9 @@ def family_corpus() -> list[dict]:
 
 
 def run(articles, config: DedupConfig | None = None, processes: int = 1) -> dedup.ClusterResult:
-    return run_copies(iter(articles), config or DedupConfig(), lambda stage, advance: None, processes=processes)
+    config = config or DedupConfig()
+    batches = article_batches(articles, config.copies.chunk_size)
+    return run_copies(batches, ArticleGate(), config, lambda stage, advance: None, processes=processes)
 
 
 def test_verbatim_and_edited_copies_join_their_original_and_unrelated_stays_apart():
@@ -211,3 +214,8 @@ def test_sketch_fingerprints_and_counts():
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ValueError, match=field):
         CopyLevelConfig(**{field: value})
+
+
+def test_duplicate_id_without_origins_is_still_an_error():
+    with pytest.raises(DedupError, match=r"^a: duplicate id 'a' \(first seen at a\)$"):
+        dedup.cluster_copies([Article("a", WIRE), Article("a", OTHER)])

@@ -57,8 +57,14 @@ def test_single_text_file_is_one_article(tmp_path):
 def test_jsonl_fields_and_origins(tmp_path):
     path = jsonl(
         tmp_path / "data.jsonl",
-        {"id": "w1", "text": "Wire copy.", "title": " Title ", "source": "AP",
-         "published": " 2024-05-01T10:00:00Z ", "url": "https://example.org/w1"},
+        {
+            "id": "w1",
+            "text": "Wire copy.",
+            "title": " Title ",
+            "source": "AP",
+            "published": " 2024-05-01T10:00:00Z ",
+            "url": "https://example.org/w1",
+        },
         "",
         {"id": 17, "text": "Numeric id.", "title": "", "source": 42, "published": "   "},
     )
@@ -66,8 +72,13 @@ def test_jsonl_fields_and_origins(tmp_path):
     first, second = read(path)
 
     assert first == Article(
-        id="w1", text="Wire copy.", title="Title", source="AP", published="2024-05-01T10:00:00Z",
-        url="https://example.org/w1", origin=f"{path}:1",
+        id="w1",
+        text="Wire copy.",
+        title="Title",
+        source="AP",
+        published="2024-05-01T10:00:00Z",
+        url="https://example.org/w1",
+        origin=f"{path}:1",
     )
     assert second.id == "17"
     assert second.origin == f"{path}:3"  # the blank line still counts
@@ -83,10 +94,7 @@ def test_json_extension_is_read_as_json_lines(tmp_path):
 def test_csv_with_header_quoted_multiline_text_and_origins(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text(
-        'ID,Title,text,published\n'
-        'a1,Hello,"First line,\nsecond line",2024-01-02\n'
-        '\n'
-        'a2,,"Plain text",\n',
+        'ID,Title,text,published\na1,Hello,"First line,\nsecond line",2024-01-02\n\na2,,"Plain text",\n',
         encoding="utf-8",
     )
 
@@ -339,8 +347,7 @@ def test_skip_bad_warns_with_the_same_messages_and_keeps_the_rest(tmp_path):
         f"{empty}: no .txt or .md articles in directory",
         f"{corpus / 'b.txt'}: binary file (NUL byte), not text",
         f"{no_text}: no 'text' column (columns: id, body)",
-        f"{lines}:2: malformed JSON Lines record: "
-        "Expecting property name enclosed in double quotes (column 2)",
+        f"{lines}:2: malformed JSON Lines record: Expecting property name enclosed in double quotes (column 2)",
         f"{lines}:3: record has no 'text'",
         f"{lines}:4: duplicate id 'a' (first seen at {corpus / 'a.txt'})",
     ]
@@ -411,3 +418,71 @@ def test_lone_surrogate_escape_is_a_record_error(tmp_path):
     warnings: list[str] = []
     articles = list(read_articles([str(path)], skip_bad=True, warn=warnings.append))
     assert [a.id for a in articles] == ["b"] and len(warnings) == 1
+
+
+# --- record batches: read_articles split into reading and parsing ------------------------------
+
+
+def read_in_batches(inputs: list[Path], batch_size: int, **options) -> list[Article]:
+    """What `read_record_batches` + `RecordBatch.parse` + `ArticleGate` give, as the copy level uses them."""
+    from dedup.io.readers import ArticleGate, read_record_batches
+
+    gate = ArticleGate(skip_bad=options.get("skip_bad", False), warn=options.get("warn"))
+    batches = read_record_batches([str(name) for name in inputs], batch_size=batch_size, warn=gate.warn)
+    admitted = [gate.admit(item) for batch in batches for item in batch.parse()]
+    gate.finish([str(name) for name in inputs])
+    return [article for article in admitted if article is not None]
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 100])
+def test_record_batches_give_what_read_articles_gives_with_the_same_warnings(tmp_path, batch_size):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Good text file.", encoding="utf-8")
+    (corpus / "b.txt").write_bytes(b"\x00\x01binary")
+    lines = jsonl(
+        tmp_path / "data.jsonl",
+        {"id": "j1", "text": "Fine.", "published": " 2024-01-01 "},
+        "",
+        "{oops",
+        {"id": "j2"},
+        {"id": "a", "text": "Duplicate of the text file."},
+        '{"id": "j3", "text": "Also fine \\ud800 not"}',
+        {"id": "j4", "text": "Last one."},
+    )
+    cp1252 = tmp_path / "old.jsonl"
+    cp1252.write_bytes(b'{"id": "w", "text": "caf\xe9 au lait"}\n')
+    csv_file = tmp_path / "x.csv"
+    csv_file.write_text("id,text\nc1,From a CSV file.\nc2,\n", encoding="utf-8")
+    inputs = [tmp_path / "missing.jsonl", corpus, lines, cp1252, csv_file]
+    expected_warnings: list[str] = []
+    expected = read(*inputs, skip_bad=True, warn=expected_warnings.append)
+    warnings: list[str] = []
+    assert read_in_batches(inputs, batch_size, skip_bad=True, warn=warnings.append) == expected
+    assert warnings == expected_warnings
+    assert [a.id for a in expected] == ["a", "j1", "j4", "w", "c1"]
+    with pytest.raises(DedupError) as first_error:
+        read(*inputs)
+    with pytest.raises(DedupError, match="no such file") as batch_error:
+        read_in_batches(inputs, batch_size)
+    assert str(batch_error.value) == str(first_error.value)
+
+
+def test_record_batches_of_an_undecodable_file_end_with_the_lines_read_before(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    good = [json.dumps({"id": f"n{k}", "text": "Fine."}) for k in range(5)]
+    bad.write_bytes(("\n".join(good) + "\n").encode() + b"\x81\x00 binary tail\n")
+    with pytest.raises(DedupError) as expected:
+        read(bad)
+    with pytest.raises(DedupError) as got:
+        read_in_batches([bad], 2)
+    assert str(got.value) == str(expected.value)
+
+
+def test_record_batches_leave_json_lines_unparsed_with_their_line_numbers(tmp_path):
+    from dedup.io.readers import read_record_batches
+
+    lines = jsonl(tmp_path / "data.jsonl", *({"id": f"n{k}", "text": "Fine."} for k in range(5)))
+    batches = list(read_record_batches([str(lines)], batch_size=2))
+    assert [(b.first_line, len(b.lines), b.items) for b in batches] == [(1, 2, ()), (3, 2, ()), (5, 1, ())]
+    assert [a.origin for a in batches[1].parse()] == [f"{lines}:3", f"{lines}:4"]

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from dedup import DedupConfig, DedupError, cluster, cluster_copies
+from dedup import DedupConfig, DedupError, cluster, cluster_copies_inputs
 from dedup.cli import (
     emit_lines,
     handles_errors,
@@ -105,9 +105,7 @@ def cluster_command(
     config = DedupConfig(seed=seed)
     if level == "copies":
         with progress_bar(None) as progress:
-            result = cluster_copies(
-                read_articles(inputs, skip_bad=skip_bad, warn=warn), config=config, progress=progress
-            )
+            result = cluster_copies_inputs(inputs, skip_bad=skip_bad, warn=warn, config=config, progress=progress)
     elif engine == "spark":
         from dedup.engine.spark import cluster_spark
 

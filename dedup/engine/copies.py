@@ -22,11 +22,12 @@ Rewrites are not found at this level: a rewrite shares too few 5-grams to become
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -35,6 +36,7 @@ from scipy.sparse.csgraph import connected_components
 from dedup.config import CopyLevelConfig, DedupConfig
 from dedup.errors import DedupError
 from dedup.group import choose_canonical
+from dedup.io.readers import ArticleGate, RecordBatch
 from dedup.minhash import MinHasher, lsh_candidate_pairs
 from dedup.model import Article, ClusterResult, Member
 from dedup.score import row_products
@@ -44,7 +46,7 @@ from dedup.wordhash import WordBatch, word_hashes
 Progress = Callable[[str, int], None]
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class TextSketches:
     """What the copy level keeps of a chunk of texts, row i for text i.
 
@@ -100,19 +102,51 @@ def _sequence_fingerprints(words: WordBatch) -> np.ndarray:
 def _term_counts(words: WordBatch, config: CopyLevelConfig) -> sp.csr_matrix:
     """Each text's word counts over `feature_bits`-bit hashed columns (top bits of the word hash)."""
     bits = config.feature_bits
-    columns = (words.hashes >> np.uint64(64 - bits)).astype(np.int64)
-    rows = np.repeat(np.arange(len(words), dtype=np.int64), words.lengths)
-    keys, counts = np.unique((rows << bits) | columns, return_counts=True)
+    # One sortable key per word, (text, column); 32-bit when it fits, which sorts twice as fast.
+    key_type = np.uint32 if (len(words) << bits) <= (1 << 32) else np.uint64
+    keys = (words.hashes >> np.uint64(64 - bits)).astype(key_type)
+    keys |= np.repeat(np.arange(len(words), dtype=key_type) << key_type(bits), words.lengths)
+    keys.sort()
+    first = np.empty(len(keys), dtype=bool)
+    first[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.diff(starts, append=len(keys)).astype(np.float32)
+    keys = keys[starts]
     indptr = np.zeros(len(words) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(keys >> bits, minlength=len(words)), out=indptr[1:])
-    return sp.csr_matrix(
-        (counts.astype(np.float32), (keys & ((1 << bits) - 1)).astype(np.int32), indptr),
-        shape=(len(words), 1 << bits),
-    )
+    np.cumsum(np.bincount((keys >> key_type(bits)).astype(np.int64), minlength=len(words)), out=indptr[1:])
+    columns = (keys & key_type((1 << bits) - 1)).astype(np.int32)
+    return sp.csr_matrix((counts, columns, indptr), shape=(len(words), 1 << bits))
 
 
-def _sketch_job(job: tuple[list[str], CopyLevelConfig, int]) -> TextSketches:
-    return sketch_texts(*job)
+class ArticleFacts(NamedTuple):
+    """What the copy level keeps of an article besides its sketch: what the gate and the
+    canonical rule (`dedup.group.choose_canonical`) read. A tuple, cheap to send between processes."""
+
+    id: str
+    origin: str
+    source: str | None
+    published: str | None
+    length: int
+
+
+def _parse_and_sketch(job: tuple[RecordBatch, CopyLevelConfig, int]) -> tuple[list, TextSketches]:
+    """In a worker: a batch's items in input order (`ArticleFacts` for articles, the readers'
+    problems as they are) and the sketches of its articles' texts."""
+    batch, level, seed = job
+    items = batch.parse()
+    texts = [item.text for item in items if isinstance(item, Article)]
+    facts = [
+        ArticleFacts(item.id, item.origin or item.id, item.source, item.published, len(item.text))
+        if isinstance(item, Article)
+        else item
+        for item in items
+    ]
+    return facts, sketch_texts(texts, level, seed)
+
+
+def _sketch_rows(sketch: TextSketches, rows: list[int]) -> TextSketches:
+    return TextSketches(sketch.signatures[rows], sketch.shingles[rows], sketch.fingerprints[rows], sketch.counts[rows])
 
 
 def _ordered_map(function: Callable, jobs: Iterable, processes: int, *, in_flight: int) -> Iterator:
@@ -138,61 +172,59 @@ def _ordered_map(function: Callable, jobs: Iterable, processes: int, *, in_fligh
             yield pending.popleft().get()
 
 
-@dataclass
-class _ArticleFacts:
-    """The fields of each article that grouping reads, kept instead of the articles."""
-
-    articles: list[Article]
-    lengths: list[int]
+def article_batches(articles: Iterable[Article], size: int) -> Iterator[RecordBatch]:
+    """`articles` in batches of `size`, as `run_copies` takes them; anything else is an error."""
+    batch: list[Article] = []
+    for article in articles:
+        if not isinstance(article, Article):
+            raise DedupError(f"cluster_copies() takes Article objects, got {type(article).__name__}")
+        batch.append(article)
+        if len(batch) == size:
+            yield RecordBatch("articles", items=tuple(batch))
+            batch = []
+    if batch:
+        yield RecordBatch("articles", items=tuple(batch))
 
 
 def run_copies(
-    articles: Iterable[Article],
+    batches: Iterable[RecordBatch],
+    gate: ArticleGate,
     config: DedupConfig,
     progress: Progress,
     *,
     processes: int = 1,
 ) -> ClusterResult:
-    """Copy groups of `articles`, read as a stream: every article in exactly one group, each
-    group's canonical article chosen as at the story level, a story per group."""
+    """Copy groups of the articles in `batches`, parsed and sketched in `processes` workers, read as
+    a stream: every admitted article in exactly one group, each group's canonical article chosen
+    as at the story level, a story per group. `gate` applies the readers' rules (unique ids,
+    problems raised or skipped) to each batch's items in input order."""
     from dedup import __version__
 
     level = config.copies
-    facts = _ArticleFacts([], [])
-    seen: dict[str, str] = {}
-
-    def chunks() -> Iterator[tuple[list[str], CopyLevelConfig, int]]:
-        texts: list[str] = []
-        for article in articles:
-            if not isinstance(article, Article):
-                raise DedupError(f"cluster_copies() takes Article objects, got {type(article).__name__}")
-            place = article.origin or article.id
-            if article.id in seen:
-                raise DedupError(f"{place}: duplicate id {article.id!r} (first seen at {seen[article.id]})")
-            seen[article.id] = place
-            # Grouping reads ids, dates, sources and lengths; the text goes to the sketch only.
-            facts.articles.append(Article(article.id, "", source=article.source, published=article.published))
-            facts.lengths.append(len(article.text))
-            texts.append(article.text)
-            if len(texts) == level.chunk_size:
-                yield texts, level, config.seed
-                texts = []
-        if texts:
-            yield texts, level, config.seed
-
+    facts: list[ArticleFacts] = []
     sketches = []
-    for sketch in _ordered_map(_sketch_job, chunks(), processes, in_flight=2 * processes):
-        sketches.append(sketch)
-        progress("read", len(sketch.shingles))
-    seen.clear()
-    count = len(facts.articles)
+    jobs = ((batch, level, config.seed) for batch in batches)
+    for items, sketch in _ordered_map(_parse_and_sketch, jobs, processes, in_flight=2 * processes):
+        kept, row = [], 0
+        for item in items:
+            if isinstance(item, ArticleFacts):
+                if gate.admit_id(item.id, item.origin):  # raises on a repeated id unless skipping
+                    kept.append(row)
+                    facts.append(item)
+                row += 1
+            else:
+                gate.admit(item)  # a problem: raised, or reported and skipped
+        sketches.append(sketch if len(kept) == row else _sketch_rows(sketch, kept))
+        progress("read", len(kept))
+    count = len(facts)
     if count == 0:
         return ClusterResult((), (), config.as_dict(), __version__)
     signatures = np.concatenate([s.signatures for s in sketches])
     shingle_counts = np.concatenate([s.shingles for s in sketches])
     fingerprints = np.concatenate([s.fingerprints for s in sketches])
-    vectors = tfidf_rows(sp.vstack([s.counts for s in sketches], format="csr"))
+    counts = _stacked_counts([s.counts for s in sketches])
     del sketches
+    vectors = tfidf_rows(counts, in_place=True)
 
     candidates = lsh_candidate_pairs(signatures, bands=level.bands, rows=level.rows, max_bucket=level.max_bucket)
     progress("candidates", len(candidates))
@@ -205,15 +237,29 @@ def run_copies(
     return ClusterResult(tuple(groups), (), config.as_dict(), __version__)
 
 
-def tfidf_rows(counts: sp.csr_matrix) -> sp.csr_matrix:
+def _stacked_counts(parts: list[sp.csr_matrix]) -> sp.csr_matrix:
+    """The rows of `parts` as one CSR matrix, emptying `parts` as it goes: each part's arrays are
+    released once copied, so the peak is the result plus one array of the parts, not twice the result."""
+    shape = (sum(part.shape[0] for part in parts), parts[0].shape[1])
+    indptr = np.concatenate([[0], np.cumsum(np.concatenate([np.diff(part.indptr) for part in parts]))])
+    indices = np.concatenate([part.indices for part in parts])
+    for part in parts:
+        part.indices = np.zeros(0, dtype=np.int32)
+    data = np.concatenate([part.data for part in parts])
+    parts.clear()
+    return sp.csr_matrix((data, indices, indptr), shape=shape, copy=False)
+
+
+def tfidf_rows(counts: sp.csr_matrix, *, in_place: bool = False) -> sp.csr_matrix:
     """L2-normalised TF-IDF rows of term counts, with scikit-learn's smoothed IDF over the batch
-    (``ln((1 + n) / (1 + df)) + 1``) and raw counts as TF; float32, computed in place over
-    blocks of rows so that no temporary is as large as the matrix."""
+    (``ln((1 + n) / (1 + df)) + 1``) and raw counts as TF; float32, computed over blocks of rows
+    so that no temporary is as large as the matrix, and into `counts` itself with `in_place`
+    (float32 counts only)."""
     n_docs = counts.shape[0]
     document_frequency = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.int32)
     # IDF takes one value per distinct document frequency: a table, not a logarithm per entry.
     idf_of_frequency = (np.log((1.0 + n_docs) / (1.0 + np.arange(n_docs + 1))) + 1.0).astype(np.float32)
-    weights = counts.data.astype(np.float32, copy=True)
+    weights = counts.data if in_place and counts.data.dtype == np.float32 else counts.data.astype(np.float32)
     for first in range(0, n_docs, _ROW_BLOCK):
         last = min(first + _ROW_BLOCK, n_docs)
         start, stop = counts.indptr[first], counts.indptr[last]
@@ -245,7 +291,7 @@ def _cosines(vectors: sp.csr_matrix, pairs: np.ndarray) -> np.ndarray:
 
 def _copy_groups(
     component: np.ndarray,
-    facts: _ArticleFacts,
+    facts: list[ArticleFacts],
     signatures: np.ndarray,
     shingle_counts: np.ndarray,
     fingerprints: np.ndarray,
@@ -258,7 +304,8 @@ def _copy_groups(
     order = np.argsort(component, kind="stable")
     boundaries = np.flatnonzero(np.diff(component[order])) + 1
     member_lists = sorted((m.tolist() for m in np.split(order, boundaries)), key=lambda m: m[0])
-    chosen = [choose_canonical(members, facts.articles, facts.lengths) for members in member_lists]
+    lengths = [article.length for article in facts]
+    chosen = [choose_canonical(members, facts, lengths) for members in member_lists]
     pairs = np.array(
         [
             (member, canonical)
@@ -275,14 +322,14 @@ def _copy_groups(
     groups = []
     k = 0
     for story, (members, (canonical, rule)) in enumerate(zip(member_lists, chosen)):
-        entries = [Member(facts.articles[canonical].id, "canonical", 1.0, 1.0, 0.0)]
+        entries = [Member(facts[canonical].id, "canonical", 1.0, 1.0, 0.0)]
         for member in members:
             if member == canonical:
                 continue
             relation = "duplicate" if identical[k] else "near-duplicate"
-            entries.append(Member(facts.articles[member].id, relation, round(cosines[k], 4), round(shared[k], 4), 0.0))
+            entries.append(Member(facts[member].id, relation, round(cosines[k], 4), round(shared[k], 4), 0.0))
             k += 1
-        groups.append(CopyGroup(story, 0, facts.articles[canonical].id, rule, tuple(entries)))
+        groups.append(CopyGroup(story, 0, facts[canonical].id, rule, tuple(entries)))
     return groups
 
 

@@ -8,6 +8,7 @@ Readers stream: a JSON Lines or CSV file is read record by record, never loaded 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import json
 import os
@@ -35,8 +36,15 @@ _SCAN_CHUNK_BYTES = 1 << 20
 # Bytes that cp1252 leaves undefined: a file holding one is in neither supported encoding.
 _UNDEFINED_IN_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
-_JSON_TYPE_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number",
-                    bool: "boolean", type(None): "null"}
+_JSON_TYPE_NAMES = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
 
 
 @dataclass(frozen=True)
@@ -106,24 +114,132 @@ def read_articles(
     """
     if isinstance(inputs, str):
         inputs = [inputs]
-    report = warn if warn is not None else _ignore
-    first_origin_of: dict[str, str] = {}
+    gate = ArticleGate(skip_bad=skip_bad, warn=warn)
     for name in inputs:
-        for item in _read_input(os.fspath(name), stdin, report):
-            if isinstance(item, Article) and item.id in first_origin_of:
-                item = _Problem(
-                    f"{item.origin}: duplicate id {item.id!r} (first seen at {first_origin_of[item.id]})"
-                )
-            if isinstance(item, _Problem):
-                if not skip_bad:
-                    raise DedupError(item.message)
-                report(item.message)
-                continue
-            first_origin_of[item.id] = item.origin
-            yield item
-    if not first_origin_of:
-        msg = f"no articles read from: {', '.join(os.fspath(name) for name in inputs) or '(no inputs)'}"
-        raise DedupError(msg)
+        for item in _read_input(os.fspath(name), stdin, gate.warn):
+            article = gate.admit(item)
+            if article is not None:
+                yield article
+    gate.finish(inputs)
+
+
+class ArticleGate:
+    """The rules `read_articles` applies to what readers find, in input order, for a caller that
+    parses records elsewhere (in worker processes): ids unique across all inputs, and a problem
+    raised as a `DedupError` or, with `skip_bad`, reported through `warn` and stepped over."""
+
+    def __init__(self, *, skip_bad: bool = False, warn: Callable[[str], None] | None = None) -> None:
+        self.skip_bad = skip_bad
+        self.warn = warn if warn is not None else _ignore
+        self._first_origin_of: dict[str, str] = {}
+
+    def admit(self, item: Article | _Problem) -> Article | None:
+        """`item` if it is an article to keep; None if it is a problem or a repeated id that
+        `skip_bad` steps over (after a warning); raises `DedupError` otherwise."""
+        if isinstance(item, _Problem):
+            self._refuse(item.message)
+            return None
+        return item if self.admit_id(item.id, item.origin) else None
+
+    def admit_id(self, article_id: str, origin: str) -> bool:
+        """`admit` for an article known by its id and origin: True to keep it, False when its id
+        was seen before and `skip_bad` steps over it; raises `DedupError` otherwise."""
+        first = self._first_origin_of.get(article_id)
+        if first is None:
+            self._first_origin_of[article_id] = origin
+            return True
+        self._refuse(f"{origin}: duplicate id {article_id!r} (first seen at {first})")
+        return False
+
+    def _refuse(self, message: str) -> None:
+        if not self.skip_bad:
+            raise DedupError(message)
+        self.warn(message)
+
+    def finish(self, inputs: Sequence[str]) -> None:
+        """Raise `DedupError` when no article at all was admitted from `inputs`."""
+        if not self._first_origin_of:
+            msg = f"no articles read from: {', '.join(os.fspath(name) for name in inputs) or '(no inputs)'}"
+            raise DedupError(msg)
+
+
+@dataclass(frozen=True)
+class RecordBatch:
+    """Consecutive records of one input, to be turned into articles by `parse`, possibly in another
+    process: the raw lines of a JSON Lines input (`lines`, the first numbered `first_line`), or
+    items already read (`items`) from an input that is not read line by line."""
+
+    label: str
+    first_line: int = 1
+    lines: tuple[str, ...] = ()
+    items: tuple[Article | _Problem, ...] = ()
+
+    def parse(self) -> list[Article | _Problem]:
+        """Articles and problems of this batch, in input order, exactly as `read_articles` finds them."""
+        if not self.lines:
+            return list(self.items)
+        return list(_records_from_jsonl_lines(self.lines, self.label, first_line=self.first_line))
+
+
+def read_record_batches(
+    inputs: Sequence[str], *, batch_size: int, warn: Callable[[str], None] | None = None, stdin: TextIO | None = None
+) -> Iterator[RecordBatch]:
+    """The records of `inputs` in batches of up to `batch_size`, in input order, with JSON Lines
+    left unparsed: `read_articles` split in two, so that the parsing (most of a JSON Lines
+    reader's time) can run in worker processes. Parse each batch with `RecordBatch.parse` and pass
+    the items, in order, through one `ArticleGate` to get what `read_articles` would yield.
+    """
+    if isinstance(inputs, str):
+        inputs = [inputs]
+    report = warn if warn is not None else _ignore
+    for name in map(os.fspath, inputs):
+        suffix = os.path.splitext(name)[1].lower()
+        if name == "-" or (suffix in _JSONL_SUFFIXES and os.path.isfile(name)):
+            yield from _jsonl_line_batches(name, stdin, batch_size, report)
+            continue
+        items: list[Article | _Problem] = []
+        for item in _read_input(name, stdin, report):
+            items.append(item)
+            if len(items) == batch_size:
+                yield RecordBatch(name, items=tuple(items))
+                items = []
+        if items:
+            yield RecordBatch(name, items=tuple(items))
+
+
+def _jsonl_line_batches(
+    name: str, stdin: TextIO | None, batch_size: int, warn: Callable[[str], None]
+) -> Iterator[RecordBatch]:
+    """Raw lines of one JSON Lines input in batches; an error that ends the file (it cannot be
+    decoded or read) comes after the lines read before it, as a problem naming the file."""
+    label = "<stdin>" if name == "-" else name
+    lines: list[str] = []
+    first_line = 1
+    try:
+        with contextlib.ExitStack() as stack:
+            if name == "-":
+                stream = stdin or sys.stdin
+            else:
+                stream = stack.enter_context(open(name, encoding=_sniff_encoding(name, warn)))
+            for line in stream:
+                lines.append(line)
+                if len(lines) == batch_size:
+                    yield RecordBatch(label, first_line, tuple(lines))
+                    first_line += len(lines)
+                    lines = []
+    except (DedupError, UnicodeDecodeError, OSError) as error:
+        if lines:
+            yield RecordBatch(label, first_line, tuple(lines))
+            lines = []
+        yield RecordBatch(label, items=tuple(_guarded(label, _raising(error))))
+    if lines:
+        yield RecordBatch(label, first_line, tuple(lines))
+
+
+def _raising(error: BaseException) -> Iterator[Article | _Problem]:
+    """An iterator that raises `error` when read, for `_guarded` to turn into a problem."""
+    raise error
+    yield  # pragma: no cover
 
 
 def _ignore(message: str) -> None:
@@ -290,9 +406,9 @@ def _read_jsonl_file(path: str, warn: Callable[[str], None]) -> Iterator[Article
         yield from _records_from_jsonl_lines(stream, path)
 
 
-def _records_from_jsonl_lines(lines: Iterable[str], label: str) -> Iterator[Article | _Problem]:
+def _records_from_jsonl_lines(lines: Iterable[str], label: str, *, first_line: int = 1) -> Iterator[Article | _Problem]:
     """Parse JSON Lines one line at a time; a bad line is a problem and the next line is still read."""
-    for line_number, line in enumerate(lines, start=1):
+    for line_number, line in enumerate(lines, start=first_line):
         if line_number == 1:
             line = line.removeprefix("\ufeff")
         if not line.strip():
@@ -358,9 +474,7 @@ def _read_csv_file(path: str, delimiter: str, warn: Callable[[str], None]) -> It
                 continue
             origin = f"{path}:{start_line}"
             if len(row) != len(columns):
-                yield _Problem(
-                    f"{origin}: malformed CSV record: row has {len(row)} fields, header has {len(columns)}"
-                )
+                yield _Problem(f"{origin}: malformed CSV record: row has {len(row)} fields, header has {len(columns)}")
                 continue
             record = {field: row[index] for field, index in column_of.items()}
             yield _article_from_record(record, origin)

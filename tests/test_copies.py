@@ -209,7 +209,7 @@ def test_sketch_fingerprints_and_counts():
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("num_perm", 0), ("bands", 40), ("min_cosine", 1.5), ("feature_bits", 40), ("chunk_size", True)],
+    [("num_perm", 0), ("bands", 65), ("min_cosine", 1.5), ("feature_bits", 40), ("chunk_size", True)],
 )
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ValueError, match=field):

@@ -1,12 +1,13 @@
-"""The signature stage alone at a million documents: word hashes -> 5-gram shingles -> MinHash.
+"""The signature stage alone at a million documents, as the copy level runs it: text -> word hashes
+(`dedup.wordhash`) -> word 5-gram shingles -> MinHash signatures (128 permutations), in batches
+of 250 texts spread over worker processes (`dedup.engine.copies`' pool), into one signature matrix.
 
-Documents are the word sequences of a generated corpus (`benchmarks/generate.py`, tokenised with
-`dedup.text.words`), each used `--copies` times with one word changed per copy so that every
-document is distinct, streamed in chunks: per chunk, token hashes (`token_hash32`), shingles
-(`shingle_hashes_many`) and signatures (`MinHasher`, 128 permutations) are computed and written
-into the signature matrix, and the chunk is dropped. Peak memory is therefore the signature
-matrix (n x 128 x 4 bytes) plus one chunk's shingles and permuted block, plus the base corpus's
-words. Prints docs/s, shingles/s and peak memory (ru_maxrss and tracemalloc). Asserts nothing.
+Documents are the texts of a generated corpus (`benchmarks/generate.py`), each used `--copies`
+times, copy k with the word ``copyk`` appended so that every document is distinct. The base texts
+are held in memory (so reading JSON is not timed) and shared with the forked workers; the peak
+memory is sampled from outside as the PSS of the whole process tree, and is the base texts, the
+signature matrix (n x 128 x 4 bytes) and each worker's batch. Prints docs/s, the CPU seconds of
+each step summed over the workers, and the peak. Asserts nothing.
 
     .venv/bin/python benchmarks/bench_signatures.py --corpus /tmp/dedup-bench-100000-seed1.jsonl --copies 10
 """
@@ -15,72 +16,93 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
-import tracemalloc
+from pathlib import Path
 
 import numpy as np
 
-from dedup.minhash import MinHasher
-from dedup.shingles import shingle_hashes_many, token_hash32, token_hashes
-from dedup.text import words
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from dedup.engine.copies import _ordered_map  # noqa: E402
+from dedup.engine.local import workers  # noqa: E402
+from dedup.minhash import MinHasher  # noqa: E402
+from dedup.shingles import shingle_hashes_flat  # noqa: E402
+from dedup.wordhash import word_hashes  # noqa: E402
+
+_BASE: list[str] = []
+_HASHER: list[MinHasher] = []
+
+
+def _sign(span: tuple[int, int]) -> tuple[int, np.ndarray, tuple[float, float, float]]:
+    """Signatures of documents start..stop-1, and the seconds of each step."""
+    start, stop = span
+    texts = [_BASE[i % len(_BASE)] + (f" copy{i // len(_BASE)}" if i >= len(_BASE) else "") for i in range(start, stop)]
+    began = time.perf_counter()
+    words = word_hashes(texts)
+    hashed = time.perf_counter()
+    shingles, counts = shingle_hashes_flat(words.hashes, words.offsets, 5)
+    shingled = time.perf_counter()
+    signatures = _HASHER[0].signatures_flat(shingles, counts)
+    signed = time.perf_counter()
+    return start, signatures, (hashed - began, shingled - hashed, signed - shingled)
+
+
+def child(corpus: str, copies: int, chunk: int, processes: int, seed: int) -> dict:
+    with open(corpus, encoding="utf-8") as stream:
+        _BASE.extend(json.loads(line)["text"] for line in stream)
+    _HASHER.append(MinHasher(128, seed))
+    n_docs = len(_BASE) * copies
+    signatures = np.empty((n_docs, 128), dtype=np.uint32)
+    spans = ((start, min(start + chunk, n_docs)) for start in range(0, n_docs, chunk))
+    steps = np.zeros(3)
+    began = time.perf_counter()
+    for start, block, seconds in _ordered_map(_sign, spans, processes, in_flight=2 * processes):
+        signatures[start : start + len(block)] = block
+        steps += seconds
+    elapsed = time.perf_counter() - began
+    return {
+        "docs": n_docs,
+        "base": len(_BASE),
+        "seconds": elapsed,
+        "steps": steps.tolist(),
+        "mb": signatures.nbytes / 1e6,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", required=True, help="JSON Lines corpus from benchmarks/generate.py")
     parser.add_argument("--copies", type=int, default=10, help="times each corpus document is used (default 10)")
-    parser.add_argument("--chunk", type=int, default=10_000, help="documents per chunk (default 10000)")
+    parser.add_argument("--chunk", type=int, default=250, help="documents per batch (default 250)")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: every CPU)")
     parser.add_argument("--seed", type=int, default=1, help="MinHash seed (default 1)")
-    parser.add_argument("--no-tracemalloc", action="store_true", help="skip the traced-memory figure (faster)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    processes = args.workers or workers()
+    if args.child:
+        json.dump(child(args.corpus, args.copies, args.chunk, processes, args.seed), sys.stdout)
+        return
 
-    interned: dict[str, str] = {}  # one string per distinct word keeps the base corpus small
-    with open(args.corpus, encoding="utf-8") as stream:
-        base = [[interned.setdefault(w, w) for w in words(json.loads(line)["text"])] for line in stream]
-    n_docs = len(base) * args.copies
-    print(f"{len(base)} corpus documents x {args.copies} copies = {n_docs} documents, chunks of {args.chunk}")
-    if not args.no_tracemalloc:
-        tracemalloc.start()
-    hasher = MinHasher(128, args.seed)
-    signatures = np.empty((n_docs, hasher.num_perm), dtype=np.uint32)
-    shingles_total = 0
-    hashing = shingling = signing = 0.0
-    for start in range(0, n_docs, args.chunk):
-        stop = min(start + args.chunk, n_docs)
-        began = time.perf_counter()
-        token_arrays = []
-        for index in range(start, stop):
-            tokens = token_hashes(base[index % len(base)])
-            copy = index // len(base)
-            if copy and len(tokens):  # one word of each copy replaced by a copy-specific one
-                tokens = tokens.copy()
-                tokens[copy % len(tokens)] = token_hash32(f"copy{copy}")
-            token_arrays.append(tokens)
-        hashed = time.perf_counter()
-        shingles = shingle_hashes_many(token_arrays, 5)
-        shingled = time.perf_counter()
-        signatures[start:stop] = hasher.signatures(shingles)
-        signed = time.perf_counter()
-        shingles_total += sum(map(len, shingles))
-        hashing, shingling, signing = (
-            hashing + hashed - began,
-            shingling + shingled - hashed,
-            signing + signed - shingled,
-        )
-    total = hashing + shingling + signing
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / ((1 << 20) if sys.platform == "darwin" else 1024)
-    for stage, seconds in (("token hashes", hashing), ("shingles", shingling), ("signatures", signing)):
-        print(f"{stage:<14} {seconds:8.2f} s {n_docs / seconds:>12,.0f} docs/s")
+    from benchmarks.memory import run_measured
+
+    command = [sys.executable, __file__, "--child", "--corpus", args.corpus, "--copies", str(args.copies)]
+    command += ["--chunk", str(args.chunk), "--workers", str(processes), "--seed", str(args.seed)]
+    completed, peak = run_measured(command, interval=0.1)
+    if completed.returncode != 0:
+        raise SystemExit(completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else "failed")
+    result = json.loads(completed.stdout)
+    n_docs, seconds = result["docs"], result["seconds"]
+    print(f"{result['base']} corpus documents x {args.copies} = {n_docs:,} documents, batches of {args.chunk}")
+    print(f"signature stage: {seconds:.1f} s, {n_docs / seconds:,.0f} docs/s on {processes} worker processes")
+    for step, cpu in zip(("word hashes", "shingles", "signatures"), result["steps"]):
+        print(f"  {step:<12} {cpu:7.1f} CPU s summed over workers ({n_docs / cpu:,.0f} docs per CPU second)")
     print(
-        f"{'whole stage':<14}{total:8.2f} s {n_docs / total:>12,.0f} docs/s {shingles_total / total:>13,.0f} shingles/s"
+        f"peak memory of the {peak.processes} processes: PSS {peak.pss / 1e6:,.0f} MB (RSS summed {peak.rss / 1e6:,.0f}"
+        f" MB), of which the signature matrix {result['mb']:,.0f} MB"
     )
-    print(f"signature matrix {signatures.nbytes / 1e6:.0f} MB; peak RSS {rss:.0f} MB", end="")
-    if not args.no_tracemalloc:
-        print(f"; traced peak {tracemalloc.get_traced_memory()[1] / 1e6:.0f} MB (tracing slows the run)")
-    else:
-        print()
 
 
 if __name__ == "__main__":

@@ -182,8 +182,11 @@ class MinHasher:
         _check_positive_int("block_bytes", block_bytes)
         lengths = np.asarray(lengths, dtype=np.int64)
         hashes = np.asarray(hashes).ravel()
-        if lengths.ndim != 1 or (lengths < 0).any() or int(lengths.sum()) != len(hashes):
-            msg = f"lengths must be non-negative and sum to len(hashes) ({len(hashes)}), got sum {int(lengths.sum())}"
+        if lengths.ndim != 1 or (lengths < 0).any():
+            msg = f"lengths must be a 1-D array of non-negative counts, got {lengths.tolist()[:10]}"
+            raise ValueError(msg)
+        if int(lengths.sum()) != len(hashes):
+            msg = f"lengths must sum to len(hashes) ({len(hashes)}), got sum {int(lengths.sum())}"
             raise ValueError(msg)
         signatures = np.full((len(lengths), self.num_perm), self.max_hash, dtype=self.dtype)
         if not len(hashes):

@@ -156,8 +156,13 @@ def shingle_hashes_many(token_hash_arrays: Sequence[np.ndarray], n: int) -> list
 
 
 def shingle_hashes_flat(token_hashes: np.ndarray, offsets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """`shingle_hashes_many` for documents given as one array of all their token hashes (uint32 or
-    uint64) and offsets (document i's tokens are ``token_hashes[offsets[i]:offsets[i + 1]]``).
+    """`shingle_hashes_many` for documents given as one array of all their token hashes and offsets
+    (document i's tokens are ``token_hashes[offsets[i]:offsets[i + 1]]``), without a per-document
+    array in or out.
+
+    uint32 token hashes give exactly `shingle_hashes_many`'s values. Every bit of uint64 token
+    hashes (`dedup.wordhash`'s) counts: windows combine all 64, and a one-word shingle (n = 1) is
+    the XOR of the two halves, which leaves a value below 2**32 as it is.
 
     Returns the shingle hashes of all documents in order (uint32) and each document's count, as
     `dedup.minhash.MinHasher.signatures_flat` takes them.
@@ -167,8 +172,11 @@ def shingle_hashes_flat(token_hashes: np.ndarray, offsets: np.ndarray, n: int) -
         raise ValueError(msg)
     offsets = np.asarray(offsets, dtype=np.int64)
     lengths = np.diff(offsets)
+    token_hashes = np.asarray(token_hashes)
     if n == 1:
-        return np.asarray(token_hashes).astype(np.uint32, copy=False), lengths
+        if token_hashes.dtype == np.uint64:
+            return (token_hashes ^ (token_hashes >> np.uint64(32))).astype(np.uint32), lengths
+        return token_hashes.astype(np.uint32, copy=False), lengths
     windows = np.maximum(lengths - n + 1, 0)
     combined = _combine_windows(token_hashes, n) if len(token_hashes) >= n else np.zeros(0, dtype=np.uint32)
     # Window k of the concatenation belongs to a document when it starts in it and ends inside it.

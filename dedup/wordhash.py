@@ -109,12 +109,16 @@ def _clear_punctuation(raw: np.ndarray, is_word: np.ndarray) -> None:
     (U+0080-U+00BF: no-break space, guillemets, symbols), E2 80-81 xx (U+2000-U+207F: spaces,
     dashes, curly quotes, ellipsis) and E3 80 xx (U+3000-U+303F: CJK punctuation)."""
     lead = np.flatnonzero(raw >= 0xC2)
-    lead = lead[lead + 2 < len(raw)]
     if not len(lead):
         return
-    first, second = raw[lead], raw[lead + 1]
-    two_bytes = lead[first == 0xC2]
-    three_bytes = lead[((first == 0xE2) & (second <= 0x81)) | ((first == 0xE3) & (second == 0x80))]
+    # A lead byte too close to the end for its whole character is not one of these: no byte is
+    # read past the end.
+    first = raw[lead]
+    second = raw[np.minimum(lead + 1, len(raw) - 1)]
+    two_bytes = lead[(first == 0xC2) & (lead + 1 < len(raw))]
+    three_bytes = lead[
+        ((first == 0xE2) & (second <= 0x81) | (first == 0xE3) & (second == 0x80)) & (lead + 2 < len(raw))
+    ]
     for span, positions in ((2, two_bytes), (3, three_bytes)):
         for k in range(span):
             is_word[positions + k] = False

@@ -3,6 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from datasketch import LeanMinHash, MinHash, MinHashLSH
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup.minhash import LSHConfig, MinHasher, estimated_jaccard, lsh_candidate_pairs
 from dedup.shingles import shingle_hashes
@@ -245,3 +247,69 @@ def test_band_keys_and_bucket_pairs_give_the_pairs_of_lsh_candidate_pairs():
     found = np.unique(np.concatenate(pairs), axis=0)
     assert np.array_equal(found, expected)
     assert len(expected) > 0
+
+
+def _flat(documents: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    lengths = np.array([len(document) for document in documents], dtype=np.int64)
+    hashes = np.concatenate([np.zeros(0, dtype=np.uint32), *documents]).astype(np.uint32)
+    return hashes, lengths
+
+
+hash_documents = st.lists(
+    st.lists(st.integers(min_value=0, max_value=2**32 - 1), max_size=40).map(lambda h: np.array(h, dtype=np.uint32)),
+    max_size=8,
+)
+
+
+@pytest.mark.parametrize("scheme", ["affine32", "legacy"])
+@settings(deadline=None)
+@given(documents=hash_documents, block_bytes=st.sampled_from([1, 40, 100, 300, 1000, 4 << 20]))
+def test_flat_signatures_equal_signatures_and_datasketch(
+    scheme: str, documents: list[np.ndarray], block_bytes: int
+) -> None:
+    hasher = MinHasher(8, 4, scheme=scheme)
+    hashes, lengths = _flat(documents)
+    flat = hasher.signatures_flat(hashes, lengths, block_bytes=block_bytes)
+    assert flat.shape == (len(documents), 8)
+    assert np.array_equal(flat, hasher.signatures(documents))
+    for row, document in zip(flat, documents, strict=True):
+        reference = _datasketch_values(document, 8, 4, scheme)
+        assert row.dtype == reference.dtype
+        assert np.array_equal(row, reference)
+
+
+@pytest.mark.parametrize("scheme", ["affine32", "legacy"])
+@pytest.mark.parametrize("block_bytes", [1, 512, 4096, 100_003])
+def test_flat_signatures_of_varied_documents_across_block_sizes(scheme: str, block_bytes: int) -> None:
+    # Empty documents first, between and last; 10,000 hashes in 1-hash blocks at block_bytes=1.
+    documents = _varied_documents()
+    hasher = MinHasher(16, 3, scheme=scheme)
+    flat = hasher.signatures_flat(*_flat(documents), block_bytes=block_bytes)
+    assert np.array_equal(flat, hasher.signatures(documents, block_bytes=block_bytes))
+    for row, hashes in zip(flat, documents, strict=True):
+        assert np.array_equal(row, _datasketch_values(hashes, 16, 3, scheme))
+
+
+@pytest.mark.parametrize("scheme", ["affine32", "legacy"])
+@pytest.mark.parametrize("n_docs", [0, 1, 4])
+def test_flat_signatures_of_only_empty_documents(scheme: str, n_docs: int) -> None:
+    hasher = MinHasher(32, 1, scheme=scheme)
+    flat = hasher.signatures_flat(np.zeros(0, dtype=np.uint32), np.zeros(n_docs, dtype=np.int64), block_bytes=1)
+    assert flat.shape == (n_docs, 32)
+    assert np.array_equal(flat, np.full((n_docs, 32), 2**32 - 1))
+    assert np.array_equal(flat, hasher.signatures([np.zeros(0, dtype=np.uint32)] * n_docs))
+    if n_docs:
+        assert np.array_equal(flat[0], MinHash(num_perm=32, seed=1, scheme=scheme).hashvalues)
+
+
+@pytest.mark.parametrize("lengths", [[2, 2], [3, 3], [6], [], [0, 0]])
+def test_flat_signatures_refuse_lengths_that_do_not_sum_to_the_hashes(lengths: list[int]) -> None:
+    with pytest.raises(ValueError, match=r"lengths must .*sum to len\(hashes\) \(5\), got sum"):
+        MinHasher(16, 1).signatures_flat(np.arange(5, dtype=np.uint32), np.array(lengths, dtype=np.int64))
+
+
+@pytest.mark.parametrize("lengths", [[6, -1], [3, -1, 3], [-5, 10]])
+def test_flat_signatures_refuse_negative_lengths(lengths: list[int]) -> None:
+    # These lengths do sum to len(hashes): the message must still say what is wrong.
+    with pytest.raises(ValueError, match=r"lengths must be a 1-D array of non-negative counts, got \[.*-[0-9]"):
+        MinHasher(16, 1).signatures_flat(np.arange(5, dtype=np.uint32), np.array(lengths, dtype=np.int64))

@@ -10,7 +10,14 @@ from datasketch.hashfunc import sha1_hash32
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.shingles import ShingleConfig, sha1_hash32_bytes, shingle_hashes, token_hash32
+from dedup.shingles import (
+    ShingleConfig,
+    sha1_hash32_bytes,
+    shingle_hashes,
+    shingle_hashes_flat,
+    shingle_hashes_many,
+    token_hash32,
+)
 
 WORDS = "the minister said on tuesday that the talks would resume next week in geneva".split()
 
@@ -109,3 +116,84 @@ def test_shingles_of_a_concatenation_include_each_part(tokens: list[str], n: int
         single = shingle_hashes(tokens, n)
         assert np.array_equal(doubled[: len(single)], single)
         assert np.array_equal(doubled[-len(single) :], single)
+
+
+def _documents_of_lengths(lengths: list[int], dtype: type[np.unsignedinteger], seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    high = 2**32 if dtype is np.uint32 else 2**64
+    return [rng.integers(0, high, length, dtype=dtype) for length in lengths]
+
+
+def _flat_and_per_document(documents: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    offsets = np.cumsum([0, *map(len, documents)])
+    token_hashes = np.concatenate(documents) if documents else np.zeros(0, dtype=np.uint32)
+    shingles, counts = shingle_hashes_flat(token_hashes, offsets, n)
+    return shingles, counts, shingle_hashes_many(documents, n)
+
+
+@st.composite
+def _lengths_around_n(draw: st.DrawFn) -> tuple[int, list[int]]:
+    """n and document lengths from {0, 1, n - 1, n, n + 1, 30}, in any order."""
+    n = draw(st.integers(min_value=1, max_value=6))
+    lengths = draw(st.lists(st.sampled_from(sorted({0, 1, n - 1, n, n + 1, 30})), max_size=12))
+    return n, lengths
+
+
+@given(case=_lengths_around_n(), seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_flat_shingles_equal_shingle_hashes_many_per_document(case: tuple[int, list[int]], seed: int) -> None:
+    n, lengths = case
+    shingles, counts, expected = _flat_and_per_document(_documents_of_lengths(lengths, np.uint32, seed), n)
+    assert shingles.dtype == np.uint32
+    assert counts.tolist() == [len(document) for document in expected]
+    assert shingles.tolist() == [value for document in expected for value in document.tolist()]
+
+
+@given(case=_lengths_around_n(), seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_flat_shingles_of_uint64_hashes_with_32_bit_values_equal_the_uint32_ones(
+    case: tuple[int, list[int]], seed: int
+) -> None:
+    n, lengths = case
+    documents = _documents_of_lengths(lengths, np.uint32, seed)
+    wide_shingles, wide_counts, wide_expected = _flat_and_per_document([d.astype(np.uint64) for d in documents], n)
+    shingles, counts, _ = _flat_and_per_document(documents, n)
+    assert wide_shingles.dtype == np.uint32
+    assert wide_counts.tolist() == counts.tolist() == [len(document) for document in wide_expected]
+    assert wide_shingles.tolist() == shingles.tolist()
+    assert wide_shingles.tolist() == [value for document in wide_expected for value in document.tolist()]
+
+
+def test_flat_unigrams_of_uint64_hashes_fold_both_halves() -> None:
+    documents = _documents_of_lengths([3, 0, 1, 30], np.uint64, seed=1)
+    shingles, counts, _ = _flat_and_per_document(documents, 1)
+    assert counts.tolist() == [3, 0, 1, 30]
+    expected = [(int(value) & 0xFFFFFFFF) ^ (int(value) >> 32) for value in np.concatenate(documents)]
+    assert shingles.tolist() == expected
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6])
+def test_flat_shingles_of_uint64_hashes_depend_on_the_high_bits_of_their_own_words_only(n: int) -> None:
+    documents = _documents_of_lengths([0, 1, n - 1, n, n + 1, 30], np.uint64, seed=n)
+    shingles, counts, _ = _flat_and_per_document(documents, n)
+    changed = [document.copy() for document in documents]
+    changed[-1][10] ^= np.uint64(1 << 50)  # one word of the 30-word document, a high bit only
+    other, other_counts, _ = _flat_and_per_document(changed, n)
+    assert other_counts.tolist() == counts.tolist()
+    differing = np.flatnonzero(other != shingles)
+    last_start = int(counts[:-1].sum())
+    # exactly the windows of the last document that hold word 10
+    assert (differing - last_start).tolist() == list(range(max(0, 10 - n + 1), 11))
+
+
+def test_flat_shingles_of_no_documents_are_empty() -> None:
+    shingles, counts = shingle_hashes_flat(np.zeros(0, dtype=np.uint64), np.array([0]), 5)
+    assert len(shingles) == 0
+    assert len(counts) == 0
+    shingles, counts = shingle_hashes_flat(np.zeros(0, dtype=np.uint32), np.array([0, 0, 0]), 5)
+    assert len(shingles) == 0
+    assert counts.tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("n", [0, -1, 2.5, True, None])
+def test_flat_shingles_refuse_a_bad_shingle_size(n: object) -> None:
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        shingle_hashes_flat(np.arange(10, dtype=np.uint32), np.array([0, 4, 10]), n)  # type: ignore[arg-type]

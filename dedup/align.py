@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from dedup.model import Alignment, Document, ScoredPair, Sentence, SentenceLink, WordChange
 from dedup.score import ScoreConfig, SentenceSpace, sentence_class
@@ -142,6 +141,8 @@ class AlignmentPlan:
         proposals = [(i, j, score) for (i, j), score in zip(self.verbatim, values[:n_verbatim].tolist())]
         block = values[n_verbatim : n_verbatim + n_rest].reshape(len(self.rest_a), len(self.rest_b))
         if block.size:
+            from scipy.optimize import linear_sum_assignment  # here: importing scipy.optimize takes 0.6 s
+
             picked_rows, picked_cols = linear_sum_assignment(-block)
             scores = block[picked_rows, picked_cols].tolist()
             proposals.extend(

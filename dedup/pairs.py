@@ -22,16 +22,19 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from dedup.align import RelationConfig, score_pair
 from dedup.errors import DedupError
 from dedup.model import Article
 from dedup.score import DocumentSpace, ScoreConfig, SentenceSpace
 from dedup.text import content_stems, normalise, prepare, words
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 SENTENCE_LABELS = ("verbatim", "edited", "rewritten", "different")
 """Labels of a sentence pair, most alike first; the first three say B restates A."""
@@ -259,6 +262,8 @@ def _features(prepared: _Prepared, config: PairsConfig) -> np.ndarray:
     features = np.zeros((len(texts_a), len(SENTENCE_FEATURES)))
     if not texts_a:
         return features
+    from sklearn.feature_extraction.text import TfidfVectorizer  # here: importing scikit-learn takes 1.3 s
+
     features[:, 0] = _batch_cosine(
         TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float64), stems_a, stems_b
     )

@@ -12,9 +12,9 @@ import unicodedata
 from functools import lru_cache
 
 import snowballstemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from dedup.model import Article, Document, Sentence
+from dedup.stopwords import ENGLISH_STOP_WORDS
 
 _CHAR_MAP = str.maketrans(
     {

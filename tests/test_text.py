@@ -101,3 +101,23 @@ def test_long_hard_wrapped_lines_are_joined_into_one_paragraph():
     paragraphs = normalise(text).split("\n\n")
     assert len(paragraphs) == 3
     assert paragraphs[0].rstrip(".").split() == words_
+
+
+def test_stop_words_are_scikit_learns():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as SKLEARN_STOP_WORDS
+
+    from dedup.stopwords import ENGLISH_STOP_WORDS
+
+    assert ENGLISH_STOP_WORDS == SKLEARN_STOP_WORDS
+
+
+def test_importing_dedup_does_not_import_scikit_learn_or_scipy_optimize():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, dedup, dedup.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn' or m == 'scipy.optimize'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

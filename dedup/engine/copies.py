@@ -233,7 +233,8 @@ def run_copies(
     progress("score", len(candidates))
     graph = sp.coo_matrix((np.ones(len(copies), dtype=np.int8), (copies[:, 0], copies[:, 1])), shape=(count, count))
     _, component = connected_components(graph, directed=False)
-    groups = _copy_groups(component, facts, signatures, shingle_counts, fingerprints, vectors)
+    known = _KnownCosines(copies, cosines[cosines >= level.min_cosine], count)
+    groups = _copy_groups(component, facts, signatures, shingle_counts, fingerprints, vectors, known)
     return ClusterResult(tuple(groups), (), config.as_dict(), __version__)
 
 
@@ -289,6 +290,25 @@ def _cosines(vectors: sp.csr_matrix, pairs: np.ndarray) -> np.ndarray:
     return cosines
 
 
+class _KnownCosines:
+    """Cosines already computed for some pairs (i < j), looked up in bulk by sorted pair codes."""
+
+    def __init__(self, pairs: np.ndarray, cosines: np.ndarray, count: int) -> None:
+        codes = pairs[:, 0] * count + pairs[:, 1]
+        order = np.argsort(codes)
+        self.codes, self.cosines, self.count = codes[order], cosines[order], count
+
+    def cosines_of(self, pairs: np.ndarray, vectors: sp.csr_matrix) -> np.ndarray:
+        """The cosine of each pair (in any order): looked up when known, else computed."""
+        codes = pairs.min(axis=1) * self.count + pairs.max(axis=1)
+        at = np.minimum(np.searchsorted(self.codes, codes), max(len(self.codes) - 1, 0))
+        known = self.codes[at] == codes if len(self.codes) else np.zeros(len(codes), dtype=bool)
+        result = np.empty(len(pairs), dtype=np.float32)
+        result[known] = self.cosines[at[known]]
+        result[~known] = _cosines(vectors, pairs[~known])
+        return result
+
+
 def _copy_groups(
     component: np.ndarray,
     facts: list[ArticleFacts],
@@ -296,6 +316,7 @@ def _copy_groups(
     shingle_counts: np.ndarray,
     fingerprints: np.ndarray,
     vectors: sp.csr_matrix,
+    known: _KnownCosines,
 ) -> list:
     """Copy groups in order of first member, each its own story; members in input order after
     the canonical article, with their cosine, estimated shared share and relation to it."""
@@ -315,7 +336,7 @@ def _copy_groups(
         ],
         dtype=np.int64,
     ).reshape(-1, 2)
-    cosines = _cosines(vectors, pairs).tolist()
+    cosines = known.cosines_of(pairs, vectors).tolist()
     jaccards = (signatures[pairs[:, 0]] == signatures[pairs[:, 1]]).mean(axis=1) if len(pairs) else np.zeros(0)
     shared = _shared_share(jaccards, shingle_counts[pairs[:, 0]], shingle_counts[pairs[:, 1]]).tolist()
     identical = (fingerprints[pairs[:, 0]] == fingerprints[pairs[:, 1]]).tolist()

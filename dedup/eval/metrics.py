@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.metrics import adjusted_rand_score
-from sklearn.metrics.cluster import contingency_matrix
 
 from dedup.errors import DedupError
 
@@ -29,6 +27,8 @@ def adjusted_rand(labels_true: ArrayLike, labels_pred: ArrayLike) -> float:
     float
     """
     truth, predicted = _paired_labels(labels_true, labels_pred)
+    from sklearn.metrics import adjusted_rand_score  # here: importing scikit-learn takes 1.3 s
+
     return float(adjusted_rand_score(truth, predicted))
 
 
@@ -52,6 +52,8 @@ def pairwise_prf(labels_true: ArrayLike, labels_pred: ArrayLike) -> tuple[float,
         1.0 when the gold clustering has no pair; F1 is 0.0 when both precision and recall are 0.
     """
     truth, predicted = _paired_labels(labels_true, labels_pred)
+    from sklearn.metrics.cluster import contingency_matrix
+
     table = contingency_matrix(truth, predicted, sparse=True)
     together_both = _pair_count(table.data)
     together_true = _pair_count(np.asarray(table.sum(axis=1)).ravel())

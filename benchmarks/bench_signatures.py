@@ -26,8 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dedup.engine.copies import _ordered_map  # noqa: E402
-from dedup.engine.local import workers  # noqa: E402
+from dedup.engine.local import ordered_map, workers  # noqa: E402
 from dedup.minhash import MinHasher  # noqa: E402
 from dedup.shingles import shingle_hashes_flat  # noqa: E402
 from dedup.wordhash import word_hashes  # noqa: E402
@@ -59,7 +58,7 @@ def child(corpus: str, copies: int, chunk: int, processes: int, seed: int) -> di
     spans = ((start, min(start + chunk, n_docs)) for start in range(0, n_docs, chunk))
     steps = np.zeros(3)
     began = time.perf_counter()
-    for start, block, seconds in _ordered_map(_sign, spans, processes, in_flight=2 * processes):
+    for start, block, seconds in ordered_map(_sign, spans, processes, in_flight=2 * processes):
         signatures[start : start + len(block)] = block
         steps += seconds
     elapsed = time.perf_counter() - began

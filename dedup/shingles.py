@@ -16,6 +16,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from dedup.wordhash import fmix64
+
 
 @dataclass(frozen=True)
 class ShingleConfig:
@@ -58,11 +60,7 @@ def token_hash32(token: str) -> int:
 
 # Odd 64-bit multiplier of the polynomial window combination (the golden-ratio constant).
 _WINDOW_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
-# MurmurHash3 fmix64 finaliser: every input bit affects every output bit, so the high 32 bits
-# kept below depend on all n token hashes of the window, not only on their high bits.
-_FMIX64_MULTIPLIER_1 = np.uint64(0xFF51AFD7ED558CCD)
-_FMIX64_MULTIPLIER_2 = np.uint64(0xC4CEB9FE1A85EC53)
-_SHIFT_33 = np.uint64(33)
+# After the fmix64 finaliser the high 32 bits kept depend on all n token hashes of the window.
 _SHIFT_32 = np.uint64(32)
 
 
@@ -73,12 +71,7 @@ def _combine_windows(token_hashes: np.ndarray, width: int) -> np.ndarray:
     for offset in range(1, width):
         combined *= _WINDOW_MULTIPLIER
         combined += token_hashes[offset : offset + windows]
-    combined ^= combined >> _SHIFT_33
-    combined *= _FMIX64_MULTIPLIER_1
-    combined ^= combined >> _SHIFT_33
-    combined *= _FMIX64_MULTIPLIER_2
-    combined ^= combined >> _SHIFT_33
-    return (combined >> _SHIFT_32).astype(np.uint32)
+    return (fmix64(combined) >> _SHIFT_32).astype(np.uint32)
 
 
 def shingle_hashes(tokens: Sequence[str], n: int) -> np.ndarray:

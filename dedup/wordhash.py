@@ -124,6 +124,17 @@ def _clear_punctuation(raw: np.ndarray, is_word: np.ndarray) -> None:
             is_word[positions + k] = False
 
 
+def fmix64(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser applied in place to a uint64 array (and returned): every
+    input bit then affects every output bit, so any slice of the bits is a usable hash."""
+    values ^= values >> _SHIFT_33
+    values *= _FMIX64_1
+    values ^= values >> _SHIFT_33
+    values *= _FMIX64_2
+    values ^= values >> _SHIFT_33
+    return values
+
+
 def _hash_words(lowered: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """fmix64 of a polynomial over each word's bytes taken eight at a time, seeded with its length."""
     # Every byte position read as the little-endian uint64 of the 8 bytes starting there.
@@ -139,11 +150,7 @@ def _hash_words(lowered: np.ndarray, starts: np.ndarray, lengths: np.ndarray) ->
         remaining = np.minimum(lengths[active] - chunk_start, 8)
         chunk = view[starts[active] + chunk_start] & _BYTE_MASKS[remaining]
         hashes[active] = hashes[active] * _CHUNK_MULTIPLIER + chunk
-    hashes ^= hashes >> _SHIFT_33
-    hashes *= _FMIX64_1
-    hashes ^= hashes >> _SHIFT_33
-    hashes *= _FMIX64_2
-    hashes ^= hashes >> _SHIFT_33
+    fmix64(hashes)
     for k in np.flatnonzero(lengths > _LONG_WORD).tolist():
         word = lowered[starts[k] : starts[k] + lengths[k]].tobytes()
         hashes[k] = int.from_bytes(hashlib.blake2b(word, digest_size=8).digest(), "little")

@@ -13,8 +13,8 @@ from sklearn.feature_extraction.text import TfidfTransformer
 import dedup
 from dedup import Article, DedupConfig, DedupError
 from dedup.config import CopyLevelConfig
-from dedup.engine import copies
 from dedup.engine.copies import article_batches, run_copies, sketch_texts, tfidf_rows
+from dedup.engine.local import ordered_map
 from dedup.eval.metrics import adjusted_rand
 from dedup.io.readers import ArticleGate
 
@@ -174,13 +174,13 @@ def test_stream_is_read_at_most_a_few_chunks_ahead_of_the_work():
         return job
 
     ahead = []
-    for result in copies._ordered_map(work, jobs(), 1, in_flight=3):
+    for result in ordered_map(work, jobs(), 1, in_flight=3):
         ahead.append(len(pulled) - result)
     assert max(ahead) <= 2  # in one process: the two first jobs are peeked, then one at a time
 
     pulled.clear()
     results = []
-    for result in copies._ordered_map(_square, jobs(), 2, in_flight=3):
+    for result in ordered_map(_square, jobs(), 2, in_flight=3):
         results.append(result)
         assert len(pulled) - len(results) <= 3
     assert results == [k * k for k in range(40)]

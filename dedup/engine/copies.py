@@ -9,7 +9,7 @@ bulk:
 
 - sketch, per chunk of articles and in worker processes: word hashes in numpy
   (`dedup.wordhash`), word 5-gram shingles, MinHash signatures (`MinHasher.signatures_flat`),
-  a fingerprint of the word sequence, and term counts hashed into 2**24 columns;
+  a fingerprint of the word sequence, and term counts hashed into 2**22 columns;
 - candidates: LSH banding of all signatures;
 - verify: TF-IDF cosine of the candidate pairs as bulk sparse row products (IDF over the batch);
 - group: connected components of the verified pairs, the canonical article by the story level's
@@ -23,9 +23,6 @@ Rewrites are not found at this level: a rewrite shares too few 5-grams to become
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
-import sys
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
@@ -34,6 +31,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from dedup.config import CopyLevelConfig, DedupConfig
+from dedup.engine.local import ordered_map
 from dedup.errors import DedupError
 from dedup.group import choose_canonical
 from dedup.io.readers import ArticleGate, RecordBatch
@@ -41,7 +39,7 @@ from dedup.minhash import MinHasher, lsh_candidate_pairs
 from dedup.model import Article, ClusterResult, Member
 from dedup.score import row_products
 from dedup.shingles import shingle_hashes_flat
-from dedup.wordhash import WordBatch, word_hashes
+from dedup.wordhash import WordBatch, fmix64, word_hashes
 
 Progress = Callable[[str, int], None]
 
@@ -71,9 +69,6 @@ def sketch_texts(texts: list[str], config: CopyLevelConfig, seed: int) -> TextSk
 
 
 _POSITION_MULTIPLIER = np.uint64(0xC2B2AE3D27D4EB4F)
-_FMIX64_1 = np.uint64(0xFF51AFD7ED558CCD)
-_FMIX64_2 = np.uint64(0xC4CEB9FE1A85EC53)
-_SHIFT_33 = np.uint64(33)
 
 
 def _sequence_fingerprints(words: WordBatch) -> np.ndarray:
@@ -91,12 +86,7 @@ def _sequence_fingerprints(words: WordBatch) -> np.ndarray:
     if nonempty.any():
         sums[nonempty] = np.add.reduceat(terms, words.offsets[:-1][nonempty])
     sums += lengths.astype(np.uint64)
-    sums ^= sums >> _SHIFT_33
-    sums *= _FMIX64_1
-    sums ^= sums >> _SHIFT_33
-    sums *= _FMIX64_2
-    sums ^= sums >> _SHIFT_33
-    return sums
+    return fmix64(sums)
 
 
 def _term_counts(words: WordBatch, config: CopyLevelConfig) -> sp.csr_matrix:
@@ -149,29 +139,6 @@ def _sketch_rows(sketch: TextSketches, rows: list[int]) -> TextSketches:
     return TextSketches(sketch.signatures[rows], sketch.shingles[rows], sketch.fingerprints[rows], sketch.counts[rows])
 
 
-def _ordered_map(function: Callable, jobs: Iterable, processes: int, *, in_flight: int) -> Iterator:
-    """``function(job)`` for each job, in order, in `processes` forked workers with at most
-    `in_flight` jobs read ahead, so that a stream is never read faster than it is used; in this
-    process when there is one job, one process, or no fork (not Linux)."""
-    jobs = iter(jobs)
-    first = next(jobs, None)
-    second = next(jobs, None) if first is not None else None
-    if second is None or processes < 2 or not sys.platform.startswith("linux"):
-        for job in (first, second):
-            if job is not None:
-                yield function(job)
-        yield from map(function, jobs)
-        return
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        pending: deque = deque(pool.apply_async(function, (job,)) for job in (first, second))
-        for job in jobs:
-            if len(pending) >= in_flight:
-                yield pending.popleft().get()
-            pending.append(pool.apply_async(function, (job,)))
-        while pending:
-            yield pending.popleft().get()
-
-
 def article_batches(articles: Iterable[Article], size: int) -> Iterator[RecordBatch]:
     """`articles` in batches of `size`, as `run_copies` takes them; anything else is an error."""
     batch: list[Article] = []
@@ -204,7 +171,7 @@ def run_copies(
     facts: list[ArticleFacts] = []
     sketches = []
     jobs = ((batch, level, config.seed) for batch in batches)
-    for items, sketch in _ordered_map(_parse_and_sketch, jobs, processes, in_flight=2 * processes):
+    for items, sketch in ordered_map(_parse_and_sketch, jobs, processes, in_flight=2 * processes):
         kept, row = [], 0
         for item in items:
             if isinstance(item, ArticleFacts):
@@ -222,8 +189,7 @@ def run_copies(
     signatures = np.concatenate([s.signatures for s in sketches])
     shingle_counts = np.concatenate([s.shingles for s in sketches])
     fingerprints = np.concatenate([s.fingerprints for s in sketches])
-    counts = _stacked_counts([s.counts for s in sketches])
-    del sketches
+    counts = _stacked_counts(sketches)  # empties `sketches`
     vectors = tfidf_rows(counts, in_place=True)
 
     candidates = lsh_candidate_pairs(signatures, bands=level.bands, rows=level.rows, max_bucket=level.max_bucket)
@@ -238,16 +204,20 @@ def run_copies(
     return ClusterResult(tuple(groups), (), config.as_dict(), __version__)
 
 
-def _stacked_counts(parts: list[sp.csr_matrix]) -> sp.csr_matrix:
-    """The rows of `parts` as one CSR matrix, emptying `parts` as it goes: each part's arrays are
-    released once copied, so the peak is the result plus one array of the parts, not twice the result."""
-    shape = (sum(part.shape[0] for part in parts), parts[0].shape[1])
-    indptr = np.concatenate([[0], np.cumsum(np.concatenate([np.diff(part.indptr) for part in parts]))])
-    indices = np.concatenate([part.indices for part in parts])
-    for part in parts:
-        part.indices = np.zeros(0, dtype=np.int32)
-    data = np.concatenate([part.data for part in parts])
-    parts.clear()
+def _stacked_counts(sketches: list[TextSketches]) -> sp.csr_matrix:
+    """The term counts of all `sketches` as one CSR matrix. Empties `sketches`, and lets each
+    part's arrays go once copied, so the peak is the result plus one kind of array of the parts,
+    not twice the result."""
+    shape = (sum(len(sketch.shingles) for sketch in sketches), sketches[0].counts.shape[1])
+    row_lengths = [np.diff(sketch.counts.indptr) for sketch in sketches]
+    index_parts = [sketch.counts.indices for sketch in sketches]
+    data_parts = [sketch.counts.data for sketch in sketches]
+    sketches.clear()
+    indptr = np.concatenate([[0], np.cumsum(np.concatenate(row_lengths))])
+    indices = np.concatenate(index_parts)
+    del index_parts
+    data = np.concatenate(data_parts)
+    del data_parts
     return sp.csr_matrix((data, indices, indptr), shape=shape, copy=False)
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -58,15 +59,28 @@ def workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _parallel_map(function: Callable[[list[int]], list], chunks: list[list[int]], count: int) -> Iterator[list]:
-    """``function(chunk)`` for each chunk, in order: in forked workers when there are several
-    chunks, several workers and fork is available (Linux), else in this process."""
-    processes = min(workers(), len(chunks))
-    if processes < 2 or count < 2 or not sys.platform.startswith("linux"):
-        yield from map(function, chunks)
+def ordered_map(function: Callable, jobs: Iterable, processes: int, *, in_flight: int) -> Iterator:
+    """``function(job)`` for each job, in order, in `processes` forked workers (which share this
+    process's memory as it was when they started) with at most `in_flight` jobs handed out ahead of
+    the result being read, so that a stream of jobs is never read faster than it is used; in this
+    process when there is one job, one process, or no fork (not Linux)."""
+    jobs = iter(jobs)
+    first = next(jobs, None)
+    second = next(jobs, None) if first is not None else None
+    if second is None or processes < 2 or not sys.platform.startswith("linux"):
+        for job in (first, second):
+            if job is not None:
+                yield function(job)
+        yield from map(function, jobs)
         return
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        yield from pool.imap(function, chunks)
+        pending: deque = deque(pool.apply_async(function, (job,)) for job in (first, second))
+        for job in jobs:
+            if len(pending) >= in_flight:
+                yield pending.popleft().get()
+            pending.append(pool.apply_async(function, (job,)))
+        while pending:
+            yield pending.popleft().get()
 
 
 def prepare_all(articles: Sequence[Article], progress: Progress = _no_progress) -> list[Document]:
@@ -109,10 +123,9 @@ def score_candidates(
     progress("score", len(pairs) - len(to_align))
     _SHARED.update(documents=documents, pairs=pairs, cosines=cosine_list, space=sentence_space, config=config)
     chunks = [to_align[start : start + _WORK_CHUNK] for start in range(0, len(to_align), _WORK_CHUNK)]
+    processes = min(workers(), len(chunks)) if len(to_align) >= 2 * _PARALLEL_MIN_PAIRS else 1
     try:
-        for chunk, chunk_scores in zip(
-            chunks, _parallel_map(_score_chunk, chunks, len(to_align) // _PARALLEL_MIN_PAIRS)
-        ):
+        for chunk, chunk_scores in zip(chunks, ordered_map(_score_chunk, chunks, processes, in_flight=2 * processes)):
             for k, pair in zip(chunk, chunk_scores):
                 scored[k] = pair
             progress("score", len(chunk))

@@ -82,3 +82,22 @@ def test_reference_pipeline_joins_copies_and_keeps_unrelated_texts_apart():
     singletons = [i for i, r in enumerate(records) if sum(x["family"] == r["family"] for x in records) == 1]
     assert len({labels[i] for i in singletons}) == len(singletons)
     assert isinstance(labels, np.ndarray)
+
+
+def test_tree_memory_counts_a_forked_childs_memory_once_in_pss():
+    from benchmarks.memory import run_measured
+
+    code = (
+        "import os, time\n"
+        "block = bytearray(60_000_000)\n"
+        "block[::4096] = b'x' * len(block[::4096])\n"
+        "if os.fork() == 0:\n"
+        "    time.sleep(0.6); os._exit(0)\n"
+        "time.sleep(0.6); os.wait()\n"
+    )
+    completed, peak = run_measured([sys.executable, "-c", code], interval=0.05)
+    assert completed.returncode == 0
+    assert peak.processes == 2
+    # The child shares the parent's 60 MB: summed RSS counts them twice, PSS once.
+    assert 60e6 <= peak.pss < 110e6
+    assert peak.rss >= 115e6

@@ -190,3 +190,15 @@ def test_cluster_copies_level_reports_bad_input_in_one_line_or_skips_it(runner, 
     assert len(skipped.stdout.splitlines()) == 1 + 4
     missing = runner.invoke(main, ["cluster", "--level", "copies", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 2 and missing.stderr.count("\n") == 1
+
+
+def test_cluster_copies_level_reads_json_lines_from_stdin_like_a_file(runner, tmp_path):
+    batch = _copy_batch(tmp_path / "batch.jsonl")
+    from_file = runner.invoke(main, ["cluster", "--level", "copies", str(batch), "--format", "jsonl"])
+    from_stdin = runner.invoke(
+        main, ["cluster", "--level", "copies", "-", "--format", "jsonl"], input=batch.read_text(encoding="utf-8")
+    )
+    assert from_stdin.exit_code == 0, from_stdin.stderr
+    assert from_stdin.stdout == from_file.stdout
+    broken = runner.invoke(main, ["cluster", "--level", "copies", "-"], input='{"id": "x"}\n')
+    assert broken.exit_code == 2 and broken.stderr == "dedup: error: <stdin>:1: record has no 'text'\n"

@@ -231,15 +231,9 @@ def _jsonl_line_batches(
         if lines:
             yield RecordBatch(label, first_line, tuple(lines))
             lines = []
-        yield RecordBatch(label, items=tuple(_guarded(label, _raising(error))))
+        yield RecordBatch(label, items=(_file_problem(label, error),))
     if lines:
         yield RecordBatch(label, first_line, tuple(lines))
-
-
-def _raising(error: BaseException) -> Iterator[Article | _Problem]:
-    """An iterator that raises `error` when read, for `_guarded` to turn into a problem."""
-    raise error
-    yield  # pragma: no cover
 
 
 def _ignore(message: str) -> None:
@@ -283,12 +277,17 @@ def _guarded(path: str, items: Iterator[Article | _Problem]) -> Iterator[Article
     """Pass `items` through, turning an error that ends a file into a problem naming that file."""
     try:
         yield from items
-    except DedupError as error:
-        yield _Problem(str(error))
-    except UnicodeDecodeError as error:
-        yield _Problem(f"{path}: cannot decode: {error.reason} at byte {error.start}")
-    except OSError as error:
-        yield _Problem(f"{path}: cannot read: {error.strerror or error}")
+    except (DedupError, UnicodeDecodeError, OSError) as error:
+        yield _file_problem(path, error)
+
+
+def _file_problem(path: str, error: DedupError | UnicodeDecodeError | OSError) -> _Problem:
+    """The problem an error that ends the reading of `path` amounts to."""
+    if isinstance(error, DedupError):
+        return _Problem(str(error))
+    if isinstance(error, UnicodeDecodeError):
+        return _Problem(f"{path}: cannot decode: {error.reason} at byte {error.start}")
+    return _Problem(f"{path}: cannot read: {error.strerror or error}")
 
 
 # --- directories and whole-file articles -------------------------------------------------------

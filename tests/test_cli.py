@@ -202,3 +202,19 @@ def test_cluster_copies_level_reads_json_lines_from_stdin_like_a_file(runner, tm
     assert from_stdin.stdout == from_file.stdout
     broken = runner.invoke(main, ["cluster", "--level", "copies", "-"], input='{"id": "x"}\n')
     assert broken.exit_code == 2 and broken.stderr == "dedup: error: <stdin>:1: record has no 'text'\n"
+
+
+def test_cluster_copies_level_gives_the_same_groups_from_csv_and_from_json_lines(runner, tmp_path):
+    import csv
+
+    batch = _copy_batch(tmp_path / "batch.jsonl")
+    records = [json.loads(line) for line in batch.read_text(encoding="utf-8").splitlines()]
+    table = tmp_path / "batch.csv"
+    with open(table, "w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=["id", "text", "published", "source"])
+        writer.writeheader()
+        writer.writerows(records)
+    from_jsonl = runner.invoke(main, ["cluster", "--level", "copies", str(batch), "--format", "jsonl"])
+    from_csv = runner.invoke(main, ["cluster", "--level", "copies", str(table), "--format", "jsonl"])
+    assert from_csv.exit_code == 0, from_csv.stderr
+    assert from_csv.stdout == from_jsonl.stdout

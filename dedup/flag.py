@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from dedup.align import align
+from dedup.arrays import unique_sorted
 from dedup.errors import DedupError
 from dedup.minhash import MinHasher
 from dedup.model import Alignment, Article, Document, Sentence
@@ -629,10 +630,10 @@ def cross_bucket_pairs(
         query_rows = np.repeat(np.arange(len(query_keys), dtype=np.int64), sizes)
         first = np.repeat(lo - (np.cumsum(sizes) - sizes), sizes)
         index_rows = order[first + np.arange(len(query_rows))]
-        codes.append(np.unique(query_rows * n_index + index_rows))
+        codes.append(unique_sorted(query_rows * n_index + index_rows))
     if not codes:
         return empty, empty
-    unique_codes = np.unique(np.concatenate(codes))
+    unique_codes = unique_sorted(np.concatenate(codes))
     return np.divmod(unique_codes, n_index)
 
 

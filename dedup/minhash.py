@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dedup.arrays import unique_sorted
+
 SCHEMES = ("affine32", "legacy")
 """Permutation schemes of datasketch 2.x that `MinHasher` reproduces; "affine32" is datasketch's default."""
 
@@ -306,8 +308,8 @@ def lsh_candidate_pairs(signatures: np.ndarray, *, bands: int, rows: int, max_bu
             _band_pair_codes(_band_keys(signatures[:, band * rows : (band + 1) * rows]), max_bucket)
             for band in range(first_band, min(first_band + _BANDS_PER_MERGE, bands))
         ]
-        distinct.append(np.unique(np.concatenate(codes)))
-    unique_codes = np.unique(np.concatenate(distinct))
+        distinct.append(unique_sorted(np.concatenate(codes)))
+    unique_codes = unique_sorted(np.concatenate(distinct))
     return np.column_stack(np.divmod(unique_codes, np.int64(n_docs)))
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from dedup.arrays import unique_sorted
 from dedup.model import Document, Sentence
 from dedup.text import content_stems, words
 
@@ -476,7 +477,7 @@ class SentenceSpace:
         gives it, in bulk: the rows' products summed in the same order, so the same float32 values."""
         if len(left) == 0:
             return np.zeros(0, dtype=np.float32)
-        needed = np.unique(np.concatenate((left, right)))
+        needed = unique_sorted(np.concatenate((left, right)))
         chars = self.chars(needed)
         char_sim = row_dots(chars, np.searchsorted(needed, left), np.searchsorted(needed, right))
         return np.clip((row_dots(self.stems, left, right) + char_sim) / 2.0, 0.0, 1.0)

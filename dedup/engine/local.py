@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from dedup.arrays import unique_sorted
 from dedup.config import CandidateConfig, DedupConfig
 from dedup.engine.stages import (
     align_pairs,
@@ -166,7 +167,7 @@ def run_cluster(articles: Sequence[Article], config: DedupConfig, progress: Prog
     progress("candidates", len(candidates))
     cosines = document_space.cosine(candidates)
     to_align = candidates[cosines >= config.relation.align_min_cosine]
-    sentence_space = SentenceSpace([documents[i] for i in np.unique(to_align)])
+    sentence_space = SentenceSpace([documents[i] for i in unique_sorted(to_align)])
     scored = score_candidates(documents, candidates, cosines, sentence_space, config, progress)
     pending = copy_groups(documents, scored, document_space, lambda _: sentence_space, config)
     return ClusterResult(tuple(number_groups(pending)), tuple(scored), config.as_dict(), __version__)

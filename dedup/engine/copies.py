@@ -36,7 +36,7 @@ from dedup.errors import DedupError
 from dedup.group import choose_canonical
 from dedup.io.readers import ArticleGate, RecordBatch
 from dedup.minhash import MinHasher, lsh_candidate_pairs
-from dedup.model import Article, ClusterResult, Member
+from dedup.model import Article, ClusterResult, CopyGroup, Member
 from dedup.score import row_products
 from dedup.shingles import shingle_hashes_flat
 from dedup.wordhash import WordBatch, fmix64, word_hashes
@@ -195,11 +195,12 @@ def run_copies(
     candidates = lsh_candidate_pairs(signatures, bands=level.bands, rows=level.rows, max_bucket=level.max_bucket)
     progress("candidates", len(candidates))
     cosines = _cosines(vectors, candidates)
-    copies = candidates[cosines >= level.min_cosine]
+    is_copy = cosines >= level.min_cosine
+    copies = candidates[is_copy]
     progress("score", len(candidates))
     graph = sp.coo_matrix((np.ones(len(copies), dtype=np.int8), (copies[:, 0], copies[:, 1])), shape=(count, count))
     _, component = connected_components(graph, directed=False)
-    known = _KnownCosines(copies, cosines[cosines >= level.min_cosine], count)
+    known = _KnownCosines(copies, cosines[is_copy], count)
     groups = _copy_groups(component, facts, signatures, shingle_counts, fingerprints, vectors, known)
     return ClusterResult(tuple(groups), (), config.as_dict(), __version__)
 
@@ -287,11 +288,9 @@ def _copy_groups(
     fingerprints: np.ndarray,
     vectors: sp.csr_matrix,
     known: _KnownCosines,
-) -> list:
+) -> list[CopyGroup]:
     """Copy groups in order of first member, each its own story; members in input order after
     the canonical article, with their cosine, estimated shared share and relation to it."""
-    from dedup.model import CopyGroup
-
     order = np.argsort(component, kind="stable")
     boundaries = np.flatnonzero(np.diff(component[order])) + 1
     member_lists = sorted((m.tolist() for m in np.split(order, boundaries)), key=lambda m: m[0])

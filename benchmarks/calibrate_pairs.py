@@ -15,6 +15,8 @@ Needs ../shared/data (or DEDUP_DATA); prints and asserts nothing about the resul
 
     .venv/bin/python benchmarks/calibrate_pairs.py            # everything (a few minutes)
     .venv/bin/python benchmarks/calibrate_pairs.py --sentences  # MSRP and STS only
+    .venv/bin/python benchmarks/calibrate_pairs.py --semantic   # the same with the embedding model
+                                                                # (`make semantic` first; ~15 minutes)
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from sklearn.preprocessing import StandardScaler
 
 from dedup.eval import accuracy_f1, data_root, load_lee, load_msrp, load_semeval, load_sts, pearson
 from dedup.pairs import (
+    SEMANTIC_SENTENCE_FEATURES,
     SENTENCE_FEATURES,
     PairsConfig,
     score_document_pairs,
@@ -51,9 +54,12 @@ def _restates(labels: list[str]) -> np.ndarray:
     return np.array([label != "different" for label in labels], dtype=int)
 
 
-def calibrate_rewritten(msrp_pairs, gold: np.ndarray, config: PairsConfig) -> tuple[float, np.ndarray]:
+def calibrate_rewritten(
+    msrp_pairs, gold: np.ndarray, config: PairsConfig, features: np.ndarray | None = None
+) -> tuple[float, np.ndarray]:
     """Cross-validate and fit the rewritten-or-different regression; return raw (intercept, weights)."""
-    features = sentence_features(msrp_pairs, config=config)
+    if features is None:
+        features = sentence_features(msrp_pairs, config=config)
     model = make_pipeline(StandardScaler(), LogisticRegression(C=REGULARISATION_C, max_iter=5000))
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
     probability = cross_val_predict(model, features, gold, cv=folds, method="predict_proba")[:, 1]
@@ -79,9 +85,12 @@ def calibrate_rewritten(msrp_pairs, gold: np.ndarray, config: PairsConfig) -> tu
     return intercept, weights
 
 
-def calibrate_similarity(sts_train, config: PairsConfig) -> tuple[float, np.ndarray]:
+def calibrate_similarity(
+    sts_train, config: PairsConfig, features: np.ndarray | None = None
+) -> tuple[float, np.ndarray]:
     """Least squares of the features on STS train scores / 5; return (intercept, weights)."""
-    features = sentence_features([(p.text1, p.text2) for p in sts_train], config=config)
+    if features is None:
+        features = sentence_features([(p.text1, p.text2) for p in sts_train], config=config)
     target = np.array([p.score / 5.0 for p in sts_train])
     fit = LinearRegression().fit(features, target)
     return float(fit.intercept_), fit.coef_
@@ -170,16 +179,54 @@ def _document_figures(title: str, scores, human) -> None:
     print(f"  labels: { {label: labels.count(label) for label in dict.fromkeys(labels)} }")
 
 
+def calibrate_semantic(root, config: PairsConfig) -> None:
+    """Fit and check `PairsConfig.semantic_rewritten` and `semantic_similarity` with the embedding model."""
+    from dedup.semantic import SentenceEncoder, semantic_features
+
+    encoder = SentenceEncoder()
+
+    def features_of(pairs):
+        start = time.perf_counter()
+        lexical = sentence_features(pairs, config=config)
+        combined = np.hstack([lexical, semantic_features(pairs, encoder)])
+        seconds = time.perf_counter() - start
+        print(f"  features of {len(pairs)} pairs in {seconds:.0f} s ({len(pairs) / seconds:.1f} pairs/s)")
+        return combined
+
+    msrp = load_msrp(root / "msrp")
+    msrp_pairs = [(p.text1, p.text2) for p in msrp]
+    gold = np.array([p.label for p in msrp], dtype=int)
+    rewritten = calibrate_rewritten(msrp_pairs, gold, config, features_of(msrp_pairs))
+    sts_train = load_sts(root / "stsbenchmark", "train", genre="main-news")
+    sts_features = features_of([(p.text1, p.text2) for p in sts_train])
+    similarity = calibrate_similarity(sts_train, config, sts_features)
+    print("\nPairsConfig semantic constants (paste into dedup/pairs.py), in SEMANTIC_SENTENCE_FEATURES order:")
+    for name, (intercept, weights) in (("SEMANTIC_REWRITTEN", rewritten), ("SEMANTIC_SIMILARITY", similarity)):
+        print(f"{name} = ({intercept:.4f}, " + ", ".join(f"{w:.4f}" for w in weights) + ")")
+    print("  features:", ", ".join(SEMANTIC_SENTENCE_FEATURES))
+    dev = load_sts(root / "stsbenchmark", "dev", genre="main-news")
+    dev_features = features_of([(p.text1, p.text2) for p in dev])
+    predicted = np.clip(similarity[0] + dev_features @ similarity[1], 0.0, 1.0)
+    print(
+        f"STS-B dev news ({len(dev)} pairs), fitted similarity: "
+        f"Pearson r {pearson(predicted, [p.score for p in dev]):.4f}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", action="store_true", help="only the sentence-level fits and checks")
     parser.add_argument("--documents", action="store_true", help="only the document-level checks")
+    parser.add_argument("--semantic", action="store_true", help="only the fits with the embedding model")
     args = parser.parse_args(argv)
     root = data_root()
     if root is None:
         print("no evaluation data (../shared/data or DEDUP_DATA); nothing to calibrate", file=sys.stderr)
         return 1
     config = PairsConfig()
+    if args.semantic:
+        calibrate_semantic(root, config)
+        return 0
     if not args.documents:
         msrp = load_msrp(root / "msrp")
         gold = np.array([p.label for p in msrp], dtype=int)

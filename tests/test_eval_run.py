@@ -70,11 +70,13 @@ def stand_in_pairs(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     """`dedup.pairs` replaced by word Jaccard: verbatim when equal, rewritten at >= 0.5, else different."""
     module = types.ModuleType("dedup.pairs")
     module.SENTENCE_FEATURES = ("jaccard",)
+    module.SEMANTIC_SENTENCE_FEATURES = ("jaccard",)
 
     class PairsConfig:
         rewritten_probability = 0.5
 
-    def score_sentence_pairs(pairs):
+    def score_sentence_pairs(pairs, semantic=None):
+        assert semantic is None, "the stand-in has no embedding model"
         scores = []
         for first, second in pairs:
             similarity = _jaccard(first, second)
@@ -399,7 +401,7 @@ def test_copied_passages_bridge_one_missing_sentence_but_not_more() -> None:
 
 
 def test_every_set_has_a_runner_and_a_folder_and_unknown_names_fail() -> None:
-    assert list(EVAL_SETS) == ["msrp", "sts", "wikiref", "semeval", "lee", "pan"]
+    assert list(EVAL_SETS) == ["msrp", "sts", "wikiref", "semeval", "lee", "pan", "msrp-semantic", "sts-semantic"]
     with pytest.raises(DedupError, match="unknown evaluation set 'quora'"):
         evaluate("quora", "/nowhere")
     with pytest.raises(DedupError, match="evaluation data folder not found"):

@@ -58,6 +58,8 @@ def eval_command(
     NAME is one of msrp (sentence rewritten-or-not: accuracy, F1), sts (sentence similarity:
     Pearson r), wikiref (story clustering: ARI, pairwise P/R/F1), semeval and lee (document
     similarity: Pearson r), pan (copied passages found, offset errors), or all of them in turn.
+    msrp-semantic and sts-semantic score msrp and sts with the embedding model of the `semantic`
+    extra (`make semantic`); `all` leaves them out.
 
     PATH is the set's folder (for `all`, the folder holding every set); by default it is found under
     ../shared/data, or under $DEDUP_DATA when that is set.
@@ -66,7 +68,7 @@ def eval_command(
         raise DedupError("--json and --markdown: choose one output format")
     if check_floors and update_floors:
         raise DedupError("--check-floors and --update-floors: check the stored floors or replace them, not both")
-    names = list(EVAL_SETS) if name == "all" else [name]
+    names = [entry for entry in EVAL_SETS if EVAL_SETS[entry].in_all] if name == "all" else [name]
     folders = {entry: _folder(entry, path, every=name == "all") for entry in names}
     floors_file = Path(floors_path) if floors_path else FLOORS_PATH
     floors = load_floors(floors_file) if check_floors or floors_file.exists() else {}

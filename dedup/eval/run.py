@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import combinations
 from pathlib import Path
 
@@ -94,12 +95,14 @@ class EvalSet:
     folder: str
     runner: Runner
     summary: str
+    in_all: bool = True
+    """Whether `dedup eval all` runs it (not the sets that need the ``semantic`` extra)."""
 
 
 # --- sentence pairs: MSRP and STS ----------------------------------------------------------------
 
 
-def evaluate_msrp(folder: PathLike, *, cv: int | None = None) -> list[Figure]:
+def evaluate_msrp(folder: PathLike, *, cv: int | None = None, semantic: bool = False) -> list[Figure]:
     """Accuracy and F1 of the sentence "rewritten or not" decision on the MSRP training split.
 
     A pair counts as predicted paraphrase when `dedup.pairs.score_sentence_pairs` labels it
@@ -117,36 +120,42 @@ def evaluate_msrp(folder: PathLike, *, cv: int | None = None) -> list[Figure]:
         rewritten-or-different regression (`refit_rewritten`) is refitted on the other folds and
         each held-out fold is labelled with it, the word rules for verbatim and edited unchanged.
         Reported as ``cv<K>_accuracy`` and ``cv<K>_f1``, over all held-out predictions.
+    semantic : bool
+        Score with the embedding model (`dedup.semantic`, the ``semantic`` extra) and its
+        regression; the figures are then named ``msrp-semantic/...``.
 
     Returns
     -------
     list of Figure
     """
-    from dedup.pairs import SENTENCE_FEATURES, PairsConfig, score_sentence_pairs
+    from dedup.pairs import SEMANTIC_SENTENCE_FEATURES, SENTENCE_FEATURES, PairsConfig, score_sentence_pairs
 
     if cv is not None and (isinstance(cv, bool) or not isinstance(cv, int) or cv < 2):
         msg = f"cv must be an integer >= 2 (the number of folds), got {cv!r}"
         raise DedupError(msg)
     pairs = load_msrp(folder)
-    scores = score_sentence_pairs([(pair.text1, pair.text2) for pair in pairs])
+    encoder = _encoder() if semantic else None
+    dataset = "msrp-semantic" if semantic else "msrp"
+    scores = score_sentence_pairs([(pair.text1, pair.text2) for pair in pairs], semantic=encoder)
     gold = np.array([pair.label for pair in pairs])
     predicted = np.array([score.label in REWRITTEN_KINDS for score in scores], dtype=float)
     accuracy, f1 = accuracy_f1(gold, predicted)
     count = len(pairs)
     majority = max(gold.mean(), 1.0 - gold.mean())
     figures = [
-        Figure("msrp", "accuracy", accuracy, count, f"train split, in-sample (majority class {majority:.3f})"),
-        Figure("msrp", "f1", f1, count, "F1 of the paraphrase class, train split, in-sample"),
+        Figure(dataset, "accuracy", accuracy, count, f"train split, in-sample (majority class {majority:.3f})"),
+        Figure(dataset, "f1", f1, count, "F1 of the paraphrase class, train split, in-sample"),
     ]
     if cv is not None:
-        features = np.array([[score.features[name] for name in SENTENCE_FEATURES] for score in scores])
+        names = SEMANTIC_SENTENCE_FEATURES if semantic else SENTENCE_FEATURES
+        features = np.array([[score.features[name] for name in names] for score in scores])
         by_rule = np.array([score.label in COPIED_KINDS for score in scores])
         held_out = cross_validate_rewritten(features, by_rule, gold, folds=cv, cut=PairsConfig().rewritten_probability)
         cv_accuracy, cv_f1 = accuracy_f1(gold, held_out)
         note = f"{cv}-fold CV, regression refitted on the other folds"
         figures += [
-            Figure("msrp", f"cv{cv}_accuracy", cv_accuracy, count, note),
-            Figure("msrp", f"cv{cv}_f1", cv_f1, count, note),
+            Figure(dataset, f"cv{cv}_accuracy", cv_accuracy, count, note),
+            Figure(dataset, f"cv{cv}_f1", cv_f1, count, note),
         ]
     return figures
 
@@ -195,22 +204,39 @@ def cross_validate_rewritten(
     return decided
 
 
-def evaluate_sts(folder: PathLike) -> list[Figure]:
+def evaluate_sts(folder: PathLike, *, semantic: bool = False) -> list[Figure]:
     """Pearson r between `dedup`'s sentence similarity and people's 0-5 scores, STS Benchmark dev.
 
-    Reported for the news genre (``main-news``: MSRpar, headlines, deft-news) and for all genres.
+    Reported for the news genre (``main-news``: MSRpar, headlines, deft-news) and for all genres;
+    with `semantic`, scored with the embedding model and named ``sts-semantic/...``.
     """
     from dedup.pairs import score_sentence_pairs
 
     pairs = load_sts(folder, "dev")
-    scores = score_sentence_pairs([(pair.text1, pair.text2) for pair in pairs])
+    dataset = "sts-semantic" if semantic else "sts"
+    scores = score_sentence_pairs(
+        [(pair.text1, pair.text2) for pair in pairs], semantic=_encoder() if semantic else None
+    )
     similarity = np.array([score.similarity for score in scores], dtype=float)
     gold = np.array([pair.score for pair in pairs])
     news = np.array([pair.genre == "main-news" for pair in pairs])
     return [
-        Figure("sts", "dev_news_pearson", pearson(similarity[news], gold[news]), int(news.sum()), "dev, main-news"),
-        Figure("sts", "dev_all_pearson", pearson(similarity, gold), len(pairs), "dev, all genres"),
+        Figure(dataset, "dev_news_pearson", pearson(similarity[news], gold[news]), int(news.sum()), "dev, main-news"),
+        Figure(dataset, "dev_all_pearson", pearson(similarity, gold), len(pairs), "dev, all genres"),
     ]
+
+
+def _encoder():
+    """The embedding model, loaded once per process (loading takes seconds)."""
+    global _ENCODER
+    if _ENCODER is None:
+        from dedup.semantic import SentenceEncoder
+
+        _ENCODER = SentenceEncoder()
+    return _ENCODER
+
+
+_ENCODER = None
 
 
 # --- documents: WikiRef220, SemEval-2022 Task 8, Lee 2005 -----------------------------------------
@@ -493,9 +519,23 @@ EVAL_SETS: dict[str, EvalSet] = {
         EvalSet("semeval", "semeval2022-task8-en", evaluate_semeval, "SemEval-2022 Task 8: document similarity"),
         EvalSet("lee", "lee-2005", evaluate_lee, "Lee 2005: document similarity, Pearson r"),
         EvalSet("pan", "pan13-no-obfuscation", evaluate_pan, "PAN13 no-obfuscation: copied passages found"),
+        EvalSet(
+            "msrp-semantic",
+            "msrp",
+            partial(evaluate_msrp, semantic=True),
+            "MSRP train with the embedding model (semantic extra): accuracy and F1",
+            in_all=False,
+        ),
+        EvalSet(
+            "sts-semantic",
+            "stsbenchmark",
+            partial(evaluate_sts, semantic=True),
+            "STS Benchmark dev with the embedding model (semantic extra): Pearson r",
+            in_all=False,
+        ),
     )
 }
-"""Every set the harness scores, in the order `dedup eval all` runs them."""
+"""Every set the harness scores, in the order `dedup eval all` runs those marked `in_all`."""
 
 
 def default_folder(name: str) -> Path:
@@ -528,7 +568,7 @@ def evaluate(name: str, folder: PathLike | None = None, *, cv: int | None = None
     """
     entry = _entry(name)
     path = Path(folder) if folder is not None else default_folder(name)
-    if entry.name == "msrp":
+    if entry.folder == "msrp":
         return entry.runner(path, cv=cv)
     return entry.runner(path)
 

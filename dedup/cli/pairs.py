@@ -92,15 +92,10 @@ def pairs_command(
     chunk_size = chunk_size or (SEMANTIC_CHUNK_SIZE if semantic else CHUNK_SIZES[level])
     records = read_pairs(input_path, skip_bad=skip_bad, warn=warn)
     columns = DOCUMENT_COLUMNS if level == "document" else SEMANTIC_COLUMNS if semantic else SENTENCE_COLUMNS
-    encoder = None
-    if semantic:
-        from dedup.semantic import SentenceEncoder
-
-        encoder = SentenceEncoder()
     total = _count_for_progress(input_path)
     with progress_bar(total) as progress:
         progress("candidates", total)  # the bar's "score" task, sized by the input's line count
-        rows = _scored_rows(records, level, chunk_size, columns, progress, encoder)
+        rows = _scored_rows(records, level, chunk_size, columns, progress, semantic)
         first = next(rows, None)  # read before opening the output, so a bad first record leaves no file
         with output_stream(output) as stream:
             if first is None:
@@ -132,10 +127,19 @@ def _scored_rows(
     chunk_size: int,
     columns: tuple[str, ...],
     progress,
-    encoder: SentenceEncoder | None = None,
+    semantic: bool = False,
 ) -> Iterator[dict]:
-    """Score the records chunk by chunk and yield one output row per record, in input order."""
+    """Score the records chunk by chunk and yield one output row per record, in input order.
+
+    With `semantic`, the embedding model is loaded once the first chunk has been read, so that a
+    missing file or a bad first record is reported at once, not after seconds of loading.
+    """
+    encoder: SentenceEncoder | None = None
     while chunk := list(islice(records, chunk_size)):
+        if semantic and encoder is None:
+            from dedup.semantic import SentenceEncoder
+
+            encoder = SentenceEncoder()
         texts = [(record.text1, record.text2) for record in chunk]
         if level == "sentence":
             scores = score_sentence_pairs(texts, semantic=encoder)

@@ -36,6 +36,10 @@ PathLike = str | os.PathLike[str]
 MSRP_FILE = "msr_paraphrase_train.txt"
 MSRP_HEADER = ("Quality", "#1 ID", "#2 ID", "#1 String", "#2 String")
 
+EVENT_DOCS = "docs.jsonl"
+METER_DOCS = "docs.jsonl"
+METER_ANNOTATIONS = "annotations.jsonl"
+
 STS_FILES = {"train": "sts-train.csv", "dev": "sts-dev.csv"}
 STS_GENRES = ("main-news", "main-captions", "main-forum")
 STS_GENRE_SPELLINGS = {"main-forums": "main-forum"}
@@ -295,6 +299,145 @@ def load_wikiref(folder: PathLike) -> list[LabelledArticle]:
                 raise DedupError(msg) from None
         articles.append(LabelledArticle(id=name, text=text.replace("\r\n", "\n"), label=label))
     return articles
+
+
+def load_event_articles(folder: PathLike) -> list[LabelledArticle]:
+    """Read an event-labelled news set in JSON Lines (``ecbplus-dev``, ``duc2004-dev``).
+
+    Use it for event-level story clustering (adjusted Rand index against the event labels).
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The set's folder holding ``docs.jsonl``: one object per line with ``id``, ``cluster`` (the
+        event) and ``text``.
+
+    Returns
+    -------
+    list of LabelledArticle
+        In file order, `label` being the event.
+
+    Raises
+    ------
+    DedupError
+        When the file is missing, a line is not a JSON object with string ``id``, ``cluster`` and
+        ``text``, or an id repeats.
+    """
+    path = _require_file(_require_folder(folder), EVENT_DOCS)
+    articles, seen = [], set()
+    for number, line in _lines(_read_text(path, "utf-8")):
+        record = _json_object(path, number, line, ("id", "cluster", "text"))
+        if record["id"] in seen:
+            msg = f"{path}:{number}: id {record['id']!r} repeats"
+            raise DedupError(msg)
+        seen.add(record["id"])
+        articles.append(LabelledArticle(id=record["id"], text=record["text"], label=record["cluster"]))
+    return articles
+
+
+@dataclass(frozen=True)
+class MeterText:
+    """One METER text: a Press Association wire story (`kind` ``pa``) or a newspaper story.
+
+    `story` is ``domain/date/catchline``; `day` is ``domain/date``, the batch a desk would see;
+    `derivation` is ``wholly``, ``partially`` or ``non`` for newspaper stories, ``""`` for PA copy.
+    """
+
+    id: str
+    kind: str
+    day: str
+    story: str
+    source: str
+    derivation: str
+    text: str
+
+
+@dataclass(frozen=True)
+class MeterAnnotation:
+    """A newspaper story's words marked ``Verbatim``, ``Rewrite`` or ``New`` relative to the PA copy of
+    its story: `spans` are (start, end, label) character offsets into `text`."""
+
+    id: str
+    story: str
+    text: str
+    spans: tuple[tuple[int, int, str], ...]
+
+
+METER_KINDS = ("pa", "newspaper")
+METER_DERIVATIONS = ("wholly", "partially", "non")
+
+
+def load_meter(folder: PathLike) -> tuple[list[MeterText], list[MeterAnnotation]]:
+    """Read the METER corpus copy (``meter-dev``): its texts and its word-level annotations.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The folder holding ``docs.jsonl`` and ``annotations.jsonl``.
+
+    Returns
+    -------
+    (list of MeterText, list of MeterAnnotation)
+        Both in file order.
+
+    Raises
+    ------
+    DedupError
+        When a file is missing, a line is malformed, a kind or derivation is unknown, or a span is
+        not an ordered pair of offsets with a label.
+    """
+    root = _require_folder(folder)
+    docs_path = _require_file(root, METER_DOCS)
+    texts = []
+    for number, line in _lines(_read_text(docs_path, "utf-8")):
+        record = _json_object(docs_path, number, line, ("id", "kind", "domain", "date", "story", "source", "text"))
+        derivation = record.get("derivation") or ""
+        if record["kind"] not in METER_KINDS or (record["kind"] == "newspaper") != bool(derivation):
+            msg = f"{docs_path}:{number}: kind {record['kind']!r} with derivation {derivation!r}"
+            raise DedupError(msg)
+        if derivation and derivation not in METER_DERIVATIONS:
+            msg = f"{docs_path}:{number}: derivation must be one of {METER_DERIVATIONS}, found {derivation!r}"
+            raise DedupError(msg)
+        day = f"{record['domain']}/{record['date']}"
+        texts.append(
+            MeterText(record["id"], record["kind"], day, record["story"], record["source"], derivation, record["text"])
+        )
+    annotations_path = _require_file(root, METER_ANNOTATIONS)
+    annotations = []
+    for number, line in _lines(_read_text(annotations_path, "utf-8")):
+        record = _json_object(annotations_path, number, line, ("id", "story", "text"))
+        spans = []
+        for span in record.get("spans", []):
+            if (
+                not isinstance(span, list)
+                or len(span) != 3
+                or not all(isinstance(v, int) for v in span[:2])
+                or not 0 <= span[0] <= span[1]
+            ):
+                msg = f"{annotations_path}:{number}: bad span {span!r}"
+                raise DedupError(msg)
+            # The copy's offsets run a few characters past the text at some article ends (its preparer
+            # joined the SGML text without trailing markup); they are clamped, as slicing does.
+            spans.append((min(span[0], len(record["text"])), min(span[1], len(record["text"])), str(span[2])))
+        annotations.append(MeterAnnotation(record["id"], record["story"], record["text"], tuple(spans)))
+    return texts, annotations
+
+
+def _json_object(path: Path, number: int, line: str, fields: tuple[str, ...]) -> dict:
+    """Parse one JSON Lines record whose `fields` must be strings, naming file and line on failure."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        msg = f"{path}:{number}: not JSON ({error.msg})"
+        raise DedupError(msg) from None
+    if not isinstance(record, dict):
+        msg = f"{path}:{number}: expected a JSON object"
+        raise DedupError(msg)
+    for field in fields:
+        if not isinstance(record.get(field), str):
+            msg = f"{path}:{number}: field {field!r} must be a string"
+            raise DedupError(msg)
+    return record
 
 
 def load_semeval(folder: PathLike) -> list[DocPair]:

@@ -22,9 +22,20 @@ from pathlib import Path
 import numpy as np
 
 from dedup.errors import DedupError
-from dedup.eval.loaders import PathLike, load_lee, load_msrp, load_pan, load_semeval, load_sts, load_wikiref
+from dedup.eval.loaders import (
+    MeterAnnotation,
+    PathLike,
+    load_event_articles,
+    load_lee,
+    load_meter,
+    load_msrp,
+    load_pan,
+    load_semeval,
+    load_sts,
+    load_wikiref,
+)
 from dedup.eval.metrics import accuracy_f1, adjusted_rand, pairwise_prf, pearson, span_overlap
-from dedup.model import Article, Sentence
+from dedup.model import Article, PairDiff, Sentence
 
 COPIED_KINDS = frozenset({"verbatim", "edited"})
 """Sentence classes that say a sentence was copied (PAN's passages are copied without obfuscation)."""
@@ -275,6 +286,192 @@ def evaluate_wikiref(folder: PathLike) -> list[Figure]:
     ]
 
 
+REFERENCE_STORY_DISTANCE = 0.85
+"""Cosine distance at which the plain reference clustering stops merging: TF-IDF (sublinear, English
+stop words) with average linkage, nothing tuned per set; it reaches ARI of about 0.80 on each half of
+ECB+ and DUC 2004 (../shared/data/README.md)."""
+
+
+def reference_stories(texts: Sequence[str]) -> list[int]:
+    """Story labels from the plain reference clustering (see `REFERENCE_STORY_DISTANCE`), for the
+    figures that put `dedup`'s story ARI beside what a hand-written pipeline reaches."""
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if len(texts) < 2:
+        return [0] * len(texts)
+    vectors = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(texts).toarray()
+    clustering = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=REFERENCE_STORY_DISTANCE
+    )
+    return clustering.fit_predict(vectors).tolist()
+
+
+def evaluate_events(folder: PathLike, *, dataset: str) -> list[Figure]:
+    """Event-level story clustering of `dedup.cluster` (shipped defaults, the whole set as one batch)
+    against the event labels of ECB+ or DUC 2004, beside the plain reference clustering.
+
+    Figures: story ARI, pairwise precision and recall of "same story", and the reference's ARI.
+    """
+    from dedup import cluster
+
+    labelled = load_event_articles(folder)
+    if not labelled:
+        msg = f"{folder}: no articles to cluster"
+        raise DedupError(msg)
+    result = cluster([Article(id=item.id, text=item.text, origin=item.id) for item in labelled])
+    story_of = {member.id: group.story for group in result.groups for member in group.members}
+    gold = [item.label for item in labelled]
+    predicted = [story_of[item.id] for item in labelled]
+    precision, recall, _ = pairwise_prf(gold, predicted)
+    count = len(labelled)
+    stories = f"story ARI ({len(set(predicted))} stories found, {len(set(gold))} events)"
+    return [
+        Figure(dataset, "story_ari", adjusted_rand(gold, predicted), count, stories),
+        Figure(dataset, "pair_precision", precision, count, "same-story pairs: precision"),
+        Figure(dataset, "pair_recall", recall, count, "same-story pairs: recall"),
+        Figure(
+            dataset,
+            "reference_ari",
+            adjusted_rand(gold, reference_stories([item.text for item in labelled])),
+            count,
+            "story ARI of the plain reference (TF-IDF, average link at cosine distance 0.85)",
+        ),
+    ]
+
+
+METER_DERIVATION_LABELS = {"wholly": "wholly-derived", "partially": "partially-derived", "non": "non-derived"}
+METER_DIFF_CLASS = {"verbatim": "Verbatim", "edited": "Verbatim", "quote": "Verbatim", "rewritten": "Rewrite"}
+"""How a diff's link kinds answer METER's word labels; a sentence of B in no link is ``New``."""
+_METER_WORD = re.compile(r"[a-z0-9]+")
+# A diff sentence takes the majority label of the annotated words found in it, when at least
+# this many (and half its words) were found: the word matching of ../shared/tools/meter_eval.py.
+_METER_MIN_WORDS = 3
+_METER_LOOKAHEAD = 40
+
+
+def evaluate_meter(folder: PathLike) -> list[Figure]:
+    """`dedup flag`, `dedup diff` and `dedup cluster` (shipped defaults) on METER, scored as
+    ../shared/tools/meter_eval.py scores the command line, day by day.
+
+    - flag: each day's PA copy is the wire set and that day's newspaper stories the input;
+      macro-F1 over wholly / partially / non derived, and derived-or-not accuracy.
+    - diff: A is the PA copy of an annotated article's story (its texts joined by blank lines), B
+      the article; each B sentence gets the majority label of its annotated words and is compared
+      with the diff's class (`METER_DIFF_CLASS`): sentence macro-F1, and Pearson r of the article's
+      derived share (characters outside only-in-B sentences) against the annotators'.
+    - cluster: each day's PA and newspaper texts as one batch; story ARI against the catchline
+      over all days, and the precision of same-catchline pairs within copy groups.
+    """
+    from dedup import cluster, diff
+    from dedup.flag import flag_articles
+
+    texts, annotations = load_meter(folder)
+    days: dict[str, list] = {}
+    for text in texts:
+        days.setdefault(text.day, []).append(text)
+    gold_derivation, predicted_derivation = [], []
+    story_gold, story_predicted, group_of = [], [], {}
+    for day, batch in sorted(days.items()):
+        wire = [Article(id=t.id, text=t.text, source=t.source) for t in batch if t.kind == "pa"]
+        papers = [t for t in batch if t.kind == "newspaper"]
+        if wire and papers:
+            result = flag_articles([Article(id=t.id, text=t.text, source=t.source) for t in papers], wire=wire)
+            gold_derivation += [METER_DERIVATION_LABELS[t.derivation] for t in papers]
+            predicted_derivation += [flag.derivation for flag in result.flags]
+        clusters = cluster([Article(id=t.id, text=t.text, source=t.source) for t in batch])
+        for group in clusters.groups:
+            for member in group.members:
+                group_of[member.id] = (day, group.story, group.group)
+        story_gold += [t.story for t in batch]
+        story_predicted += [f"{day}/{group_of[t.id][1]}" for t in batch]
+    flag_f1 = _macro_f1(gold_derivation, predicted_derivation, tuple(METER_DERIVATION_LABELS.values()))
+    derived_right = sum(
+        (gold != "non-derived") == (predicted != "non-derived")
+        for gold, predicted in zip(gold_derivation, predicted_derivation)
+    )
+    story_of = {t.id: t.story for t in texts}
+    members: dict[tuple, list[str]] = {}
+    for text in texts:
+        members.setdefault(group_of[text.id], []).append(text.id)
+    copy_pairs = [pair for ids in members.values() for pair in combinations(ids, 2)]
+    copy_precision = sum(story_of[a] == story_of[b] for a, b in copy_pairs) / len(copy_pairs) if copy_pairs else 1.0
+
+    pa_of: dict[str, list[str]] = {}
+    for text in texts:
+        if text.kind == "pa":
+            pa_of.setdefault(text.story, []).append(text.text)
+    sentence_gold, sentence_predicted, share_gold, share_predicted = [], [], [], []
+    for number, annotation in enumerate(annotations):
+        source = Article(id=f"{number}_pa", text="\n\n".join(pa_of.get(annotation.story, [])))
+        result = diff(source, Article(id=f"{number}_{annotation.id}", text=annotation.text))
+        gold, predicted, derived_share = meter_sentence_labels(annotation, result)
+        sentence_gold += gold
+        sentence_predicted += predicted
+        share_predicted.append(derived_share)
+        chars = Counter()
+        for start, end, label in annotation.spans:
+            if annotation.text[start:end].strip():
+                chars[label] += end - start
+        share_gold.append((chars["Verbatim"] + chars["Rewrite"]) / max(1, sum(chars.values())))
+    diff_f1 = _macro_f1(sentence_gold, sentence_predicted, ("Verbatim", "Rewrite", "New"))
+    n_papers, n_sentences = len(gold_derivation), len(sentence_gold)
+    return [
+        Figure("meter", "flag_macro_f1", flag_f1, n_papers, "flag per day: macro-F1 wholly / partially / non"),
+        Figure("meter", "flag_derived_accuracy", derived_right / max(1, n_papers), n_papers, "flag: derived or not"),
+        Figure("meter", "diff_macro_f1", diff_f1, n_sentences, "diff per sentence vs word annotation: macro-F1"),
+        Figure(
+            "meter",
+            "diff_share_pearson",
+            pearson(share_predicted, share_gold),
+            len(annotations),
+            "diff: derived share of each article vs the annotators', Pearson r",
+        ),
+        Figure("meter", "story_ari", adjusted_rand(story_gold, story_predicted), len(texts), "cluster per day: ARI"),
+        Figure(
+            "meter", "copy_pair_precision", copy_precision, len(copy_pairs), "cluster: copy-group pairs of one story"
+        ),
+    ]
+
+
+def meter_sentence_labels(annotation: MeterAnnotation, result: PairDiff) -> tuple[list[str], list[str], float]:
+    """The gold and predicted METER class of each diff sentence of B that enough annotated words
+    fall in, and the diff's derived share of B (characters outside only-in-B sentences)."""
+    words = [
+        (word, label)
+        for start, end, label in annotation.spans
+        for word in _METER_WORD.findall(annotation.text[start:end].lower())
+    ]
+    kind_of_b = {j: link.kind for link in result.alignment.links if link.a for j in link.b}
+    sentences = result.alignment.b_sentences
+    gold, predicted, position = [], [], 0
+    for sentence in sentences:
+        tokens, labels = _METER_WORD.findall(sentence.text.lower()), []
+        for token in tokens:
+            end = min(position + _METER_LOOKAHEAD, len(words))
+            hit = next((i for i in range(position, end) if words[i][0] == token), None)
+            if hit is not None:
+                labels.append(words[hit][1])
+                position = hit + 1
+        if len(labels) >= max(_METER_MIN_WORDS, len(tokens) // 2):
+            gold.append(max(sorted(set(labels)), key=labels.count))  # ties: the first in sorted order
+            predicted.append(METER_DIFF_CLASS.get(kind_of_b.get(sentence.index, ""), "New"))
+    total = sum(len(s.text) for s in sentences) or 1
+    new = sum(len(s.text) for s in sentences if s.index not in kind_of_b)
+    return gold, predicted, 1 - new / total
+
+
+def _macro_f1(gold: Sequence[str], predicted: Sequence[str], classes: Sequence[str]) -> float:
+    """Mean over `classes` of each class's F1 (0 for a class never predicted right)."""
+    scores = []
+    for name in classes:
+        tp = sum(g == name and p == name for g, p in zip(gold, predicted))
+        fp = sum(g != name and p == name for g, p in zip(gold, predicted))
+        fn = sum(g == name and p != name for g, p in zip(gold, predicted))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(scores) / len(scores)
+
+
 def evaluate_semeval(folder: PathLike) -> list[Figure]:
     """Pearson r of `dedup`'s document similarity against SemEval-2022 Task 8 Overall.
 
@@ -516,6 +713,19 @@ EVAL_SETS: dict[str, EvalSet] = {
         EvalSet("msrp", "msrp", evaluate_msrp, "MSRP train: sentence rewritten-or-not, accuracy and F1"),
         EvalSet("sts", "stsbenchmark", evaluate_sts, "STS Benchmark dev: sentence similarity, Pearson r"),
         EvalSet("wikiref", "wikiref220", evaluate_wikiref, "WikiRef220: story clustering, ARI and pairwise P/R/F1"),
+        EvalSet(
+            "ecbplus",
+            "ecbplus-dev",
+            partial(evaluate_events, dataset="ecbplus"),
+            "ECB+ dev half: event-level story clustering, ARI",
+        ),
+        EvalSet(
+            "duc2004",
+            "duc2004-dev",
+            partial(evaluate_events, dataset="duc2004"),
+            "DUC 2004 dev half: event-level story clustering, ARI",
+        ),
+        EvalSet("meter", "meter-dev", evaluate_meter, "METER dev days: flag, diff and cluster against people"),
         EvalSet("semeval", "semeval2022-task8-en", evaluate_semeval, "SemEval-2022 Task 8: document similarity"),
         EvalSet("lee", "lee-2005", evaluate_lee, "Lee 2005: document similarity, Pearson r"),
         EvalSet("pan", "pan13-no-obfuscation", evaluate_pan, "PAN13 no-obfuscation: copied passages found"),

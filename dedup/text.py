@@ -30,6 +30,7 @@ _CHAR_MAP = str.maketrans(
         "\u201a": "'",
         "\u201b": "'",
         "\u2032": "'",
+        "`": "'",  # `quoted' in TeX style (PA wire copy); a pair of them is a double quote (_TEX_QUOTES)
         "\u2010": "-",
         "\u2011": "-",
         "\u2012": "-",
@@ -55,14 +56,55 @@ def normalise(text: str) -> str:
     """Return `text` in one canonical form: NFKC, straight quotes, ASCII dashes, single spaces.
 
     Paragraph breaks survive as one blank line, since paragraphs bound sentences; line breaks inside
-    a paragraph become spaces.
+    a paragraph become spaces. Raw wire copy (see `_wire_paragraphs`) is read by its own paragraph
+    marks, and TeX-style quotes (````...''``, as in PA copy and tokenised corpora) become straight ones.
     """
-    text = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
+    text = unicodedata.normalize("NFKC", text)
+    text = _TEX_QUOTES.sub('"', text).translate(_CHAR_MAP)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    paragraphs = []
-    for block in _BLANK_LINES.split(text):
-        paragraphs.extend(_SPACES.sub(" ", p).strip() for p in _paragraphs_of_block(block))
+    wire = _wire_paragraphs(text)
+    if wire is not None:
+        paragraphs = [_SPACES.sub(" ", p.replace("\n", " ")).strip() for p in wire]
+    else:
+        text = _CONTROL.sub(" ", text)
+        paragraphs = []
+        for block in _BLANK_LINES.split(text):
+            paragraphs.extend(_SPACES.sub(" ", p).strip() for p in _paragraphs_of_block(block))
     return "\n\n".join(p for p in paragraphs if p)
+
+
+# ``quoted'' in TeX style (PA wire copy, ECB+ and other tokenised corpora): both marks are double quotes.
+_TEX_QUOTES = re.compile(r"``|''")
+# C0 and C1 control characters other than tab and line ends: paragraph marks in raw wire copy,
+# noise elsewhere.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+# Raw wire copy as a desk receives it (PA, ../shared/data/meter-dev): each paragraph starts with a
+# control character (0x19) and ends in "<" before a line end; lines inside a paragraph are
+# hard-wrapped at 80 columns; rules of dashes frame a slug line.
+_WIRE_PARAGRAPH_END = re.compile(r"<[ \t]*(?:\n|$)")
+_RULE_LINE = re.compile(r"^[ \t]*[-=_*]{8,}[ \t]*$", re.M)
+# The marks must make this share of the non-blank lines' ends before a text is read as wire copy.
+_WIRE_MARK_SHARE = 0.2
+
+
+def _wire_paragraphs(text: str) -> list[str] | None:
+    """Paragraphs of raw wire copy, split at its paragraph marks (control characters, "<" at a line
+    end, blank lines) with rules of dashes removed; None for text that does not look like wire copy,
+    which `_paragraphs_of_block` reads instead.
+
+    In wire copy every other line break is a hard wrap, so a paragraph's lines are joined whatever
+    their length: a short wrapped line ("he replied.") is not a paragraph of its own.
+    """
+    lines = [line for line in text.split("\n") if line.strip()]
+    if not lines:
+        return None
+    marks = len(_WIRE_PARAGRAPH_END.findall(text)) + text.count("\x19")
+    if marks < 2 or marks < _WIRE_MARK_SHARE * len(lines):
+        return None
+    text = _RULE_LINE.sub("", text)
+    text = _WIRE_PARAGRAPH_END.sub("\n\n", text)
+    text = _CONTROL.sub("\n\n", text)
+    return _BLANK_LINES.split(text)
 
 
 _LINE_ENDS_PARAGRAPH = re.compile(r"[.!?:][\"')\]]*\s*$")
@@ -123,10 +165,25 @@ _FURNITURE_LINE = re.compile(
     re.I,
 )
 _BYLINE = re.compile(r"^(?:[Bb]y|[Ww]ritten by|[Rr]eporting by)\s+[A-Z][\w.'\-]*(?:\s+[\w.'\-&,]+){0,6}$")
+# A longer byline that names an agency or a desk: "By Geoff Meade, European Editor, PA News in Brussels
+# and Alex Richardson" (no sentence punctuation, so "By day, Smith ... London." stays a sentence).
+_AGENCY_BYLINE = re.compile(
+    r"^By [A-Z][^.!?]{0,150}\b(?:PA News|Press Association|Correspondent|Editor|Reporter|Staff)\b[^.!?]{0,80}$"
+)
+# A wire slug line: "16:54 01/03/00: Page 1 (ZSM) COURTS Burstein" (time, date, page, desk, catchline).
+_SLUG_LINE = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})? \d{1,2}/\d{1,2}/\d{2,4}:? .{0,80}$")
+# Notes to editors and sign-offs that close wire copy: "end", "ends", "more", an operator's initials
+# ("mf", "mfl"), "(reopens)", "(with pix)", "(corrects spelling)", a stray markup tag.
+_WIRE_NOTE = re.compile(
+    r"^(?:ends?|more|(?-i:[a-z]{1,4})|\((?:re-?opens|with pix?|with pics?|corrects?[^)]{0,40}|adds?[^)]{0,40}|"
+    r"recasts?[^)]{0,40}|updates?[^)]{0,40}|new lead[^)]{0,40}|embargoed[^)]{0,60})\)|</?[A-Za-z]+>)$",
+    re.I,
+)
 
 
 def strip_furniture(body: str) -> str:
-    """Drop what an outlet adds around a story: date stamps, datelines, bylines, share prompts.
+    """Drop what an outlet adds around a story: date stamps, datelines, bylines, share prompts, and
+    what a wire service adds: slug lines, notes to editors, sign-offs.
 
     Takes and returns normalised text (see `normalise`).
     """
@@ -135,7 +192,14 @@ def strip_furniture(body: str) -> str:
         if index == 0:
             paragraph = _DATE_STAMP.sub("", paragraph)
         paragraph = _DATELINE.sub("", paragraph, count=1)
-        if not paragraph or _FURNITURE_LINE.match(paragraph) or _BYLINE.match(paragraph):
+        if (
+            not paragraph
+            or _FURNITURE_LINE.match(paragraph)
+            or _BYLINE.match(paragraph)
+            or _AGENCY_BYLINE.match(paragraph)
+            or _SLUG_LINE.match(paragraph)
+            or _WIRE_NOTE.match(paragraph)
+        ):
             continue
         kept.append(paragraph)
     return "\n\n".join(kept)

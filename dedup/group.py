@@ -144,16 +144,21 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
     right = np.array([position[y] for _, y in proposed], dtype=np.int64)
     dots = row_dots(totals, left, right).tolist()
     averages = [float(dot) / (size[x] * size[y]) for dot, (x, y) in zip(dots, proposed)]
-    heap = [(-value, x, y) for value, (x, y) in zip(averages, proposed)]
+    # A heap entry is current while both clusters are as they were when it was pushed: a merge
+    # bumps the kept cluster's version, so its older entries (averages over fewer members) are
+    # passed over instead of being taken for the new cluster's.
+    version = [0] * count
+    heap = [(-value, x, y, 0, 0) for value, (x, y) in zip(averages, proposed)]
     dense = np.zeros(vectors.shape[1], dtype=np.float32)
     heapq.heapify(heap)
     while heap:
-        negative_average, x, y = heapq.heappop(heap)
-        if parent[x] != x or parent[y] != y or y not in neighbours[x]:
+        negative_average, x, y, version_x, version_y = heapq.heappop(heap)
+        if parent[x] != x or parent[y] != y or version[x] != version_x or version[y] != version_y:
             continue
         if -negative_average < config.story_linkage:
             break
         keep = merge(x, y)
+        version[keep] += 1
         # The new cluster's sum spread out densely: each neighbour's dot product is then one
         # gather over the neighbour's columns (zeros where the sum has none add nothing).
         columns_keep, weights_keep = total(keep)
@@ -163,7 +168,7 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
             products = dense[columns] * weights
             dot = float(np.cumsum(products, dtype=np.float32)[-1]) if len(products) else 0.0
             lo, hi = (keep, other) if keep < other else (other, keep)
-            heapq.heappush(heap, (-(dot / (size[keep] * size[other])), lo, hi))
+            heapq.heappush(heap, (-(dot / (size[keep] * size[other])), lo, hi, version[lo], version[hi]))
         dense[columns_keep] = 0.0
     return [root(i) for i in range(count)]
 

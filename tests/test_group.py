@@ -71,3 +71,29 @@ def test_an_undated_member_disables_the_date_rule():
 def test_group_config_validates():
     with pytest.raises(ValueError, match="story_linkage"):
         GroupConfig(story_linkage=-0.1)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_story_clusters_equal_exact_average_linkage(seed):
+    """With every pair proposed, the story partition is scikit-learn's average linkage at the same
+    cosine, exactly: a merged cluster's stale averages must never be taken for its current ones."""
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(seed)
+    count, threshold = 60, 0.2
+    # Eight topics over overlapping columns plus sparse noise, so averages change as clusters grow.
+    topics = rng.integers(0, 8, size=count)
+    dense = rng.random((count, 80)) * (rng.random((count, 80)) < 0.08)
+    for row, topic in enumerate(topics):
+        columns = rng.choice(np.arange(topic * 8, topic * 8 + 14) % 80, size=6, replace=False)
+        dense[row, columns] += rng.random(6)
+    dense /= np.linalg.norm(dense, axis=1, keepdims=True)
+    vectors = sp.csr_matrix(dense.astype(np.float32))
+    pairs = [ScoredPair(i, j, 0.0, 0.0, 0.0, 0.0, 0.0, "same-story") for i in range(count) for j in range(i + 1, count)]
+    ours = story_clusters(count, pairs, vectors, GroupConfig(story_linkage=threshold))
+    reference = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=1 - threshold
+    ).fit_predict(dense)
+    assert len(set(ours)) >= 10
+    assert adjusted_rand_score(reference, ours) == 1.0

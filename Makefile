@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test eval semantic eval-semantic bench lint clean
+.PHONY: demo test eval semantic eval-semantic bench lint clean background
 
 $(BIN)/dedup: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ eval-semantic: $(VENV)/.semantic-extra
 	@if [ ! -d ../shared/data ] && [ -z "$$DEDUP_DATA" ]; then echo "make eval-semantic: no ../shared/data, skipped"; exit 0; fi; \
 	$(BIN)/dedup eval msrp-semantic --cv 10 --check-floors -o eval-semantic.txt && \
 	$(BIN)/dedup eval sts-semantic --check-floors >> eval-semantic.txt; status=$$?; cat eval-semantic.txt; exit $$status
+
+# Rebuild the shipped background word weights (dedup/background-en.tsv.gz) from wordfreq's English list.
+background: $(BIN)/dedup
+	$(BIN)/python -c "from dedup.background import build_table, write_table; write_table(build_table())"
 
 lint: $(BIN)/dedup
 	$(BIN)/ruff check dedup tests benchmarks

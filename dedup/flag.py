@@ -674,6 +674,7 @@ class _Link:
     kind: str
     similarity: float
     wire: tuple[int, ...]
+    quoted: bool = False
 
 
 def judge_all(
@@ -757,20 +758,28 @@ class _PreparedDocuments:
 def sentence_links(alignment: Alignment, config: ScoreConfig) -> dict[int, _Link]:
     """Each aligned article sentence (side A of `alignment`) with its class as flagging counts it.
 
-    An article sentence that is mostly quotation counts as a shared quote whatever its alignment
-    class: two reports quoting one statement, even word for word with the same attribution, share
-    the speaker's words, not each other's. The reporter's own prose retelling a quotation of the
-    wire story keeps its class (rewritten), as `dedup.score.sentence_class` has it.
+    An article sentence that is mostly quotation is marked `quoted`: two reports quoting one
+    statement, even word for word with the same attribution, share the speaker's words, not each
+    other's; whether it counts as copied is `judge`'s decision (`_counted`). The reporter's own
+    prose retelling a quotation of the wire story keeps its class (rewritten), as
+    `dedup.score.sentence_class` has it.
     """
     links: dict[int, _Link] = {}
     for link in alignment.links:
         if not link.a or not link.b:
             continue
         quoted = any(alignment.a_sentences[i].quote_share >= config.quote_share for i in link.a)
-        kind = "quote" if quoted else link.kind
         for i in link.a:
-            links[i] = _Link(kind, float(link.similarity), link.b)
+            links[i] = _Link(link.kind, float(link.similarity), link.b, quoted)
     return links
+
+
+def _counted(link: _Link, quotes_copied: bool) -> _Link:
+    """The link as the derivation counts it: a quoted sentence is a shared `quote` unless quotations
+    count as copied and the quote was taken over word for word (verbatim or edited)."""
+    if not link.quoted or (quotes_copied and link.kind in ("verbatim", "edited")):
+        return link
+    return dataclasses.replace(link, kind="quote")
 
 
 def judge(
@@ -783,44 +792,59 @@ def judge(
     *,
     time_order: Sequence[float] | None = None,
 ) -> tuple[ArticleFlag, list[int]]:
-    """Choose an article's sources among its aligned candidates and label it; returns the flag and
-    the positions (in `alignments`) of the sources chosen.
+    """Label an article from its aligned candidates; returns the flag and the positions (in
+    `alignments`) of its sources.
 
-    Candidates are taken greedily: by time when `time_order` is given (the earliest derived-from
-    candidate is the presumed source), else by derived coverage. One is kept as a source when the
-    sentences it newly accounts for pass `derivation_of` on their own; each sentence is credited
-    to the first source that derives it.
+    Each article sentence takes its strongest link over all candidates (by class, then
+    similarity; ties go to the earlier candidate by `time_order`, else to the first listed), so an
+    article that draws on several versions of a wire story (a first take, an update, a new lead)
+    gets each sentence from the version it copied. The sources are the candidates credited with a
+    derived sentence, the most credited first.
+
+    Quotations: against a wire set (`time_order` None) a quotation taken over word for word is
+    copied text, since the article took it from the wire copy; inside a batch it counts as copied
+    only when the article also derives its own prose from that source (otherwise two reports of
+    one statement would look like copies of each other).
     """
     lengths = [len(s.text) for s in article.sentences]
     total_chars = sum(lengths) or 1
     per_candidate = [sentence_links(al, config.score) for al in alignments]
-    derived_sets = [{i for i, link in links.items() if link.kind in DERIVED_CLASSES} for links in per_candidate]
+    order = sorted(range(len(alignments)), key=lambda k: (time_order[k] if time_order is not None else 0.0, k))
+
+    def strongest(quotes_copied_from: set[int]) -> dict[int, tuple[_Link, int]]:
+        """Each sentence's strongest link, candidates taken in time order (ties to the earlier)."""
+        best: dict[int, tuple[_Link, int]] = {}
+        for k in order:
+            for i, raw in per_candidate[k].items():
+                link = _counted(raw, k in quotes_copied_from)
+                current = best.get(i)
+                if current is None or _strength(link) > _strength(current[0]):
+                    best[i] = (link, k)
+        return best
 
     def derived_chars(indices: Iterable[int]) -> float:
         return sum(lengths[i] for i in indices) / total_chars
 
-    if time_order is not None:
-        ranking = sorted(range(len(alignments)), key=lambda k: (time_order[k], -derived_chars(derived_sets[k]), k))
+    if time_order is None:
+        best = strongest(set(order))
     else:
-        ranking = sorted(range(len(alignments)), key=lambda k: (-derived_chars(derived_sets[k]), k))
-    credited: dict[int, int] = {}
-    chosen: list[int] = []
-    for k in ranking:
-        new = {i: per_candidate[k][i] for i in derived_sets[k] if i not in credited}
-        if derivation_of(new, article.sentences, lengths, config) == "non-derived":
-            continue
-        chosen.append(k)
-        credited.update((i, k) for i in new)
-    # A non-derived article reports what it shares with the one wire story closest to it.
-    pool = chosen or sorted(range(len(alignments)), key=lambda k: (-derived_chars(derived_sets[k]), k))[:1]
-    best: dict[int, tuple[_Link, int]] = {}
-    for k in pool:
-        for i, link in per_candidate[k].items():
-            current = best.get(i)
-            if current is None or _strength(link) > _strength(current[0]):
-                best[i] = (link, k)
+        prose = strongest(set())
+        derived_from = {
+            k
+            for k in {owner for link, owner in prose.values() if link.kind in DERIVED_CLASSES}
+            if derivation_of(
+                {i: link for i, (link, owner) in prose.items() if owner == k}, article.sentences, lengths, config
+            )
+            != "non-derived"
+        }
+        best = strongest(derived_from)
     classes = {i: link for i, (link, _) in best.items()}
-    derivation = derivation_of(classes, article.sentences, lengths, config) if chosen else "non-derived"
+    derivation = derivation_of(classes, article.sentences, lengths, config)
+    credited = {i: k for i, (link, k) in best.items() if link.kind in DERIVED_CLASSES}
+    chosen: list[int] = []
+    if derivation != "non-derived":
+        share = {k: derived_chars(i for i, owner in credited.items() if owner == k) for k in set(credited.values())}
+        chosen = sorted(share, key=lambda k: (-share[k], order.index(k)))
     count = len(article.sentences) or 1
     sentence_shares = Shares(
         *(sum(1 for link in classes.values() if link.kind == kind) / count for kind in DERIVED_CLASSES)
@@ -861,7 +885,9 @@ def judge(
 
 
 def _strength(link: _Link) -> tuple[int, float]:
-    return (_CLASS_STRENGTH[link.kind], link.similarity)
+    """Class first, then similarity to three decimals: two verbatim links whose float32 cosines
+    differ in the last bit are a tie, which the earlier candidate wins."""
+    return (_CLASS_STRENGTH[link.kind], round(link.similarity, 3))
 
 
 def _weakness(link: _Link) -> tuple[int, float]:

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from dedup.arrays import unique_sorted
+from dedup.background import background_idf
 from dedup.model import Document, Sentence
 from dedup.text import content_stems, words
 
@@ -116,13 +117,11 @@ class DocumentSpace:
         counts, self.vocabulary = _sorted_columns(_count_rows(rows, len(stem_ids)), stem_ids)
         if frequencies is None:
             self.document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
-            n_documents = counts.shape[0]
         else:
             self.document_frequency = np.array(
                 [frequencies.counts.get(term, 0) for term in self.vocabulary], dtype=np.int64
             )
-            n_documents = frequencies.n_documents
-        self.matrix = _weigh(counts, _idf_of(self.document_frequency, n_documents), sublinear=False)
+        self.matrix = _weigh(counts, background_idf(self.vocabulary), sublinear=False)
 
     def cosine(self, pairs: np.ndarray) -> np.ndarray:
         """Cosine of each (i, j) row of `pairs`, computed as bulk sparse row products."""

@@ -401,7 +401,19 @@ def test_copied_passages_bridge_one_missing_sentence_but_not_more() -> None:
 
 
 def test_every_set_has_a_runner_and_a_folder_and_unknown_names_fail() -> None:
-    assert list(EVAL_SETS) == ["msrp", "sts", "wikiref", "semeval", "lee", "pan", "msrp-semantic", "sts-semantic"]
+    assert list(EVAL_SETS) == [
+        "msrp",
+        "sts",
+        "wikiref",
+        "ecbplus",
+        "duc2004",
+        "meter",
+        "semeval",
+        "lee",
+        "pan",
+        "msrp-semantic",
+        "sts-semantic",
+    ]
     with pytest.raises(DedupError, match="unknown evaluation set 'quora'"):
         evaluate("quora", "/nowhere")
     with pytest.raises(DedupError, match="evaluation data folder not found"):

@@ -160,7 +160,11 @@ def test_in_a_batch_the_earliest_article_a_copy_derives_from_is_its_source(parts
     result = flag_articles(batch, config=FlagConfig(top_k=top_k))
     sources = {flag.id: [s.id for s in flag.sources] for flag in result.flags}
     # With top_k=1, C's one candidate is its twin B; following B back to its own source finds A.
-    assert sources == {"C": ["A"], "B": ["A"], "D": [], "A": []}
+    # C's sentences tie between A and B except the one B edited, which C took from B: A, the
+    # earliest, is credited with the ties and comes first; B is credited with its edit.
+    assert sources == {"C": ["A", "B"], "B": ["A"], "D": [], "A": []}
+    shares = {source.id: source.derived for source in result.flags[0].sources}
+    assert shares["A"] > 0.8 and 0 < shares["B"] < 0.2
     assert result.mode == "batch" and result.order == "published"
 
 

@@ -1,0 +1,32 @@
+"""The shipped background word weights: what they are built from and what they do."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pytest
+
+from dedup.background import TABLE, background_idf, build_table, document_share
+
+
+def test_common_words_weigh_less_than_rare_ones() -> None:
+    idf = background_idf(["year", "govern", "missil", "cheek", "zzzzqx"])
+    assert idf[0] < idf[1] < idf[2] < idf[4]
+    assert idf[3] <= idf[4]  # a stem missing from the table weighs as the rarest
+
+
+def test_shares_are_probabilities() -> None:
+    shares = document_share(["year", "zzzzqx"])
+    assert np.all((shares > 0) & (shares < 1))
+
+
+def test_shipped_table_equals_a_rebuild() -> None:
+    pytest.importorskip("wordfreq")
+    shipped = {}
+    with gzip.open(TABLE, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            stem, value = line.rstrip("\n").split("\t")
+            shipped[stem] = value
+    rebuilt = {stem: f"{value:.3g}" for stem, value in build_table().items()}
+    assert rebuilt == shipped

@@ -15,6 +15,7 @@ from typing import TextIO
 
 from dedup.errors import DedupError
 from dedup.io.readers import _JSON_TYPE_NAMES, _sniff_encoding, json_record
+from dedup.validate import surrogate_problem
 
 PAIR_TEXT_FIELDS = ("text1", "text2")
 """The two fields every pair record must have."""
@@ -179,5 +180,8 @@ def _pair_from_record(record: dict, origin: str) -> PairRecord | _Problem:
             return _Problem(f"{origin}: '{name}' must be a string, found {kind}")
         if not record[name].strip():
             return _Problem(f"{origin}: empty '{name}'")
+    problem = surrogate_problem(origin, record.items())
+    if problem is not None:
+        return _Problem(problem)
     others = {key: value for key, value in record.items() if key not in PAIR_TEXT_FIELDS}
     return PairRecord(record["text1"], record["text2"], others, origin)

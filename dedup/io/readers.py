@@ -21,6 +21,7 @@ from typing import TextIO
 
 from dedup.errors import DedupError
 from dedup.model import Article
+from dedup.validate import printable, surrogate_problem
 
 _TEXT_SUFFIXES = (".txt", ".md")
 _JSONL_SUFFIXES = (".jsonl", ".json")
@@ -331,6 +332,8 @@ def _article_files(directory: str, *, visited: set[str]) -> Iterator[str]:
 
 def _read_text_file(path: str, warn: Callable[[str], None]) -> Iterator[Article]:
     """Yield the single article a ``.txt``/``.md`` file holds: id is the stem, text the whole file."""
+    if printable(path) != path:  # bytes that are not UTF-8 in the name, which would become the id and origin
+        raise DedupError(f"{printable(path)}: file name is not valid UTF-8; rename the file")
     with open(path, "rb") as stream:
         head = stream.read(_BINARY_PROBE_BYTES)
         _check_not_binary(path, head)
@@ -512,17 +515,12 @@ def _article_from_record(record: dict, origin: str, *, check_surrogates: bool = 
     if not text.strip():
         return _Problem(f"{origin}: empty 'text'")
     optional = {field: _optional_value(record.get(field)) for field in _OPTIONAL_FIELDS}
-    for field, value in [("id", article_id), ("text", text), *optional.items()] if check_surrogates else ():
-        surrogate = _LONE_SURROGATE.search(value or "")
-        if surrogate:
-            return _Problem(
-                f"{origin}: '{field}' holds a lone surrogate \\u{ord(surrogate.group()):04x}, not valid Unicode"
-            )
+    if check_surrogates:
+        # JSON can spell a lone UTF-16 surrogate (\ud800), which no UTF-8 output can hold.
+        problem = surrogate_problem(origin, [("id", article_id), ("text", text), *optional.items()])
+        if problem is not None:
+            return _Problem(problem)
     return Article(id=article_id, text=text, origin=origin, **optional)
-
-
-# JSON can spell a lone UTF-16 surrogate (\ud800), which no UTF-8 output can hold.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _optional_value(value: object) -> str | None:

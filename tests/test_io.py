@@ -285,6 +285,49 @@ def test_csv_row_with_wrong_field_count_is_malformed(tmp_path):
     assert str(caught.value) == f"{path}:2: malformed CSV record: row has 3 fields, header has 2"
 
 
+def test_csv_unterminated_quote_is_named_and_the_rows_after_it_are_kept_with_skip_bad(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text('id,text\nu1,Good one.\nu2,"unterminated\nu3,Good three.\n', encoding="utf-8")
+
+    with pytest.raises(DedupError) as caught:
+        read(path)
+    assert str(caught.value) == (
+        f"{path}:3: malformed CSV record: a quoted field opened here is never closed (it runs to the end of the file)"
+    )
+
+    warnings: list[str] = []
+    articles = read(path, skip_bad=True, warn=warnings.append)
+    assert [(a.id, a.text, a.origin) for a in articles] == [
+        ("u1", "Good one.", f"{path}:2"),
+        ("u3", "Good three.", f"{path}:4"),
+    ]
+    assert warnings == [str(caught.value)]
+
+
+def test_csv_quoted_field_over_the_line_budget_is_a_stray_quote(tmp_path, monkeypatch):
+    monkeypatch.setattr("dedup.io.readers._CSV_RECORD_LINE_BUDGET", 4)
+    path = tmp_path / "t.csv"
+    # u2's quote is never closed on its line; u7's quotes would close it five lines later.
+    rows = ['u1,"Two\nlines"', 'u2,"stray', "u3,c", "u4,d", "u5,e", "u6,f", 'u7,"g"']
+    path.write_text("id,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
+
+    with pytest.raises(DedupError, match=r"t\.csv:4: malformed CSV record: a quoted field opened here is still open"):
+        read(path)
+    warnings: list[str] = []
+    articles = read(path, skip_bad=True, warn=warnings.append)
+    assert [a.id for a in articles] == ["u1", "u3", "u4", "u5", "u6", "u7"]
+    assert [a.origin.rsplit(":", 1)[1] for a in articles] == ["2", "5", "6", "7", "8", "9"]
+    assert len(warnings) == 1
+
+
+def test_csv_header_with_an_unterminated_quote_is_an_error(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text('id,"text\nu1,x\n', encoding="utf-8")
+
+    with pytest.raises(DedupError, match=r"h\.csv:1: malformed CSV header: a quoted field opened here is never closed"):
+        read(path)
+
+
 def test_duplicate_ids_across_inputs(tmp_path):
     a = jsonl(tmp_path / "a.jsonl", {"id": "0", "text": "x"}, {"id": 17, "text": "First."})
     others = [{"id": f"b{n}", "text": "y"} for n in range(3)]

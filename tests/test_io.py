@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -394,6 +395,50 @@ def test_skip_bad_warns_with_the_same_messages_and_keeps_the_rest(tmp_path):
         f"{lines}:3: record has no 'text'",
         f"{lines}:4: duplicate id 'a' (first seen at {corpus / 'a.txt'})",
     ]
+
+
+def _corpus_with(directory: Path) -> Path:
+    directory.mkdir()
+    (directory / "a.txt").write_text("Good text file.", encoding="utf-8")
+    (directory / "z.txt").write_text("Another good one.", encoding="utf-8")
+    return directory
+
+
+def test_a_symlink_loop_in_a_directory_is_a_problem_named_by_its_path(tmp_path):
+    corpus = _corpus_with(tmp_path / "corpus")
+    (corpus / "l1").symlink_to("l2")
+    (corpus / "l2").symlink_to("l1")
+
+    with pytest.raises(DedupError) as caught:
+        read(corpus)
+    assert str(caught.value) == f"{corpus / 'l1'}: cannot read: Too many levels of symbolic links"
+
+    warnings: list[str] = []
+    assert [a.id for a in read(corpus, skip_bad=True, warn=warnings.append)] == ["a", "z"]
+    assert warnings == [f"{corpus / name}: cannot read: Too many levels of symbolic links" for name in ("l1", "l2")]
+
+
+def test_an_unreadable_subdirectory_is_a_problem_and_the_walk_goes_on(tmp_path, monkeypatch):
+    corpus = _corpus_with(tmp_path / "corpus")
+    locked = corpus / "m_locked"
+    locked.mkdir()
+    (locked / "hidden.txt").write_text("Cannot be read.", encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path):  # chmod 000 does not stop root, so the refusal is simulated
+        if os.fspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+    with pytest.raises(DedupError) as caught:
+        read(corpus)
+    assert str(caught.value) == f"{locked}: cannot read directory: Permission denied"
+
+    warnings: list[str] = []
+    assert [a.id for a in read(corpus, skip_bad=True, warn=warnings.append)] == ["a", "z"]
+    assert warnings == [str(caught.value)]
 
 
 def test_skip_bad_still_fails_when_nothing_was_read(tmp_path):

@@ -67,7 +67,7 @@ def flag_command(
     wire = None
     if wire_inputs:
         try:
-            wire = list(read_articles(wire_inputs, skip_bad=skip_bad, warn=warn))
+            wire = list(read_articles(wire_inputs, skip_bad=skip_bad, warn=lambda message: warn(f"--wire: {message}")))
         except DedupError as error:
             raise DedupError(f"--wire: {error}") from None
     articles = list(read_articles(inputs, skip_bad=skip_bad, warn=warn))

@@ -87,8 +87,9 @@ def read_articles(
 
         Records get the origin ``path:line`` (``<stdin>:line`` for ``-``; ``path:row n`` for Parquet).
     skip_bad : bool, default False
-        If False the first problem raises. If True a bad record, a bad or missing file or an empty
-        directory is reported through `warn` and reading goes on with the rest.
+        If False the first problem raises. If True a bad record, a bad or missing file, an empty
+        directory, or a subdirectory or entry that cannot be read (no permission, a symbolic link
+        loop) is reported through `warn` and reading goes on with the rest.
     warn : callable, optional
         Receives one-line messages: skipped problems and files read as cp1252 rather than UTF-8.
         Defaults to ignoring them.
@@ -303,14 +304,19 @@ def _read_directory(directory: str, warn: Callable[[str], None]) -> Iterator[Art
         return
     found = False
     for path in _article_files(directory, visited=set()):
+        if isinstance(path, _Problem):
+            yield path
+            continue
         found = True
         yield from _guarded(path, _read_text_file(path, warn))
     if not found:
         yield _Problem(f"{directory}: no .txt or .md articles in directory")
 
 
-def _article_files(directory: str, *, visited: set[str]) -> Iterator[str]:
-    """Paths of article files under `directory`, depth first with entries sorted by name.
+def _article_files(directory: str, *, visited: set[str]) -> Iterator[str | _Problem]:
+    """Paths of article files under `directory`, depth first with entries sorted by name, and a
+    problem, in its place, for each directory or entry that cannot be read (no permission, a
+    symbolic link loop); the walk goes on past it.
 
     `visited` holds resolved directories already walked, so that a symlink loop ends.
     """
@@ -318,15 +324,25 @@ def _article_files(directory: str, *, visited: set[str]) -> Iterator[str]:
     if real in visited:
         return
     visited.add(real)
-    with os.scandir(directory) as scan:
-        entries = sorted(scan, key=lambda entry: entry.name)
+    try:
+        with os.scandir(directory) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError as error:
+        yield _Problem(f"{directory}: cannot read directory: {error.strerror or error}")
+        return
     for entry in entries:
         if entry.name.startswith("."):
             continue
         path = os.path.join(directory, entry.name)
-        if entry.is_dir():
+        try:
+            is_directory = entry.is_dir()
+            is_article = not is_directory and entry.is_file()
+        except OSError as error:  # e.g. ELOOP: a link to a link to itself
+            yield _Problem(f"{path}: cannot read: {error.strerror or error}")
+            continue
+        if is_directory:
             yield from _article_files(path, visited=visited)
-        elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in _TEXT_SUFFIXES:
+        elif is_article and os.path.splitext(entry.name)[1].lower() in _TEXT_SUFFIXES:
             yield path
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 import dedup
 from dedup import Article, DedupError
@@ -107,3 +110,106 @@ def test_a_file_name_that_is_not_utf8_is_a_reader_problem(tmp_path):
     assert result.exit_code == 0, result.stderr
     assert [row.split(",")[4] for row in result.stdout.splitlines()[1:]] == ["good"]
     assert "file name is not valid UTF-8" in result.stderr
+
+
+# --- random Unicode through every public entry point ------------------------------------------------
+
+# Any code point but a lone surrogate: controls, format characters, private use, unassigned, every
+# script. Lone surrogates are put in separately, into one example in five, so that most examples
+# get past the boundary check and through every stage.
+ANY_CHARACTER = st.characters(exclude_categories=("Cs",))
+SURROGATE_CHARACTER = st.characters(categories=("Cs",))
+# Words in a few scripts, so that some articles share words and the scoring and alignment stages run.
+SCRIPT_WORDS = st.sampled_from(
+    ["council", "budget", "Tuesday", "école", "совет", "бюджет", "مجلس", "ميزانية", "बजट", "预算", "議会", "42", "—"]
+)
+WORD = st.one_of(SCRIPT_WORDS, st.text(ANY_CHARACTER, min_size=1, max_size=8))
+SEPARATOR = st.sampled_from([" ", " ", ". ", ", ", "\n", "\n\n", '"', "\t", "\x00", "\u2028", "\x1b[31m"])
+TEXT = st.lists(st.tuples(WORD, SEPARATOR), min_size=1, max_size=40).map(lambda parts: "".join(w + s for w, s in parts))
+OPTIONAL = st.one_of(st.none(), st.text(ANY_CHARACTER, max_size=12))
+# Mostly dates `flag` can order by (a batch without a wire set needs them), now and then anything.
+PUBLISHED = st.one_of(
+    st.none(), st.sampled_from(["2024-05-01T10:00:00Z", "2024-05-01T06:00:00+05:00", "2024-05-02"]), OPTIONAL
+)
+FIELDS = ("id", "text", "title", "source", "published", "url")
+
+
+@st.composite
+def article_batches(draw) -> list[Article]:
+    """1-4 articles of random text, some of them copies or edits of an earlier one; unique ids; in
+    one batch in five, a lone surrogate somewhere in one field of one article."""
+    articles: list[Article] = []
+    for index in range(draw(st.integers(1, 4))):
+        if articles and draw(st.booleans()):
+            text = draw(st.sampled_from(articles)).text + draw(TEXT)  # a copy with something added
+        else:
+            text = draw(TEXT)
+        article_id = f"{index}" + draw(st.text(ANY_CHARACTER, max_size=3))
+        articles.append(Article(article_id, text, draw(OPTIONAL), draw(OPTIONAL), draw(PUBLISHED), draw(OPTIONAL)))
+    if draw(st.integers(0, 4)) == 0:
+        index, field = draw(st.integers(0, len(articles) - 1)), draw(st.sampled_from(FIELDS))
+        value = (getattr(articles[index], field) or "") + draw(SURROGATE_CHARACTER)
+        articles[index] = dataclasses.replace(articles[index], **{field: value})
+    return articles
+
+
+@st.composite
+def text_pairs(draw) -> list[tuple[str, str]]:
+    """1-4 pairs of random texts, the second often an edit of the first; in one list in five, a lone surrogate."""
+    pairs = []
+    for _ in range(draw(st.integers(1, 4))):
+        first = draw(TEXT)
+        pairs.append((first, first + draw(TEXT) if draw(st.booleans()) else draw(TEXT)))
+    if draw(st.integers(0, 4)) == 0:
+        index, side = draw(st.integers(0, len(pairs) - 1)), draw(st.integers(0, 1))
+        texts = list(pairs[index])
+        texts[side] += draw(SURROGATE_CHARACTER)
+        pairs[index] = (texts[0], texts[1])
+    return pairs
+
+
+def has_surrogate(articles: list[Article]) -> bool:
+    fields = [value for article in articles for value in vars(article).values() if isinstance(value, str)]
+    return any("\ud800" <= character <= "\udfff" for value in fields for character in value)
+
+
+RANDOM_INPUT = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+BATCH_CALLS = {
+    "cluster": lambda articles: dedup.cluster(articles),
+    "cluster_copies": lambda articles: dedup.cluster_copies(articles),
+    "flag": lambda articles: dedup.flag(articles),
+    "flag wire": lambda articles: dedup.flag(articles[-1:], wire=articles[:-1] or articles),
+    "diff": lambda articles: dedup.diff(articles[0], articles[-1], context=articles),
+}
+
+
+@pytest.mark.parametrize("entry_point", sorted(BATCH_CALLS))
+@RANDOM_INPUT
+@given(articles=article_batches())
+def test_random_unicode_gives_a_result_or_a_dedup_error(entry_point, articles):
+    try:
+        result = BATCH_CALLS[entry_point](articles)
+    except DedupError as error:
+        str(error).encode("utf-8")  # printable as one line on stderr
+        event(f"DedupError: {str(error).split(':')[-1][:40]}")
+        return
+    event("result")
+    assert not has_surrogate(articles), "a lone surrogate went through unrefused"
+    if entry_point.startswith("cluster"):
+        members = [member.id for group in result.groups for member in group.members]
+        assert sorted(members) == sorted(article.id for article in articles)
+
+
+@pytest.mark.parametrize("score", [dedup.score_sentence_pairs, dedup.score_document_pairs])
+@RANDOM_INPUT
+@given(pairs=text_pairs())
+def test_random_unicode_text_pairs_give_scores_or_a_dedup_error(score, pairs):
+    try:
+        scores = score(pairs)
+    except DedupError as error:
+        str(error).encode("utf-8")
+        return
+    assert not any("\ud800" <= character <= "\udfff" for pair in pairs for text in pair for character in text)
+    assert len(scores) == len(pairs)
+    assert all(0.0 <= result.similarity <= 1.0 for result in scores)

@@ -124,6 +124,36 @@ def test_stdin_is_json_lines(tmp_path):
     assert [(a.id, a.origin) for a in articles] == [("s1", "<stdin>:1"), ("s2", "<stdin>:3")]
 
 
+def test_stdin_that_is_not_utf8_is_read_as_cp1252_with_a_warning():
+    piped = b'{"id": "u", "text": "caf\xc3\xa9"}\n{"id": "w", "text": "caf\xe9 \x93quoted\x94"}\n'
+    warnings: list[str] = []
+
+    articles = read("-", stdin=io.TextIOWrapper(io.BytesIO(piped), encoding="utf-8"), warn=warnings.append)
+
+    assert [(a.id, a.text) for a in articles] == [("u", "caf\u00e9"), ("w", "caf\u00e9 \u201cquoted\u201d")]
+    assert warnings == ["<stdin>:2: not UTF-8, read as cp1252 (as is any later line that is not UTF-8)"]
+
+
+def test_stdin_in_neither_encoding_is_an_error_naming_the_line():
+    piped = b'{"id": "u", "text": "fine"}\n{"id": "w", "text": "x\x81y"}\n'
+
+    with pytest.raises(DedupError) as caught:
+        read("-", stdin=io.TextIOWrapper(io.BytesIO(piped), encoding="utf-8"))
+
+    assert str(caught.value) == "<stdin>:2: not UTF-8 or cp1252 text (byte 0x81 at offset 22)"
+
+
+def test_closed_stdin_is_a_problem_not_a_crash(tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.stdin", None)  # what Python gives a process started with descriptor 0 closed
+    other = jsonl(tmp_path / "b.jsonl", {"id": "b", "text": "Fine."})
+
+    with pytest.raises(DedupError, match=r"^<stdin>: standard input is closed"):
+        read("-")
+    warnings: list[str] = []
+    assert [a.id for a in read("-", other, skip_bad=True, warn=warnings.append)] == ["b"]
+    assert len(warnings) == 1 and warnings[0].startswith("<stdin>: standard input is closed")
+
+
 def test_inputs_are_read_in_given_order_and_repeatably(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

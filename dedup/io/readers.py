@@ -220,7 +220,7 @@ def _jsonl_line_batches(
     try:
         with contextlib.ExitStack() as stack:
             if name == "-":
-                stream = stdin or sys.stdin
+                stream = stdin_lines(stdin, warn)
             else:
                 stream = stack.enter_context(open(name, encoding=_sniff_encoding(name, warn)))
             for line in stream:
@@ -245,7 +245,7 @@ def _ignore(message: str) -> None:
 def _read_input(name: str, stdin: TextIO | None, warn: Callable[[str], None]) -> Iterator[Article | _Problem]:
     """Dispatch one input to its reader; a missing path is a problem, an unknown type an error."""
     if name == "-":
-        yield from _guarded("<stdin>", _records_from_jsonl_lines(stdin or sys.stdin, "<stdin>"))
+        yield from _guarded("<stdin>", _records_from_jsonl_lines(stdin_lines(stdin, warn), "<stdin>"))
         return
     try:
         is_directory = stat.S_ISDIR(os.stat(name).st_mode)
@@ -413,6 +413,41 @@ def _sniff_encoding(path: str, warn: Callable[[str], None]) -> str:
             offset += len(chunk)
     warn(f"{path}: not UTF-8, read as cp1252")
     return "cp1252"
+
+
+def stdin_lines(stdin: TextIO | None, warn: Callable[[str], None]) -> Iterator[str]:
+    """The lines of standard input (or of `stdin`), each decoded as UTF-8 or, failing that, as
+    cp1252 with a warning, as files are; line ends are kept.
+
+    Standard input is read as bytes, a line at a time, so that it streams: the encoding is
+    decided line by line, and the first line read as cp1252 is named in the warning. A text
+    stream with no bytes beneath it (`io.StringIO`) is read as it is.
+
+    Raises
+    ------
+    DedupError
+        When standard input is closed, or a line is in neither encoding.
+    """
+    stream = stdin if stdin is not None else sys.stdin
+    if stream is None:  # started with descriptor 0 closed (`dedup cluster - <&-`)
+        raise DedupError("<stdin>: standard input is closed; give a file or pipe JSON Lines in")
+    binary = getattr(stream, "buffer", None)
+    if binary is None:
+        yield from stream
+        return
+    fell_back = False
+    for number, raw in enumerate(binary, start=1):
+        try:
+            yield raw.decode("utf-8")
+            continue
+        except UnicodeDecodeError:
+            pass
+        if undefined := _UNDEFINED_IN_CP1252.search(raw):
+            raise DedupError(_not_text_message(f"<stdin>:{number}", raw[undefined.start()], undefined.start()))
+        if not fell_back:
+            warn(f"<stdin>:{number}: not UTF-8, read as cp1252 (as is any later line that is not UTF-8)")
+            fell_back = True
+        yield raw.decode("cp1252")
 
 
 # --- JSON Lines -------------------------------------------------------------------------------

@@ -10,12 +10,13 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
 import click
 
 from dedup import DedupError, __version__
+from dedup.io.writers import open_output, refuse_input_as_output
 
 # Batches at least this large get a progress bar (when stderr is a terminal).
 PROGRESS_MIN_ARTICLES = 200
@@ -48,13 +49,30 @@ def handles_errors(command: Callable) -> Callable:
     return wrapper
 
 
-@contextlib.contextmanager
-def output_stream(path: str | None) -> Iterator[TextIO]:
-    if path is None or path == "-":
-        yield sys.stdout
-        return
-    with open(path, "w", encoding="utf-8", newline="") as stream:
-        yield stream
+class Output:
+    """Where a command writes its result, checked when the command starts, before any work.
+
+    Every command's ``-o`` goes through here: a file that is one of the command's inputs is
+    refused, and a file is written beside its final name and renamed into place when complete
+    (`dedup.io.writers.open_output`), so that a run that fails part-way leaves no partial output.
+    Without ``-o`` (or with ``-o -``) the result goes to standard output, which must be open.
+    """
+
+    def __init__(self, path: str | None, inputs: Iterable[str] = ()) -> None:
+        self.path = None if path in (None, "-") else path
+        if self.path is not None:
+            refuse_input_as_output(self.path, inputs)
+        elif sys.stdout is None:  # started with descriptor 1 closed (`dedup cluster DIR >&-`)
+            raise DedupError("standard output is closed; give -o FILE to write the result")
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[TextIO]:
+        """The stream to write the result to: standard output, or the output file (see the class)."""
+        if self.path is None:
+            yield sys.stdout
+            return
+        with open_output(self.path) as stream:
+            yield stream
 
 
 @contextlib.contextmanager

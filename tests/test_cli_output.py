@@ -225,3 +225,12 @@ def test_a_closed_standard_output_is_a_one_line_error(tmp_path):
     written = run_with_closed(1, "cluster", str(SEEDS), "-o", str(tmp_path / "out.txt"))
     assert written.returncode == 0, written.stderr
     assert "5 articles" in (tmp_path / "out.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("arguments", [["cluster", str(SEEDS), "--level", "copies"], ["pairs", "PAIRS"]])
+def test_a_closed_standard_error_leaves_the_result_as_it_was(tmp_path, arguments):
+    source = str(pairs_file(tmp_path / "pairs.jsonl"))
+    arguments = [source if argument == "PAIRS" else argument for argument in arguments]
+    result = run_with_closed(2, *arguments)
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.strip()

@@ -75,13 +75,18 @@ class Output:
             yield stream
 
 
+def stderr_is_terminal() -> bool:
+    """True when standard error is open and a terminal: only then is a progress bar drawn."""
+    return sys.stderr is not None and sys.stderr.isatty()  # None: started with descriptor 2 closed
+
+
 @contextlib.contextmanager
 def progress_bar(total: int | None) -> Iterator[Callable[[str, int], None]]:
     """A progress callback drawing a bar on stderr, or a no-op when stderr is not a terminal.
 
     `total` is the number of articles, or None for a stream of unknown length (a counter then).
     """
-    if (total is not None and total < PROGRESS_MIN_ARTICLES) or not sys.stderr.isatty():
+    if (total is not None and total < PROGRESS_MIN_ARTICLES) or not stderr_is_terminal():
         yield lambda stage, advance: None
         return
     from rich.console import Console

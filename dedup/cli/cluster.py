@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from dedup import DedupConfig, DedupError, cluster, cluster_copies_inputs
@@ -16,6 +14,7 @@ from dedup.cli import (
     progress_bar,
     seed_option,
     skip_bad_option,
+    stderr_is_terminal,
     warn,
 )
 from dedup.io.readers import read_articles
@@ -110,7 +109,7 @@ def cluster_command(
     elif engine == "spark":
         from dedup.engine.spark import cluster_spark
 
-        progress = sys.stderr.isatty()
+        progress = stderr_is_terminal()
         result = cluster_spark(
             inputs,
             config=config,

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
 
 import click
 
-from dedup.cli import Output, handles_errors, main, output_option, progress_bar, skip_bad_option, warn
+from dedup.cli import (
+    Output,
+    handles_errors,
+    main,
+    output_option,
+    progress_bar,
+    skip_bad_option,
+    stderr_is_terminal,
+    warn,
+)
 from dedup.errors import DedupError
 from dedup.io.pair_readers import PairRecord, read_pairs
 from dedup.io.writers import write_csv, write_jsonl
@@ -111,7 +119,7 @@ def pairs_command(
 
 def _count_for_progress(path: str) -> int:
     """Number of input lines, counted only when a progress bar can be drawn (stderr is a terminal)."""
-    if path == "-" or not sys.stderr.isatty() or not os.path.isfile(path):
+    if path == "-" or not stderr_is_terminal() or not os.path.isfile(path):
         return 0
     with open(path, "rb") as stream:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))

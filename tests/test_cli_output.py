@@ -94,6 +94,20 @@ def test_diff_with_a_batch_refuses_to_write_over_the_batch(runner, tmp_path):
     assert "the output is one of the inputs" in message
 
 
+def test_cluster_refuses_a_parquet_output_directory_that_is_its_input(runner, tmp_path):
+    pytest.importorskip("pyarrow")
+    dataset = tmp_path / "dataset"
+    written = runner.invoke(main, ["cluster", str(SEEDS), "--format", "parquet", "-o", str(dataset)])
+    assert written.exit_code == 0, written.stderr
+    before = sorted((path.name, path.read_bytes()) for path in dataset.iterdir())
+
+    arguments = ["cluster", str(dataset), "--format", "parquet", "-o", str(dataset) + "/"]
+    message = one_line_error(runner.invoke(main, arguments))
+
+    assert "the output is one of the inputs" in message
+    assert sorted((path.name, path.read_bytes()) for path in dataset.iterdir()) == before
+
+
 # --- output files appear only when complete ------------------------------------------------------
 
 

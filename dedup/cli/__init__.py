@@ -16,6 +16,7 @@ from typing import TextIO
 import click
 
 from dedup import DedupError, __version__
+from dedup.cli.notices import WarningLog
 from dedup.io.writers import open_output, refuse_input_as_output
 
 # Batches at least this large get a progress bar (when stderr is a terminal).
@@ -23,7 +24,21 @@ PROGRESS_MIN_ARTICLES = 200
 
 
 def warn(message: str) -> None:
+    """Warn on stderr, through the running command's `WarningLog` (see `handles_errors`) when there is one."""
+    context = click.get_current_context(silent=True)
+    log = context.meta.get(_WARNING_LOG) if context is not None else None
+    if log is None:
+        _print_warning(message)
+    else:
+        log.warn(message)
+
+
+def _print_warning(message: str) -> None:
     click.echo(f"dedup: warning: {message}", err=True)
+
+
+# Where `handles_errors` keeps the running command's WarningLog: in click's per-invocation context.
+_WARNING_LOG = "dedup.warning_log"
 
 
 def fail(message: str) -> None:
@@ -32,19 +47,31 @@ def fail(message: str) -> None:
 
 
 def handles_errors(command: Callable) -> Callable:
-    """Turn a DedupError (bad input) into one line on stderr and exit status 2, never a traceback."""
+    """Turn a DedupError (bad input) into one line on stderr and exit status 2, never a traceback.
+
+    Also runs the command with a `WarningLog` (``--verbose`` is taken here, from every command):
+    warnings a file at a time are said once, as a count, when the command ends or before its error.
+    """
 
     @functools.wraps(command)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args, verbose: bool = False, **kwargs):
+        log = WarningLog(_print_warning, verbose=verbose)
+        context = click.get_current_context(silent=True)
+        if context is not None:
+            context.meta[_WARNING_LOG] = log
         try:
             return command(*args, **kwargs)
         except DedupError as error:
+            log.flush()
             fail(str(error).replace("\n", " "))
         except BrokenPipeError:  # the reader went away (`| head`): not an error of ours
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
         except OSError as error:  # e.g. an output path in a missing directory
+            log.flush()
             fail(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "))
+        finally:
+            log.flush()
 
     return wrapper
 
@@ -146,3 +173,14 @@ from dedup.cli import diff as _diff  # noqa: E402,F401
 from dedup.cli import eval as _eval  # noqa: E402,F401
 from dedup.cli import flag as _flag  # noqa: E402,F401
 from dedup.cli import pairs as _pairs  # noqa: E402,F401
+
+# Every command takes --verbose, which `handles_errors` (wrapping every command) consumes.
+for _command in main.commands.values():
+    _command.params.append(
+        click.Option(
+            ["--verbose"],
+            is_flag=True,
+            help="Print every warning as it comes; a warning repeated for many files is otherwise said once, "
+            "with a count and the first few files.",
+        )
+    )

@@ -31,6 +31,9 @@ _SUPPORTED = ".txt, .md, .jsonl, .json, .csv, .tsv, .parquet"
 
 _OPTIONAL_FIELDS = ("title", "source", "published", "url")
 
+NOT_UTF8_NOTICE = "not UTF-8, read as cp1252"
+"""What the readers warn, after a file's path, about a file they decoded as cp1252."""
+
 # A NUL byte this early means the file is not text (the same test `git` and `grep` use).
 _BINARY_PROBE_BYTES = 8192
 _SCAN_CHUNK_BYTES = 1 << 20
@@ -358,7 +361,7 @@ def _read_text_file(path: str, warn: Callable[[str], None]) -> Iterator[Article]
         text = codecs.decode(content, "utf-8-sig")
     except UnicodeDecodeError:
         text = _decode_cp1252(path, content)
-        warn(f"{path}: not UTF-8, read as cp1252")
+        warn(f"{path}: {NOT_UTF8_NOTICE}")
     if not text.strip():
         raise DedupError(f"{path}: empty file, no article text")
     stem = os.path.splitext(os.path.basename(path))[0]
@@ -411,7 +414,7 @@ def _sniff_encoding(path: str, warn: Callable[[str], None]) -> str:
                 at = undefined.start()
                 raise DedupError(_not_text_message(path, chunk[at], offset + at))
             offset += len(chunk)
-    warn(f"{path}: not UTF-8, read as cp1252")
+    warn(f"{path}: {NOT_UTF8_NOTICE}")
     return "cp1252"
 
 

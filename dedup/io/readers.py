@@ -86,7 +86,7 @@ def read_articles(
           required; matched ignoring case and surrounding spaces), one record per row;
         - a ``.parquet`` file: one article per row, columns named as the JSON Lines fields; needs
           pyarrow (the ``spark`` extra);
-        - ``-``: JSON Lines read from `stdin`.
+        - ``-``: JSON Lines read from `stdin`, decoded line by line (see `stdin_lines`).
 
         Records get the origin ``path:line`` (``<stdin>:line`` for ``-``; ``path:row n`` for Parquet).
     skip_bad : bool, default False

@@ -54,7 +54,7 @@ def article_problem(article: object, what: str = "article") -> str | None:
         return f"each {what} must be an Article, got {type(article).__name__}"
     where = f"{what} {printable(repr(article.id))}"
     if article.origin and isinstance(article.origin, str):
-        where += f" ({article.origin})"
+        where += f" ({printable(article.origin)})"
     for name in ("id", "text"):
         if not isinstance(getattr(article, name), str):
             return f"{where}: '{name}' must be a string, got {type(getattr(article, name)).__name__}"

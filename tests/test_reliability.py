@@ -67,6 +67,14 @@ def test_a_lone_surrogate_in_a_text_pair_names_the_pair(score):
         score([(HELLO, HELLO), (SURROGATE, HELLO)])
 
 
+def test_the_message_escapes_a_surrogate_in_the_origin_so_it_can_be_printed():
+    article = Article("b", SURROGATE, origin="batch/caf\udce9.jsonl:7")
+    with pytest.raises(DedupError) as caught:
+        dedup.cluster([article])
+    assert str(caught.value).startswith("article 'b' (batch/caf\\udce9.jsonl:7): 'text' holds a lone surrogate")
+    str(caught.value).encode("utf-8")
+
+
 def test_cluster_still_refuses_what_is_not_an_article():
     with pytest.raises(DedupError, match="each article must be an Article, got dict"):
         dedup.cluster([Article("a", HELLO), {"id": "b", "text": HELLO}])

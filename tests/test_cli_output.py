@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from dedup.cli import main
 from dedup.errors import DedupError
-from dedup.io.writers import open_output
+from dedup.io.writers import open_output, refuse_input_as_output
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "examples" / "seeds"
@@ -81,6 +81,43 @@ def test_every_article_command_refuses_an_output_that_is_an_input_even_through_a
 
     assert message == f"dedup: error: {link}: the output is one of the inputs ({rewrite}); give -o another path"
     assert rewrite.read_bytes() == REWRITE.read_bytes() and link.is_symlink()
+
+
+def test_an_output_that_is_an_article_of_an_input_directory_is_refused(runner, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    article = corpus / WIRE.name
+
+    message = one_line_error(runner.invoke(main, ["cluster", str(corpus), "-o", str(article)]))
+
+    assert message == (
+        f"dedup: error: {article}: the output is a file read from the input directory {corpus}; give -o another path"
+    )
+    assert article.read_bytes() == WIRE.read_bytes()
+    beside = runner.invoke(main, ["cluster", str(corpus), "-o", str(corpus / "report.csv"), "--format", "csv"])
+    assert beside.exit_code == 0, beside.stderr  # a file the walk does not read may go there
+
+
+@pytest.mark.parametrize(
+    ("relative", "refused"),
+    [
+        ("_drafts/a.txt", True),
+        ("sub/b.MD", True),
+        (".hidden/c.txt", False),
+        ("d.csv", False),
+        ("_part/e.parquet", False),
+    ],
+)
+def test_a_file_under_an_input_directory_is_an_input_when_its_walk_reads_it(tmp_path, relative, refused):
+    corpus = tmp_path / "corpus"
+    (corpus / relative).parent.mkdir(parents=True)
+    (corpus / relative).write_text("An article.", encoding="utf-8")
+
+    if refused:
+        with pytest.raises(DedupError, match="the output is a file read from the input directory"):
+            refuse_input_as_output(str(corpus / relative), [str(corpus)])
+    else:
+        refuse_input_as_output(str(corpus / relative), [str(corpus)])
 
 
 def test_diff_with_a_batch_refuses_to_write_over_the_batch(runner, tmp_path):

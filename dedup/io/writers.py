@@ -63,16 +63,23 @@ def _cell(value: object) -> object:
 
 
 def refuse_input_as_output(output: str, inputs: Iterable[str]) -> None:
-    """Raise `DedupError` when `output` is the same file (or directory) as one of `inputs`.
+    """Raise `DedupError` when `output` is the same file (or directory) as one of `inputs`, or an
+    article file that an input directory holds.
 
     Paths are compared once resolved: a symbolic link, a relative path or a hard link to an input
-    is that input. ``-`` (standard input) is no file and is passed over.
+    is that input. Under an input directory, an existing file that its walk reads (``.txt``,
+    ``.md`` or ``.parquet``, not hidden) is an input too. ``-`` (standard input) is no
+    file and is passed over.
     """
-    for name in inputs:
-        if name == "-" or not _same_path(output, os.fspath(name)):
+    for name in map(os.fspath, inputs):
+        if name == "-":
             continue
-        shown = "" if os.fspath(name) == output else f" ({name})"
-        raise DedupError(f"{output}: the output is one of the inputs{shown}; give -o another path")
+        if _same_path(output, name):
+            shown = "" if name == output else f" ({name})"
+            raise DedupError(f"{output}: the output is one of the inputs{shown}; give -o another path")
+        if _read_from_directory(output, name):
+            msg = f"{output}: the output is a file read from the input directory {name}; give -o another path"
+            raise DedupError(msg)
 
 
 def _same_path(first: str, second: str) -> bool:
@@ -80,6 +87,25 @@ def _same_path(first: str, second: str) -> bool:
         return os.path.samefile(first, second)
     except OSError:  # one of them does not exist (yet)
         return os.path.realpath(first) == os.path.realpath(second)
+
+
+def _read_from_directory(path: str, directory: str) -> bool:
+    """True when `path` is an existing file that reading `directory` as an input would read."""
+    from dedup.io.parquet import PARQUET_SUFFIX
+    from dedup.io.readers import _TEXT_SUFFIXES
+
+    if not os.path.isdir(directory) or not os.path.isfile(path):
+        return False
+    real_path, real_directory = os.path.realpath(path), os.path.realpath(directory)
+    if os.path.commonpath([real_path, real_directory]) != real_directory:
+        return False
+    parts = os.path.relpath(real_path, real_directory).split(os.sep)
+    suffix = os.path.splitext(real_path)[1].lower()
+    if any(part.startswith(".") for part in parts):  # hidden: never read
+        return False
+    if suffix in _TEXT_SUFFIXES:
+        return True
+    return suffix == PARQUET_SUFFIX and not any(part.startswith("_") for part in parts)  # as Spark skips _names
 
 
 @contextlib.contextmanager

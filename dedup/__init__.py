@@ -23,6 +23,7 @@ from dedup.model import (
     SentenceLink,
     WordChange,
 )
+from dedup.validate import checked_articles
 
 __version__ = "0.1.0"
 
@@ -102,14 +103,17 @@ def cluster(articles: Iterable[Article], *, config: DedupConfig | None = None, p
     -------
     ClusterResult
         Copy groups in story order; every article appears in exactly one group.
+
+    Raises
+    ------
+    DedupError
+        For an item that is not an `Article`, a field holding a lone surrogate, a repeated id.
     """
     from dedup.engine.local import run_cluster
 
-    batch = list(articles)
+    batch = list(checked_articles(articles))
     seen: dict[str, str] = {}
     for article in batch:
-        if not isinstance(article, Article):
-            raise DedupError(f"cluster() takes Article objects, got {type(article).__name__}")
         if article.id in seen:
             raise DedupError(
                 f"{article.origin or article.id}: duplicate id {article.id!r} (first seen at {seen[article.id]})"
@@ -142,6 +146,11 @@ def cluster_copies(articles: Iterable[Article], *, config: DedupConfig | None = 
     -------
     ClusterResult
         Copy groups in order of their first member; every article appears in exactly one group.
+
+    Raises
+    ------
+    DedupError
+        For an item that is not an `Article`, a field holding a lone surrogate, a repeated id.
     """
     from dedup.engine.copies import article_batches, run_copies
     from dedup.engine.local import workers
@@ -149,7 +158,7 @@ def cluster_copies(articles: Iterable[Article], *, config: DedupConfig | None = 
 
     config = config or DedupConfig()
     return run_copies(
-        article_batches(articles, config.copies.chunk_size),
+        article_batches(checked_articles(articles), config.copies.chunk_size),
         ArticleGate(),
         config,
         progress or (lambda stage, advance: None),
@@ -198,6 +207,11 @@ def diff(a: Article, b: Article, *, context: Iterable[Article] = (), config: Ded
     PairDiff
         The alignment (every sentence of each side in exactly one link), the pair's relation as
         `cluster` would label it, document cosine, and word changes per link.
+
+    Raises
+    ------
+    DedupError
+        For an item that is not an `Article`, a field holding a lone surrogate, an empty text.
     """
     import numpy as np
 
@@ -206,6 +220,8 @@ def diff(a: Article, b: Article, *, context: Iterable[Article] = (), config: Ded
     from dedup.text import prepare
 
     config = config or DedupConfig()
+    a, b = checked_articles((a, b))
+    context = checked_articles(context, "context article")
     if a.id == b.id:
         b = Article(b.id + " (B)", b.text, b.title, b.source, b.published, b.url, b.origin)
     for article in (a, b):

@@ -35,6 +35,7 @@ from dedup.model import Alignment, Article, Document, Sentence
 from dedup.score import DocumentSpace, ScoreConfig, SentenceSpace
 from dedup.shingles import shingle_hashes, token_hash32
 from dedup.text import prepare
+from dedup.validate import checked_articles
 
 DERIVATIONS = ("wholly-derived", "partially-derived", "non-derived")
 """METER's derivation labels, strongest first."""
@@ -342,7 +343,7 @@ def _no_progress(stage: str, advance: int) -> None:
 
 
 def _checked(articles: Iterable[Article], what: str) -> list[Article]:
-    batch = list(articles)
+    batch = list(checked_articles(articles, what))
     seen: dict[str, str] = {}
     for article in batch:
         if not isinstance(article, Article):

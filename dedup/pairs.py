@@ -34,6 +34,7 @@ from dedup.model import Article
 from dedup.score import DocumentSpace, ScoreConfig, SentenceSpace
 from dedup.semantic import MODEL_NAME, SEMANTIC_FEATURES, semantic_features
 from dedup.text import content_stems, normalise, prepare, words
+from dedup.validate import check_text_pairs
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -348,12 +349,7 @@ def _sigmoid(values: np.ndarray) -> np.ndarray:
 
 
 def _check_pairs(pairs: Sequence[tuple[str, str]], what: str) -> None:
-    for index, pair in enumerate(pairs):
-        if not isinstance(pair, tuple | list) or len(pair) != 2:
-            raise DedupError(f"{what} {index}: expected a (text1, text2) pair, got {type(pair).__name__}")
-        for side, text in zip(("text1", "text2"), pair):
-            if not isinstance(text, str):
-                raise DedupError(f"{what} {index}: {side} must be a string, got {type(text).__name__}")
+    check_text_pairs(pairs, what)
 
 
 def score_sentence_pairs(

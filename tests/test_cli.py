@@ -62,6 +62,17 @@ def test_cluster_reads_jsonl_from_stdin(runner):
     assert len(result.stdout.splitlines()) == 4
 
 
+def test_cluster_reads_stdin_that_is_not_utf8_as_cp1252_with_a_warning(runner):
+    piped = b'{"id": "x", "text": "caf\xe9 au lait"}\n'
+    for level in ("stories", "copies"):
+        result = runner.invoke(main, ["cluster", "-", "--format", "jsonl", "--level", level], input=piped)
+        assert result.exit_code == 0, result.stderr
+        assert result.stderr == (
+            "dedup: warning: <stdin>:1: not UTF-8, read as cp1252 (as is any later line that is not UTF-8)\n"
+        )
+        assert json.loads(result.stdout)["canonical"] == "x"
+
+
 def one_line_error(result) -> str:
     assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()

@@ -160,6 +160,25 @@ def test_a_bad_wire_record_is_named_as_wire(runner, tmp_path, inputs):
     assert result.stderr.startswith("dedup: error: --wire: ") and "wire.jsonl:1" in result.stderr
 
 
+def test_a_wire_directory_walk_error_is_a_wire_warning_with_skip_bad(runner, tmp_path, inputs):
+    wire = tmp_path / "wire"
+    wire.mkdir()
+    (wire / WIRE.name).write_text(WIRE.read_text(encoding="utf-8"), encoding="utf-8")
+    (wire / "l1").symlink_to("l2")
+    (wire / "l2").symlink_to("l1")
+
+    stopped = runner.invoke(main, ["flag", "--wire", str(wire), *inputs])
+    assert stopped.exit_code == 2 and stopped.stdout == ""
+    assert stopped.stderr == f"dedup: error: --wire: {wire / 'l1'}: cannot read: Too many levels of symbolic links\n"
+
+    skipped = runner.invoke(main, ["flag", "--wire", str(wire), *inputs, "--skip-bad", "--format", "jsonl"])
+    assert skipped.exit_code == 0, skipped.stderr
+    loop = "cannot read: Too many levels of symbolic links"
+    assert skipped.stderr.splitlines() == [f"dedup: warning: --wire: {wire / name}: {loop}" for name in ("l1", "l2")]
+    records = [json.loads(line) for line in skipped.stdout.splitlines()]
+    assert next(r for r in records if r["id"] == REWRITE)["derivation"] != "non-derived"
+
+
 def test_an_undated_published_value_is_a_one_line_error(runner, tmp_path):
     batch = tmp_path / "batch.jsonl"
     records = [

@@ -98,6 +98,16 @@ def test_jsonl_on_stdin(runner):
     assert [json.loads(line)["label"] for line in result.stdout.splitlines()] == EXPECTED_LABELS
 
 
+def test_jsonl_on_stdin_that_is_not_utf8_is_read_as_cp1252_with_a_warning(runner):
+    piped = b'{"text1": "The caf\xe9 opened.", "text2": "The caf\xe9 opened."}\n'
+    result = runner.invoke(main, ["pairs", "-"], input=piped)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == (
+        "dedup: warning: <stdin>:1: not UTF-8, read as cp1252 (as is any later line that is not UTF-8)\n"
+    )
+    assert json.loads(result.stdout)["label"] == "verbatim"
+
+
 def test_an_input_field_named_like_an_output_column_is_kept_apart(runner, tmp_path):
     path = tmp_path / "pairs.jsonl"
     path.write_text(json.dumps({"label": "gold-yes", "text1": SOURCE, "text2": SOURCE}) + "\n", encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,36 @@ def test_stdin_is_json_lines(tmp_path):
     articles = read("-", stdin=stream)
 
     assert [(a.id, a.origin) for a in articles] == [("s1", "<stdin>:1"), ("s2", "<stdin>:3")]
+
+
+def test_stdin_that_is_not_utf8_is_read_as_cp1252_with_a_warning():
+    piped = b'{"id": "u", "text": "caf\xc3\xa9"}\n{"id": "w", "text": "caf\xe9 \x93quoted\x94"}\n'
+    warnings: list[str] = []
+
+    articles = read("-", stdin=io.TextIOWrapper(io.BytesIO(piped), encoding="utf-8"), warn=warnings.append)
+
+    assert [(a.id, a.text) for a in articles] == [("u", "caf\u00e9"), ("w", "caf\u00e9 \u201cquoted\u201d")]
+    assert warnings == ["<stdin>:2: not UTF-8, read as cp1252 (as is any later line that is not UTF-8)"]
+
+
+def test_stdin_in_neither_encoding_is_an_error_naming_the_line():
+    piped = b'{"id": "u", "text": "fine"}\n{"id": "w", "text": "x\x81y"}\n'
+
+    with pytest.raises(DedupError) as caught:
+        read("-", stdin=io.TextIOWrapper(io.BytesIO(piped), encoding="utf-8"))
+
+    assert str(caught.value) == "<stdin>:2: not UTF-8 or cp1252 text (byte 0x81 at offset 22)"
+
+
+def test_closed_stdin_is_a_problem_not_a_crash(tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.stdin", None)  # what Python gives a process started with descriptor 0 closed
+    other = jsonl(tmp_path / "b.jsonl", {"id": "b", "text": "Fine."})
+
+    with pytest.raises(DedupError, match=r"^<stdin>: standard input is closed"):
+        read("-")
+    warnings: list[str] = []
+    assert [a.id for a in read("-", other, skip_bad=True, warn=warnings.append)] == ["b"]
+    assert len(warnings) == 1 and warnings[0].startswith("<stdin>: standard input is closed")
 
 
 def test_inputs_are_read_in_given_order_and_repeatably(tmp_path):
@@ -285,6 +316,49 @@ def test_csv_row_with_wrong_field_count_is_malformed(tmp_path):
     assert str(caught.value) == f"{path}:2: malformed CSV record: row has 3 fields, header has 2"
 
 
+def test_csv_unterminated_quote_is_named_and_the_rows_after_it_are_kept_with_skip_bad(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text('id,text\nu1,Good one.\nu2,"unterminated\nu3,Good three.\n', encoding="utf-8")
+
+    with pytest.raises(DedupError) as caught:
+        read(path)
+    assert str(caught.value) == (
+        f"{path}:3: malformed CSV record: a quoted field opened here is never closed (it runs to the end of the file)"
+    )
+
+    warnings: list[str] = []
+    articles = read(path, skip_bad=True, warn=warnings.append)
+    assert [(a.id, a.text, a.origin) for a in articles] == [
+        ("u1", "Good one.", f"{path}:2"),
+        ("u3", "Good three.", f"{path}:4"),
+    ]
+    assert warnings == [str(caught.value)]
+
+
+def test_csv_quoted_field_over_the_line_budget_is_a_stray_quote(tmp_path, monkeypatch):
+    monkeypatch.setattr("dedup.io.readers._CSV_RECORD_LINE_BUDGET", 4)
+    path = tmp_path / "t.csv"
+    # u2's quote is never closed on its line; u7's quotes would close it five lines later.
+    rows = ['u1,"Two\nlines"', 'u2,"stray', "u3,c", "u4,d", "u5,e", "u6,f", 'u7,"g"']
+    path.write_text("id,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
+
+    with pytest.raises(DedupError, match=r"t\.csv:4: malformed CSV record: a quoted field opened here is still open"):
+        read(path)
+    warnings: list[str] = []
+    articles = read(path, skip_bad=True, warn=warnings.append)
+    assert [a.id for a in articles] == ["u1", "u3", "u4", "u5", "u6", "u7"]
+    assert [a.origin.rsplit(":", 1)[1] for a in articles] == ["2", "5", "6", "7", "8", "9"]
+    assert len(warnings) == 1
+
+
+def test_csv_header_with_an_unterminated_quote_is_an_error(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text('id,"text\nu1,x\n', encoding="utf-8")
+
+    with pytest.raises(DedupError, match=r"h\.csv:1: malformed CSV header: a quoted field opened here is never closed"):
+        read(path)
+
+
 def test_duplicate_ids_across_inputs(tmp_path):
     a = jsonl(tmp_path / "a.jsonl", {"id": "0", "text": "x"}, {"id": 17, "text": "First."})
     others = [{"id": f"b{n}", "text": "y"} for n in range(3)]
@@ -351,6 +425,50 @@ def test_skip_bad_warns_with_the_same_messages_and_keeps_the_rest(tmp_path):
         f"{lines}:3: record has no 'text'",
         f"{lines}:4: duplicate id 'a' (first seen at {corpus / 'a.txt'})",
     ]
+
+
+def _corpus_with(directory: Path) -> Path:
+    directory.mkdir()
+    (directory / "a.txt").write_text("Good text file.", encoding="utf-8")
+    (directory / "z.txt").write_text("Another good one.", encoding="utf-8")
+    return directory
+
+
+def test_a_symlink_loop_in_a_directory_is_a_problem_named_by_its_path(tmp_path):
+    corpus = _corpus_with(tmp_path / "corpus")
+    (corpus / "l1").symlink_to("l2")
+    (corpus / "l2").symlink_to("l1")
+
+    with pytest.raises(DedupError) as caught:
+        read(corpus)
+    assert str(caught.value) == f"{corpus / 'l1'}: cannot read: Too many levels of symbolic links"
+
+    warnings: list[str] = []
+    assert [a.id for a in read(corpus, skip_bad=True, warn=warnings.append)] == ["a", "z"]
+    assert warnings == [f"{corpus / name}: cannot read: Too many levels of symbolic links" for name in ("l1", "l2")]
+
+
+def test_an_unreadable_subdirectory_is_a_problem_and_the_walk_goes_on(tmp_path, monkeypatch):
+    corpus = _corpus_with(tmp_path / "corpus")
+    locked = corpus / "m_locked"
+    locked.mkdir()
+    (locked / "hidden.txt").write_text("Cannot be read.", encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path):  # chmod 000 does not stop root, so the refusal is simulated
+        if os.fspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+    with pytest.raises(DedupError) as caught:
+        read(corpus)
+    assert str(caught.value) == f"{locked}: cannot read directory: Permission denied"
+
+    warnings: list[str] = []
+    assert [a.id for a in read(corpus, skip_bad=True, warn=warnings.append)] == ["a", "z"]
+    assert warnings == [str(caught.value)]
 
 
 def test_skip_bad_still_fails_when_nothing_was_read(tmp_path):

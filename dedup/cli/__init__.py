@@ -10,19 +10,35 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
 import click
 
 from dedup import DedupError, __version__
+from dedup.cli.notices import WarningLog
+from dedup.io.writers import open_output, refuse_input_as_output
 
 # Batches at least this large get a progress bar (when stderr is a terminal).
 PROGRESS_MIN_ARTICLES = 200
 
 
 def warn(message: str) -> None:
+    """Warn on stderr, through the running command's `WarningLog` (see `handles_errors`) when there is one."""
+    context = click.get_current_context(silent=True)
+    log = context.meta.get(_WARNING_LOG) if context is not None else None
+    if log is None:
+        _print_warning(message)
+    else:
+        log.warn(message)
+
+
+def _print_warning(message: str) -> None:
     click.echo(f"dedup: warning: {message}", err=True)
+
+
+# Where `handles_errors` keeps the running command's WarningLog: in click's per-invocation context.
+_WARNING_LOG = "dedup.warning_log"
 
 
 def fail(message: str) -> None:
@@ -31,30 +47,64 @@ def fail(message: str) -> None:
 
 
 def handles_errors(command: Callable) -> Callable:
-    """Turn a DedupError (bad input) into one line on stderr and exit status 2, never a traceback."""
+    """Turn a DedupError (bad input) into one line on stderr and exit status 2, never a traceback.
+
+    Also runs the command with a `WarningLog` (``--verbose`` is taken here, from every command):
+    warnings a file at a time are said once, as a count, when the command ends or before its error.
+    """
 
     @functools.wraps(command)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args, verbose: bool = False, **kwargs):
+        log = WarningLog(_print_warning, verbose=verbose)
+        context = click.get_current_context(silent=True)
+        if context is not None:
+            context.meta[_WARNING_LOG] = log
         try:
             return command(*args, **kwargs)
         except DedupError as error:
+            log.flush()
             fail(str(error).replace("\n", " "))
         except BrokenPipeError:  # the reader went away (`| head`): not an error of ours
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
         except OSError as error:  # e.g. an output path in a missing directory
+            log.flush()
             fail(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "))
+        finally:
+            log.flush()
 
     return wrapper
 
 
-@contextlib.contextmanager
-def output_stream(path: str | None) -> Iterator[TextIO]:
-    if path is None or path == "-":
-        yield sys.stdout
-        return
-    with open(path, "w", encoding="utf-8", newline="") as stream:
-        yield stream
+class Output:
+    """Where a command writes its result, checked when the command starts, before any work.
+
+    Every command's ``-o`` goes through here: a file that is one of the command's inputs is
+    refused, and a file is written beside its final name and renamed into place when complete
+    (`dedup.io.writers.open_output`), so that a run that fails part-way leaves no partial output.
+    Without ``-o`` (or with ``-o -``) the result goes to standard output, which must be open.
+    """
+
+    def __init__(self, path: str | None, inputs: Iterable[str] = ()) -> None:
+        self.path = None if path in (None, "-") else path
+        if self.path is not None:
+            refuse_input_as_output(self.path, inputs)
+        elif sys.stdout is None:  # started with descriptor 1 closed (`dedup cluster DIR >&-`)
+            raise DedupError("standard output is closed; give -o FILE to write the result")
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[TextIO]:
+        """The stream to write the result to: standard output, or the output file (see the class)."""
+        if self.path is None:
+            yield sys.stdout
+            return
+        with open_output(self.path) as stream:
+            yield stream
+
+
+def stderr_is_terminal() -> bool:
+    """True when standard error is open and a terminal: only then is a progress bar drawn."""
+    return sys.stderr is not None and sys.stderr.isatty()  # None: started with descriptor 2 closed
 
 
 @contextlib.contextmanager
@@ -63,7 +113,7 @@ def progress_bar(total: int | None) -> Iterator[Callable[[str, int], None]]:
 
     `total` is the number of articles, or None for a stream of unknown length (a counter then).
     """
-    if (total is not None and total < PROGRESS_MIN_ARTICLES) or not sys.stderr.isatty():
+    if (total is not None and total < PROGRESS_MIN_ARTICLES) or not stderr_is_terminal():
         yield lambda stage, advance: None
         return
     from rich.console import Console
@@ -123,3 +173,14 @@ from dedup.cli import diff as _diff  # noqa: E402,F401
 from dedup.cli import eval as _eval  # noqa: E402,F401
 from dedup.cli import flag as _flag  # noqa: E402,F401
 from dedup.cli import pairs as _pairs  # noqa: E402,F401
+
+# Every command takes --verbose, which `handles_errors` (wrapping every command) consumes.
+for _command in main.commands.values():
+    _command.params.append(
+        click.Option(
+            ["--verbose"],
+            is_flag=True,
+            help="Print every warning as it comes; a warning repeated for many files is otherwise said once, "
+            "with a count and the first few files.",
+        )
+    )

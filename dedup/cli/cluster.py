@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from dedup import DedupConfig, DedupError, cluster, cluster_copies_inputs
 from dedup.cli import (
+    Output,
     emit_lines,
     handles_errors,
     input_argument,
     main,
-    output_stream,
     progress_bar,
     seed_option,
     skip_bad_option,
+    stderr_is_terminal,
     warn,
 )
 from dedup.io.readers import read_articles
@@ -92,6 +91,7 @@ def cluster_command(
     """
     if output_format == "parquet" and output in (None, "-"):
         raise DedupError("--format parquet writes a directory: give it with -o DIR")
+    destination = Output(output, inputs)
     if (spark_master is not None or spark_conf) and engine != "spark":
         raise DedupError("--spark-master and --spark-conf need --engine spark")
     settings = {}
@@ -109,7 +109,7 @@ def cluster_command(
     elif engine == "spark":
         from dedup.engine.spark import cluster_spark
 
-        progress = sys.stderr.isatty()
+        progress = stderr_is_terminal()
         result = cluster_spark(
             inputs,
             config=config,
@@ -126,9 +126,9 @@ def cluster_command(
     if output_format == "parquet":
         from dedup.io.parquet import CLUSTER_PARQUET_TYPES, write_parquet
 
-        write_parquet(cluster_rows(result), output, CLUSTER_CSV_FIELDS, types=CLUSTER_PARQUET_TYPES)
+        write_parquet(cluster_rows(result), destination.path, CLUSTER_CSV_FIELDS, types=CLUSTER_PARQUET_TYPES)
         return
-    with output_stream(output) as stream:
+    with destination.open() as stream:
         if output_format == "jsonl":
             write_jsonl(cluster_records(result), stream)
         elif output_format == "csv":

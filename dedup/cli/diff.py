@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 import click
 
 from dedup import Article, DedupError, diff
-from dedup.cli import emit_lines, handles_errors, main, output_option, output_stream, skip_bad_option, warn
+from dedup.cli import Output, emit_lines, handles_errors, main, output_option, skip_bad_option, warn
 from dedup.io.readers import read_articles
 from dedup.report.diff_html import diff_html
 from dedup.report.diff_json import diff_json
@@ -46,6 +46,7 @@ def diff_command(a: str, b: str, output_format: str, output: str | None, batch: 
     A and B are article files (.txt or .md, or a JSON Lines/CSV file holding one article), or, with
     --batch, ids of articles in that batch. A is usually the presumed source.
     """
+    destination = Output(output, (a, b) if batch is None else (batch,))
     if batch is None:
         article_a, article_b, context = _read_one(a, skip_bad), _read_one(b, skip_bad), []
     else:
@@ -53,7 +54,7 @@ def diff_command(a: str, b: str, output_format: str, output: str | None, batch: 
         by_id = {article.id: article for article in context}
         article_a, article_b = _pick(by_id, a, batch), _pick(by_id, b, batch)
     result = diff(article_a, article_b, context=context)
-    with output_stream(output) as stream:
+    with destination.open() as stream:
         if output_format == "json":
             _write_chunks(diff_json(result), stream.write)
         elif output_format == "html":

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from dedup import DedupConfig, DedupError, __version__
-from dedup.cli import emit_lines, handles_errors, main, output_option, output_stream, warn
+from dedup.cli import Output, emit_lines, handles_errors, main, output_option, warn
 from dedup.eval.floors import FLOORS_PATH, Floor, load_floors, unguarded, updated_floors, write_floors
 from dedup.eval.floors import check_floors as floor_failures
 from dedup.eval.run import EVAL_SETS, Figure, default_folder, evaluate
@@ -71,6 +71,7 @@ def eval_command(
     names = [entry for entry in EVAL_SETS if EVAL_SETS[entry].in_all] if name == "all" else [name]
     folders = {entry: _folder(entry, path, every=name == "all") for entry in names}
     floors_file = Path(floors_path) if floors_path else FLOORS_PATH
+    destination = Output(output, (str(floors_file),))
     floors = load_floors(floors_file) if check_floors or floors_file.exists() else {}
     figures: list[Figure] = []
     seconds: dict[str, float] = {}
@@ -79,7 +80,7 @@ def eval_command(
         figures += evaluate(entry, folders[entry], cv=cv)
         seconds[entry] = round(time.perf_counter() - started, 1)
     failures = floor_failures(figures, floors, datasets=names) if check_floors else []
-    with output_stream(output) as stream:
+    with destination.open() as stream:
         if as_json:
             json.dump(eval_record(figures, floors, seconds, failures), stream, indent=2)
             stream.write("\n")

@@ -6,12 +6,12 @@ import click
 
 from dedup import DedupError
 from dedup.cli import (
+    Output,
     emit_lines,
     handles_errors,
     input_argument,
     main,
     output_option,
-    output_stream,
     progress_bar,
     seed_option,
     skip_bad_option,
@@ -64,10 +64,11 @@ def flag_command(
     extension), JSON Lines or CSV files with `id` and `text` (optional `title`, `source`,
     `published`, `url`), or - for JSON Lines on standard input.
     """
+    destination = Output(output, wire_inputs + inputs)
     wire = None
     if wire_inputs:
         try:
-            wire = list(read_articles(wire_inputs, skip_bad=skip_bad, warn=warn))
+            wire = list(read_articles(wire_inputs, skip_bad=skip_bad, warn=lambda message: warn(f"--wire: {message}")))
         except DedupError as error:
             raise DedupError(f"--wire: {error}") from None
     articles = list(read_articles(inputs, skip_bad=skip_bad, warn=warn))
@@ -77,7 +78,7 @@ def flag_command(
         raise DedupError(f"--seed: {error}") from None
     with progress_bar(len(articles) + len(wire or ())) as progress:
         result = flag_articles(articles, wire=wire, config=config, progress=progress)
-    with output_stream(output) as stream:
+    with destination.open() as stream:
         if output_format == "jsonl":
             write_jsonl(flag_records(result), stream)
         elif output_format == "csv":

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
 
 import click
 
-from dedup.cli import handles_errors, main, output_option, output_stream, progress_bar, skip_bad_option, warn
+from dedup.cli import (
+    Output,
+    handles_errors,
+    main,
+    output_option,
+    progress_bar,
+    skip_bad_option,
+    stderr_is_terminal,
+    warn,
+)
 from dedup.errors import DedupError
 from dedup.io.pair_readers import PairRecord, read_pairs
 from dedup.io.writers import write_csv, write_jsonl
@@ -89,6 +97,7 @@ def pairs_command(
     """
     if semantic and level != "sentence":
         raise DedupError("--semantic scores sentence pairs: use it with --level sentence")
+    destination = Output(output, (input_path,))
     chunk_size = chunk_size or (SEMANTIC_CHUNK_SIZE if semantic else CHUNK_SIZES[level])
     records = read_pairs(input_path, skip_bad=skip_bad, warn=warn)
     columns = DOCUMENT_COLUMNS if level == "document" else SEMANTIC_COLUMNS if semantic else SENTENCE_COLUMNS
@@ -96,8 +105,8 @@ def pairs_command(
     with progress_bar(total) as progress:
         progress("candidates", total)  # the bar's "score" task, sized by the input's line count
         rows = _scored_rows(records, level, chunk_size, columns, progress, semantic)
-        first = next(rows, None)  # read before opening the output, so a bad first record leaves no file
-        with output_stream(output) as stream:
+        first = next(rows, None)
+        with destination.open() as stream:
             if first is None:
                 return
             everything = _chain(first, rows)
@@ -110,7 +119,7 @@ def pairs_command(
 
 def _count_for_progress(path: str) -> int:
     """Number of input lines, counted only when a progress bar can be drawn (stderr is a terminal)."""
-    if path == "-" or not sys.stderr.isatty() or not os.path.isfile(path):
+    if path == "-" or not stderr_is_terminal() or not os.path.isfile(path):
         return 0
     with open(path, "rb") as stream:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))

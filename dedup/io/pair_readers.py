@@ -8,13 +8,13 @@ is read record by record, so a million-pair file never sits in memory.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
 from dedup.errors import DedupError
-from dedup.io.readers import _JSON_TYPE_NAMES, _sniff_encoding, json_record
+from dedup.io.readers import _JSON_TYPE_NAMES, _sniff_encoding, json_record, stdin_lines
+from dedup.validate import surrogate_problem
 
 PAIR_TEXT_FIELDS = ("text1", "text2")
 """The two fields every pair record must have."""
@@ -104,7 +104,7 @@ def _ignore(message: str) -> None:
 
 def _items(path: str, stdin: TextIO | None, warn: Callable[[str], None]) -> Iterator[PairRecord | _Problem]:
     if path == "-":
-        yield from _jsonl_records(_split_lines(stdin or sys.stdin), "<stdin>")
+        yield from _jsonl_records(_split_lines(stdin_lines(stdin, warn)), "<stdin>")
         return
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in _JSONL_SUFFIXES + _TSV_SUFFIXES:
@@ -128,7 +128,7 @@ def _items(path: str, stdin: TextIO | None, warn: Callable[[str], None]) -> Iter
         raise DedupError(f"{path}: cannot read: {error.strerror or error}") from None
 
 
-def _split_lines(stream: TextIO) -> Iterator[str]:
+def _split_lines(stream: Iterable[str]) -> Iterator[str]:
     """Lines of a text stream without their line ends (LF, CRLF or CR)."""
     for line in stream:
         yield line.rstrip("\r\n")
@@ -179,5 +179,8 @@ def _pair_from_record(record: dict, origin: str) -> PairRecord | _Problem:
             return _Problem(f"{origin}: '{name}' must be a string, found {kind}")
         if not record[name].strip():
             return _Problem(f"{origin}: empty '{name}'")
+    problem = surrogate_problem(origin, record.items())
+    if problem is not None:
+        return _Problem(problem)
     others = {key: value for key, value in record.items() if key not in PAIR_TEXT_FIELDS}
     return PairRecord(record["text1"], record["text2"], others, origin)

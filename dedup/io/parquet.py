@@ -120,7 +120,8 @@ def parquet_part_files(path: str) -> list[str]:
         return [path]
     try:
         parts = list(_parquet_files(path, visited=set(), strict=True))
-        article = next(_article_files(path, visited=set()), None) if parts else None
+        articles = (found for found in _article_files(path, visited=set()) if isinstance(found, str))
+        article = next(articles, None) if parts else None
     except OSError as error:
         raise DedupError(f"{error.filename or path}: cannot read: {error.strerror}") from None
     if not parts:

@@ -21,6 +21,7 @@ from typing import TextIO
 
 from dedup.errors import DedupError
 from dedup.model import Article
+from dedup.validate import printable, surrogate_problem
 
 _TEXT_SUFFIXES = (".txt", ".md")
 _JSONL_SUFFIXES = (".jsonl", ".json")
@@ -29,6 +30,9 @@ _PARQUET_SUFFIX = ".parquet"
 _SUPPORTED = ".txt, .md, .jsonl, .json, .csv, .tsv, .parquet"
 
 _OPTIONAL_FIELDS = ("title", "source", "published", "url")
+
+NOT_UTF8_NOTICE = "not UTF-8, read as cp1252"
+"""What the readers warn, after a file's path, about a file they decoded as cp1252."""
 
 # A NUL byte this early means the file is not text (the same test `git` and `grep` use).
 _BINARY_PROBE_BYTES = 8192
@@ -82,12 +86,13 @@ def read_articles(
           required; matched ignoring case and surrounding spaces), one record per row;
         - a ``.parquet`` file: one article per row, columns named as the JSON Lines fields; needs
           pyarrow (the ``spark`` extra);
-        - ``-``: JSON Lines read from `stdin`.
+        - ``-``: JSON Lines read from `stdin`, decoded line by line (see `stdin_lines`).
 
         Records get the origin ``path:line`` (``<stdin>:line`` for ``-``; ``path:row n`` for Parquet).
     skip_bad : bool, default False
-        If False the first problem raises. If True a bad record, a bad or missing file or an empty
-        directory is reported through `warn` and reading goes on with the rest.
+        If False the first problem raises. If True a bad record, a bad or missing file, an empty
+        directory, or a subdirectory or entry that cannot be read (no permission, a symbolic link
+        loop) is reported through `warn` and reading goes on with the rest.
     warn : callable, optional
         Receives one-line messages: skipped problems and files read as cp1252 rather than UTF-8.
         Defaults to ignoring them.
@@ -218,7 +223,7 @@ def _jsonl_line_batches(
     try:
         with contextlib.ExitStack() as stack:
             if name == "-":
-                stream = stdin or sys.stdin
+                stream = stdin_lines(stdin, warn)
             else:
                 stream = stack.enter_context(open(name, encoding=_sniff_encoding(name, warn)))
             for line in stream:
@@ -243,7 +248,7 @@ def _ignore(message: str) -> None:
 def _read_input(name: str, stdin: TextIO | None, warn: Callable[[str], None]) -> Iterator[Article | _Problem]:
     """Dispatch one input to its reader; a missing path is a problem, an unknown type an error."""
     if name == "-":
-        yield from _guarded("<stdin>", _records_from_jsonl_lines(stdin or sys.stdin, "<stdin>"))
+        yield from _guarded("<stdin>", _records_from_jsonl_lines(stdin_lines(stdin, warn), "<stdin>"))
         return
     try:
         is_directory = stat.S_ISDIR(os.stat(name).st_mode)
@@ -302,14 +307,19 @@ def _read_directory(directory: str, warn: Callable[[str], None]) -> Iterator[Art
         return
     found = False
     for path in _article_files(directory, visited=set()):
+        if isinstance(path, _Problem):
+            yield path
+            continue
         found = True
         yield from _guarded(path, _read_text_file(path, warn))
     if not found:
         yield _Problem(f"{directory}: no .txt or .md articles in directory")
 
 
-def _article_files(directory: str, *, visited: set[str]) -> Iterator[str]:
-    """Paths of article files under `directory`, depth first with entries sorted by name.
+def _article_files(directory: str, *, visited: set[str]) -> Iterator[str | _Problem]:
+    """Paths of article files under `directory`, depth first with entries sorted by name, and a
+    problem, in its place, for each directory or entry that cannot be read (no permission, a
+    symbolic link loop); the walk goes on past it.
 
     `visited` holds resolved directories already walked, so that a symlink loop ends.
     """
@@ -317,20 +327,32 @@ def _article_files(directory: str, *, visited: set[str]) -> Iterator[str]:
     if real in visited:
         return
     visited.add(real)
-    with os.scandir(directory) as scan:
-        entries = sorted(scan, key=lambda entry: entry.name)
+    try:
+        with os.scandir(directory) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError as error:
+        yield _Problem(f"{directory}: cannot read directory: {error.strerror or error}")
+        return
     for entry in entries:
         if entry.name.startswith("."):
             continue
         path = os.path.join(directory, entry.name)
-        if entry.is_dir():
+        try:
+            is_directory = entry.is_dir()
+            is_article = not is_directory and entry.is_file()
+        except OSError as error:  # e.g. ELOOP: a link to a link to itself
+            yield _Problem(f"{path}: cannot read: {error.strerror or error}")
+            continue
+        if is_directory:
             yield from _article_files(path, visited=visited)
-        elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in _TEXT_SUFFIXES:
+        elif is_article and os.path.splitext(entry.name)[1].lower() in _TEXT_SUFFIXES:
             yield path
 
 
 def _read_text_file(path: str, warn: Callable[[str], None]) -> Iterator[Article]:
     """Yield the single article a ``.txt``/``.md`` file holds: id is the stem, text the whole file."""
+    if printable(path) != path:  # bytes that are not UTF-8 in the name, which would become the id and origin
+        raise DedupError(f"{printable(path)}: file name is not valid UTF-8; rename the file")
     with open(path, "rb") as stream:
         head = stream.read(_BINARY_PROBE_BYTES)
         _check_not_binary(path, head)
@@ -339,7 +361,7 @@ def _read_text_file(path: str, warn: Callable[[str], None]) -> Iterator[Article]
         text = codecs.decode(content, "utf-8-sig")
     except UnicodeDecodeError:
         text = _decode_cp1252(path, content)
-        warn(f"{path}: not UTF-8, read as cp1252")
+        warn(f"{path}: {NOT_UTF8_NOTICE}")
     if not text.strip():
         raise DedupError(f"{path}: empty file, no article text")
     stem = os.path.splitext(os.path.basename(path))[0]
@@ -392,8 +414,43 @@ def _sniff_encoding(path: str, warn: Callable[[str], None]) -> str:
                 at = undefined.start()
                 raise DedupError(_not_text_message(path, chunk[at], offset + at))
             offset += len(chunk)
-    warn(f"{path}: not UTF-8, read as cp1252")
+    warn(f"{path}: {NOT_UTF8_NOTICE}")
     return "cp1252"
+
+
+def stdin_lines(stdin: TextIO | None, warn: Callable[[str], None]) -> Iterator[str]:
+    """The lines of standard input (or of `stdin`), each decoded as UTF-8 or, failing that, as
+    cp1252 with a warning, as files are; line ends are kept.
+
+    Standard input is read as bytes, a line at a time, so that it streams: the encoding is
+    decided line by line, and the first line read as cp1252 is named in the warning. A text
+    stream with no bytes beneath it (`io.StringIO`) is read as it is.
+
+    Raises
+    ------
+    DedupError
+        When standard input is closed, or a line is in neither encoding.
+    """
+    stream = stdin if stdin is not None else sys.stdin
+    if stream is None:  # started with descriptor 0 closed (`dedup cluster - <&-`)
+        raise DedupError("<stdin>: standard input is closed; give a file or pipe JSON Lines in")
+    binary = getattr(stream, "buffer", None)
+    if binary is None:
+        yield from stream
+        return
+    fell_back = False
+    for number, raw in enumerate(binary, start=1):
+        try:
+            yield raw.decode("utf-8")
+            continue
+        except UnicodeDecodeError:
+            pass
+        if undefined := _UNDEFINED_IN_CP1252.search(raw):
+            raise DedupError(_not_text_message(f"<stdin>:{number}", raw[undefined.start()], undefined.start()))
+        if not fell_back:
+            warn(f"<stdin>:{number}: not UTF-8, read as cp1252 (as is any later line that is not UTF-8)")
+            fell_back = True
+        yield raw.decode("cp1252")
 
 
 # --- JSON Lines -------------------------------------------------------------------------------
@@ -441,16 +498,25 @@ def json_record(line: str, origin: str, *, expected: str = "an object") -> dict 
 
 
 def _read_csv_file(path: str, delimiter: str, warn: Callable[[str], None]) -> Iterator[Article | _Problem]:
-    """Read a CSV/TSV file with a header row, one article per row; blank rows are skipped."""
+    """Read a CSV/TSV file with a header row, one article per row; blank rows are skipped.
+
+    A record that cannot be parsed, and a quoted field left open (it runs to the end of the file,
+    or over `_CSV_RECORD_LINE_BUDGET` lines), is a problem named by the line the record starts on;
+    reading then goes on from the line after it, so the rows a stray quote would swallow are kept.
+    """
     encoding = _sniff_encoding(path, warn)
     with open(path, encoding=encoding, newline="") as stream:
-        rows = csv.reader(stream, delimiter=delimiter)
+        lines = _CsvLines(stream)
         try:
-            header = next(rows, None)
+            header = next(csv.reader(lines, delimiter=delimiter), None)
         except csv.Error as error:
             raise DedupError(f"{path}:1: malformed CSV header: {error}") from None
+        except _RunawayRecord:
+            raise DedupError(f"{path}:1: malformed CSV header: {_runaway_reason(lines)}") from None
         if header is None:
             raise DedupError(f"{path}: empty file, no header row")
+        if lines.ran_out:
+            raise DedupError(f"{path}:1: malformed CSV header: {_runaway_reason(lines)}")
         columns = [name.strip() for name in header]
         column_of: dict[str, int] = {}
         for index, name in enumerate(columns):
@@ -458,25 +524,88 @@ def _read_csv_file(path: str, delimiter: str, warn: Callable[[str], None]) -> It
         for required in ("text", "id"):
             if required not in column_of:
                 raise DedupError(_missing_column_message(path, required, columns, delimiter))
+        rows = csv.reader(lines, delimiter=delimiter)
         while True:
-            start_line = rows.line_num + 1
+            lines.start_record()
             try:
                 row = next(rows)
+                problem = _runaway_reason(lines) if lines.ran_out else None
             except StopIteration:
                 return
+            except _RunawayRecord:
+                problem = _runaway_reason(lines)
             except csv.Error as error:
-                yield _Problem(f"{path}:{start_line}: malformed CSV record: {error}")
-                if rows.line_num < start_line:
-                    return  # the parser cannot move past this point
+                problem = str(error)
+            if problem is not None:
+                yield _Problem(f"{path}:{lines.record_start}: malformed CSV record: {problem}")
+                lines.reread_after_record_start()
+                rows = csv.reader(lines, delimiter=delimiter)
                 continue
             if not any(cell.strip() for cell in row):
                 continue
-            origin = f"{path}:{start_line}"
+            origin = f"{path}:{lines.record_start}"
             if len(row) != len(columns):
                 yield _Problem(f"{origin}: malformed CSV record: row has {len(row)} fields, header has {len(columns)}")
                 continue
             record = {field: row[index] for field, index in column_of.items()}
             yield _article_from_record(record, origin)
+
+
+# A CSV record over this many lines is taken as a quoted field left open. News articles in the
+# evaluation sets (ecbplus, duc2004, meter) run to at most 138 lines; 1,000 leaves a wide margin.
+_CSV_RECORD_LINE_BUDGET = 1000
+
+
+class _RunawayRecord(Exception):
+    """Raised by `_CsvLines` inside the csv parser when a record passes the line budget."""
+
+
+class _CsvLines:
+    """The lines of a CSV stream as the csv parser takes them, numbered, with the lines of the record
+    being parsed kept so that, when it turns out bad, reading can start again on its second line."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._pending: list[tuple[int, str]] = []  # lines to read again, in reverse order
+        self.last_line = 0
+        self.record_start = 1
+        self.record_lines: list[tuple[int, str]] = []
+        self.ran_out = False
+
+    def __iter__(self) -> _CsvLines:
+        return self
+
+    def __next__(self) -> str:
+        if len(self.record_lines) >= _CSV_RECORD_LINE_BUDGET:
+            raise _RunawayRecord
+        if self._pending:
+            number, line = self._pending.pop()
+        else:
+            line = self._stream.readline()
+            if not line:
+                self.ran_out = True  # the parser asked for more: a quoted field was still open
+                raise StopIteration
+            number = self.last_line + 1
+        self.last_line = number
+        self.record_lines.append((number, line))
+        return line
+
+    def start_record(self) -> None:
+        """Mark the next line handed out as the start of a record."""
+        self.record_lines = []
+        self.ran_out = False
+        self.record_start = self._pending[-1][0] if self._pending else self.last_line + 1
+
+    def reread_after_record_start(self) -> None:
+        """Hand out again, next, every line of the current record but its first."""
+        self._pending.extend(reversed(self.record_lines[1:]))
+        self.record_lines = []
+
+
+def _runaway_reason(lines: _CsvLines) -> str:
+    if lines.ran_out:
+        return "a quoted field opened here is never closed (it runs to the end of the file)"
+    return f"a quoted field opened here is still open after {_CSV_RECORD_LINE_BUDGET} lines (a stray quote mark?)"
 
 
 def _missing_column_message(path: str, column: str, columns: list[str], delimiter: str) -> str:
@@ -512,17 +641,12 @@ def _article_from_record(record: dict, origin: str, *, check_surrogates: bool = 
     if not text.strip():
         return _Problem(f"{origin}: empty 'text'")
     optional = {field: _optional_value(record.get(field)) for field in _OPTIONAL_FIELDS}
-    for field, value in [("id", article_id), ("text", text), *optional.items()] if check_surrogates else ():
-        surrogate = _LONE_SURROGATE.search(value or "")
-        if surrogate:
-            return _Problem(
-                f"{origin}: '{field}' holds a lone surrogate \\u{ord(surrogate.group()):04x}, not valid Unicode"
-            )
+    if check_surrogates:
+        # JSON can spell a lone UTF-16 surrogate (\ud800), which no UTF-8 output can hold.
+        problem = surrogate_problem(origin, [("id", article_id), ("text", text), *optional.items()])
+        if problem is not None:
+            return _Problem(problem)
     return Article(id=article_id, text=text, origin=origin, **optional)
-
-
-# JSON can spell a lone UTF-16 surrogate (\ud800), which no UTF-8 output can hold.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _optional_value(value: object) -> str | None:

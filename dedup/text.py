@@ -11,6 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
 import snowballstemmer
 
 from dedup.model import Article, Document, Sentence
@@ -477,11 +478,32 @@ def prepare(article: Article) -> Document:
         _INTERNED.clear()
     tokens_of = _SENTENCE_TOKENS
     sentences = []
-    for start, end in split_sentences(body):
-        if quotes:
-            quoted = sum(max(0, min(end, q_end) - max(start, q_start)) for q_start, q_end in quotes)
-        else:
-            quoted = 0
+    spans = split_sentences(body)
+    for (start, end), quoted in zip(spans, _quoted_characters(spans, quotes)):
         text, tokens, stems = tokens_of[body[start:end]]
         sentences.append(Sentence(len(sentences), text, start, end, quoted / max(1, end - start), tokens, stems))
     return Document(article=article, body=body, sentences=tuple(sentences))
+
+
+def _quoted_characters(spans: list[tuple[int, int]], quotes: list[tuple[int, int]]) -> list[int]:
+    """How many characters of each (start, end) span lie inside the quote spans (summed per quote).
+
+    That is ``covered(end) - covered(start)``, where ``covered(x)``, the quoted characters before
+    x, is the sum of ``x - q_start`` over quotes begun before x less the sum of ``x - q_end`` over
+    quotes ended before x: a binary search in each sorted list and prefix sums, so O((n + m) log m)
+    for n sentences and m quotes, not n * m; overlapping quotes count as often as they overlap.
+    """
+    if not spans or not quotes:
+        return [0] * len(spans)
+    bounds = np.array(quotes, dtype=np.int64)
+    quote_starts, quote_ends = np.sort(bounds[:, 0]), np.sort(bounds[:, 1])
+    start_sums = np.concatenate(([0], np.cumsum(quote_starts)))
+    end_sums = np.concatenate(([0], np.cumsum(quote_ends)))
+
+    def covered(x: np.ndarray) -> np.ndarray:
+        begun = np.searchsorted(quote_starts, x, side="left")
+        ended = np.searchsorted(quote_ends, x, side="left")
+        return x * (begun - ended) - start_sums[begun] + end_sums[ended]
+
+    points = np.array(spans, dtype=np.int64)
+    return (covered(points[:, 1]) - covered(points[:, 0])).tolist()

@@ -11,6 +11,7 @@ from dedup.text import (
     _ABBREVIATIONS,
     _ASCII_WORD,
     _WORD,
+    _quoted_characters,
     content_stems,
     normalise,
     prepare,
@@ -241,3 +242,70 @@ def test_long_letter_runs_split_in_one_reading():
     body = "Aaa. " * 2 + "Jr. Smith. " + "J" * 70 + ". Then"
     sentences = [body[start:end] for start, end in split_sentences(body)]
     assert sentences == ["Aaa.", "Aaa.", "Jr. Smith.", "J" * 70 + ".", "Then"]
+
+
+def _old_quote_shares(document) -> list[float]:
+    quotes = quote_spans(document.body)
+    return [
+        sum(max(0, min(s.end, q_end) - max(s.start, q_start)) for q_start, q_end in quotes) / max(1, s.end - s.start)
+        for s in document.sentences
+    ]
+
+
+def test_quote_shares_are_as_before_on_the_examples():
+    from pathlib import Path
+
+    seeds = sorted(Path(__file__).parent.parent.joinpath("examples", "seeds").glob("*.txt"))
+    texts = [path.read_text(encoding="utf-8") for path in seeds]
+    texts.append('"Open quote runs on.\n\nShe said "no" and "yes," then "maybe." "All quoted." Not quoted. "Open')
+    texts.append('He said: "One. Two. Three." "Four" five "six')
+    quoted_somewhere = 0
+    for text in texts:
+        document = prepare(Article("a", text))
+        shares = [sentence.quote_share for sentence in document.sentences]
+        assert shares == _old_quote_shares(document)
+        quoted_somewhere += sum(0 < share for share in shares)
+    assert quoted_somewhere > 10
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 20)), max_size=8),
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 20)), max_size=8),
+)
+def test_quoted_characters_are_the_summed_overlaps(sentences, quotes):
+    sentences = [(start, start + length) for start, length in sentences]
+    quotes = [(start, start + length) for start, length in quotes]
+    expected = [sum(max(0, min(e, qe) - max(s, qs)) for qs, qe in quotes) for s, e in sentences]
+    assert _quoted_characters(sentences, quotes) == expected
+
+
+def _python_lines_run(function, *args) -> int:
+    """Python lines executed in dedup/text.py by a call: a count of work that does not depend on the machine."""
+    import sys
+
+    count = 0
+
+    def trace(frame, event, arg):
+        nonlocal count
+        if frame.f_code.co_filename.endswith("text.py"):
+            if event == "line":
+                count += 1
+            return trace
+        return None
+
+    sys.settrace(trace)
+    try:
+        function(*args)
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def test_preparing_quoted_speech_takes_work_linear_in_its_sentences():
+    # Every sentence used to be compared with every quote: n * n steps for n quoted sentences.
+    def quoted(n: int) -> Article:
+        return Article("q", " ".join(f'"Quote number {i} is short," she said.' for i in range(n)))
+
+    small, large = (_python_lines_run(prepare, quoted(n)) for n in (300, 1200))
+    assert len(prepare(quoted(1200)).sentences) == 1200
+    assert large < 5 * small

@@ -11,8 +11,11 @@ from dedup.text import (
     _ABBREVIATIONS,
     _ASCII_WORD,
     _WORD,
+    MAX_ARTICLE_CHARS,
     _quoted_characters,
+    compared_text,
     content_stems,
+    cut_warning,
     normalise,
     prepare,
     quote_spans,
@@ -309,3 +312,21 @@ def test_preparing_quoted_speech_takes_work_linear_in_its_sentences():
     small, large = (_python_lines_run(prepare, quoted(n)) for n in (300, 1200))
     assert len(prepare(quoted(1200)).sentences) == 1200
     assert large < 5 * small
+
+
+def test_an_article_longer_than_the_limit_is_prepared_from_its_first_characters():
+    paragraph = "The committee met again on Tuesday to discuss the budget of the hospitals. " * 20
+    text = "\n\n".join([paragraph.strip()] * (MAX_ARTICLE_CHARS // len(paragraph) + 20))
+    assert len(text) > MAX_ARTICLE_CHARS
+    compared = compared_text(text)
+    assert MAX_ARTICLE_CHARS - 100 < len(compared) <= MAX_ARTICLE_CHARS
+    assert text.startswith(compared) and text[len(compared)] in " \n"  # cut between words
+    document = prepare(Article("long", text))
+    assert document.body == normalise(compared)
+    assert document.sentences[-1].text.endswith("hospitals.") or document.sentences[-1].words[-1] != "hosp"
+    message = cut_warning("batch.jsonl:3", text)
+    assert message.startswith(f"batch.jsonl:3: {len(text):,} characters; only the first {len(compared):,} are compared")
+
+    short = paragraph * 10
+    assert compared_text(short) is short and cut_warning("a", short) is None
+    assert prepare(Article("short", short)).body == normalise(short)

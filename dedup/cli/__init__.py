@@ -10,12 +10,13 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
 import click
 
-from dedup import DedupError, __version__
+from dedup import Article, DedupError, __version__
+from dedup.text import cut_warning
 
 # Batches at least this large get a progress bar (when stderr is a terminal).
 PROGRESS_MIN_ARTICLES = 200
@@ -23,6 +24,17 @@ PROGRESS_MIN_ARTICLES = 200
 
 def warn(message: str) -> None:
     click.echo(f"dedup: warning: {message}", err=True)
+
+
+def warn_cut(articles: Iterable[Article]) -> list[Article]:
+    """The articles as a list, after a warning for each that is compared only in part (longer than
+    `dedup.text.MAX_ARTICLE_CHARS`); it stays in the output."""
+    articles = list(articles)
+    for article in articles:
+        message = cut_warning(article.origin or article.id, article.text)
+        if message:
+            warn(message)
+    return articles
 
 
 def fail(message: str) -> None:

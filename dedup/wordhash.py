@@ -66,6 +66,20 @@ _PUNCTUATION = _range_bounds(
 _SPACELESS = _range_bounds(SPACELESS_RANGES)
 
 
+def _leads_of_apart_characters() -> np.ndarray:
+    """Which lead bytes may start a punctuation or spaceless character: every three- and four-byte
+    lead, and the two-byte leads of the punctuation below U+0800."""
+    table = np.zeros(256, dtype=bool)
+    table[0xE0:] = True
+    for first, last in zip(_PUNCTUATION[0::2].tolist(), (_PUNCTUATION[1::2] - 1).tolist()):
+        for code in range(first, min(last, 0x7FF) + 1):
+            table[0xC0 | (code >> 6)] = True
+    return table
+
+
+_MAY_BE_APART = _leads_of_apart_characters()
+
+
 @dataclass(frozen=True)
 class WordBatch:
     """The words of a sequence of texts: ``hashes[offsets[i]:offsets[i + 1]]`` are text i's, in order."""
@@ -145,17 +159,20 @@ def _ascii_lower(raw: np.ndarray) -> np.ndarray:
 def _non_ascii_words(raw: np.ndarray, is_word: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mark the bytes of punctuation and space characters (`_PUNCTUATION`) and of spaceless-script
     characters as not part of a run word, and return the (start, length) in bytes of the words of
-    the spaceless scripts: each pair of neighbouring characters of a run, and each lone character.
+    the spaceless scripts, in order: each pair of neighbouring characters of a run, and each lone
+    character.
 
     `raw` is valid UTF-8 (encoded from str), so every lead byte has its whole character in it.
+    Only characters whose lead byte may start one of these are decoded (not Cyrillic or Greek).
     """
     lead = np.flatnonzero(raw >= 0xC2)
+    lead = lead[_MAY_BE_APART[raw[lead]]]
     if not len(lead):
         return _NO_WORDS, _NO_WORDS
-    first = raw[lead].astype(np.int64)
+    first = raw[lead].astype(np.int32)
     size = 2 + (first >= 0xE0) + (first >= 0xF0)
     last = len(raw) - 1
-    c1, c2, c3 = (raw[np.minimum(lead + k, last)].astype(np.int64) & 0x3F for k in (1, 2, 3))
+    c1, c2, c3 = (raw[np.minimum(lead + k, last)].astype(np.int32) & 0x3F for k in (1, 2, 3))
     code = np.where(
         size == 2,
         ((first & 0x1F) << 6) | c1,
@@ -163,25 +180,23 @@ def _non_ascii_words(raw: np.ndarray, is_word: np.ndarray) -> tuple[np.ndarray, 
             size == 3, ((first & 0x0F) << 12) | (c1 << 6) | c2, ((first & 0x07) << 18) | (c1 << 12) | (c2 << 6) | c3
         ),
     )
-    punctuation = np.searchsorted(_PUNCTUATION, code, side="right") % 2 == 1
     spaceless = np.searchsorted(_SPACELESS, code, side="right") % 2 == 1
-    apart = punctuation | spaceless
+    apart = spaceless | (np.searchsorted(_PUNCTUATION, code, side="right") % 2 == 1)
     for k in range(4):
         is_word[lead[apart & (size > k)] + k] = False
     if not spaceless.any():
         return _NO_WORDS, _NO_WORDS
-    starts, sizes = lead[spaceless], size[spaceless]
-    # Character i and i + 1 make a pair when i + 1 starts where i ends.
+    starts, sizes = lead[spaceless], size[spaceless].astype(np.int64)
+    # Character i begins a pair when character i + 1 starts where it ends; a character joined to
+    # neither neighbour is a word alone.
     joined = starts[:-1] + sizes[:-1] == starts[1:]
-    after = np.concatenate(([False], joined))
-    before = np.concatenate((joined, [False]))
-    alone = ~after & ~before
-    pairs = np.flatnonzero(before)
-    words = np.concatenate((pairs, np.flatnonzero(alone)))
+    begins_pair = np.concatenate((joined, [False]))
+    alone = ~begins_pair & ~np.concatenate(([False], joined))
+    words = np.flatnonzero(begins_pair | alone)
     lengths = sizes[words]
-    lengths[: len(pairs)] += sizes[pairs + 1]
-    order = np.argsort(starts[words], kind="stable")
-    return starts[words][order], lengths[order]
+    pairs = begins_pair[words]
+    lengths[pairs] += sizes[words[pairs] + 1]
+    return starts[words], lengths
 
 
 _NO_WORDS = np.zeros(0, dtype=np.int64)

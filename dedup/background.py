@@ -16,6 +16,7 @@ article of `ARTICLE_WORDS` running words: ``p = 1 - exp(-ARTICLE_WORDS * frequen
 from __future__ import annotations
 
 import gzip
+import math
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -55,7 +56,8 @@ def build_table(n_words: int = TABLE_WORDS) -> dict[str, float]:
             continue
         share = wordfreq.word_frequency(word, "en") / len(stems)
         for stem in stems:
-            frequency[stem] = frequency.get(stem, 0.0) + share
+            if stem.isascii():  # see `document_share`: other scripts are weighed by the batch
+                frequency[stem] = frequency.get(stem, 0.0) + share
     return frequency
 
 
@@ -81,18 +83,23 @@ def _table() -> tuple[dict[str, float], float]:
 
 
 def document_share(stems: Iterable[str]) -> np.ndarray:
-    """Estimated share of English news articles holding each stem (float64).
+    """Estimated share of English news articles holding each stem (float64), NaN where the table
+    cannot say.
 
-    A stem missing from the table (a name, a rare word, a word of another language) is taken to
-    be as rare as the rarest stem in it.
+    The table holds ASCII stems only. An ASCII stem missing from it (a name, a rare word) is taken
+    to be as rare as the rarest stem in it. Any other stem is NaN: the table is English, and a
+    Russian, Hindi or Urdu function word is not rare for being missing from it (or for the few
+    that English text happens to hold); the caller weighs such stems by its batch.
     """
     frequency, rarest = _table()
-    values = np.fromiter((frequency.get(stem, rarest) for stem in stems), dtype=np.float64)
+    values = np.fromiter(
+        (frequency.get(stem, rarest) if stem.isascii() else math.nan for stem in stems), dtype=np.float64
+    )
     return -np.expm1(-ARTICLE_WORDS * values)
 
 
 def background_idf(stems: Iterable[str]) -> np.ndarray:
     """Inverse document frequency of each stem from the background table: ``ln(1 / share) + 1``
-    (scikit-learn's smoothed IDF as the batch grows without bound), float32."""
+    (scikit-learn's smoothed IDF as the batch grows without bound), float32; NaN for a stem in
+    another script (see `document_share`)."""
     return (np.log(1.0 / document_share(stems)) + 1.0).astype(np.float32)
-

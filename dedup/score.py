@@ -117,11 +117,19 @@ class DocumentSpace:
         counts, self.vocabulary = _sorted_columns(_count_rows(rows, len(stem_ids)), stem_ids)
         if frequencies is None:
             self.document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
+            n_documents = counts.shape[0]
         else:
             self.document_frequency = np.array(
                 [frequencies.counts.get(term, 0) for term in self.vocabulary], dtype=np.int64
             )
-        self.matrix = _weigh(counts, background_idf(self.vocabulary), sublinear=False)
+            n_documents = frequencies.n_documents
+        # Background weights (dedup.background), so that a pair's cosine does not depend on the
+        # unrelated articles beside it; words of other scripts, which the English table cannot
+        # weigh, by the batch.
+        idf = background_idf(self.vocabulary)
+        unknown = np.isnan(idf)
+        idf[unknown] = _idf_of(self.document_frequency[unknown], n_documents)
+        self.matrix = _weigh(counts, idf, sublinear=False)
 
     def cosine(self, pairs: np.ndarray) -> np.ndarray:
         """Cosine of each (i, j) row of `pairs`, computed as bulk sparse row products."""

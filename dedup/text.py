@@ -11,6 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
 import snowballstemmer
 
 from dedup.model import Article, Document, Sentence
@@ -206,34 +207,104 @@ def strip_furniture(body: str) -> str:
 
 
 # --- sentences -------------------------------------------------------------------------------
+# Scripts written without spaces between words, as (first, last) code points: Thai, Lao, Myanmar,
+# Khmer, kana, Han (CJK unified ideographs, their extensions, compatibility ideographs). Their runs
+# are compared as character bigrams, here and at the copy level (`dedup.wordhash`).
+SPACELESS_RANGES = (
+    (0x0E00, 0x0EFF),
+    (0x1000, 0x109F),
+    (0x1780, 0x17FF),
+    (0x3040, 0x30FF),
+    (0x31F0, 0x31FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x3134F),
+)
+
+
+def _class_of(ranges: list[tuple[int, int]] | tuple[tuple[int, int], ...]) -> str:
+    """The inside of a regex character class holding the code point ranges."""
+    return "".join(f"\\U{first:08x}-\\U{last:08x}" for first, last in ranges)
+
+
+_SPACELESS = _class_of(SPACELESS_RANGES)
+_SPACELESS_CHAR = re.compile(f"[{_SPACELESS}]")
+
+
+def _mark_ranges() -> str:
+    """The regex class ranges of every combining mark (Unicode Mn, Mc, Me) outside the spaceless
+    scripts: `re`'s ``\\w`` leaves them out, yet Devanagari vowel signs and viramas, Arabic harakat
+    and shadda, and accents NFKC leaves apart belong to their word. Zero-width (non-)joiners, which
+    Urdu and Hindi write inside words, are added. About 12 ms at import."""
+    category = unicodedata.category
+    marks = [
+        code
+        for block in (range(0x300, 0x1F000), range(0xE0100, 0xE01F0))
+        for code in block
+        if category(chr(code))[0] == "M" and not _SPACELESS_CHAR.match(chr(code))
+    ] + [0x200C, 0x200D]
+    ranges = [(marks[0], marks[0])]
+    for code in marks[1:]:
+        if code == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return _class_of(ranges)
+
+
+_MARKS = _mark_ranges()
+# A run of letters and digits of any script other than the spaceless ones, with the combining
+# marks inside it (letters first, so that the common case is one fast character class).
+_LETTERS = f"[^\\W_{_SPACELESS}]+(?:[{_MARKS}]+[^\\W_{_SPACELESS}]*)*"
+
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof gen maj col lt sgt capt cmdr adm gov sen rep rev st jr sr no nos vol
     inc corp co ltd plc vs etc al jan feb mar apr jun jul aug sep sept oct nov dec mt ft fig
     approx dept est univ assn bros pres supt insp det cpl pvt hon atty brig""".split()
 )
-# A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
-_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+")
-_STARTS_SENTENCE = re.compile(r"[\"'(\[]?[A-Z0-9]")
+# Sentence ends that never close an abbreviation, and need no space after them (Chinese and
+# Japanese leave none): the ideographic full stop (and its halfwidth form), fullwidth ! and ?, the
+# Urdu full stop, the Arabic question mark, the Devanagari danda and double danda.
+_FINAL_STOPS = "\u3002\uff61\uff01\uff1f\u06d4\u061f\u0964\u0965"
+_CLOSERS = "\"')\\]\u300d\u300f\u3011\u300b\u3009"
+# A candidate boundary: a final stop, or ! or ? right before spaceless-script text (NFKC turns
+# fullwidth ! and ? into ASCII), with any closing quotes and spaces; or terminal punctuation with
+# any closing quotes/brackets and at least one space.
+_BOUNDARY = re.compile(
+    f"(?P<final>[{_FINAL_STOPS}]|[!?](?=[{_CLOSERS}]*[{_SPACELESS}]))[.!?{_FINAL_STOPS}]*[{_CLOSERS}]*\\s*"
+    f"|[.!?]+[{_CLOSERS}]*\\s+"
+)
+# What `_BOUNDARY` finds in an ASCII paragraph (never a final stop), found three times faster.
+_ASCII_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+")
+_OPENERS = frozenset("\"'([")
+# The run of letters (no digits), combining marks and dots that ends at an abbreviation's dot,
+# matched on the reversed paragraph, so that it is found by reading back from the dot only.
+_LETTERS_AND_DOTS = re.compile(f"(?:[^\\W\\d_]|[{_MARKS}]|\\.)*")
 
 
-_WORD_BEFORE_DOT = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
-# The word before a dot is looked for in this many characters before it; a match preceded by a
-# word character may be part of a longer word, so the search is then repeated on the whole text.
-_ABBREVIATION_WINDOW = 64
-_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
+def _starts_sentence(paragraph: str, at: int) -> bool:
+    """True when `paragraph` at `at` reads as the start of a sentence: after an optional opening
+    quote or bracket, a digit or a letter that is not lower case (a capital, or a letter of a
+    script without case: Arabic, Devanagari, Han)."""
+    first = paragraph[at : at + 1]
+    if first in _OPENERS:
+        first = paragraph[at + 1 : at + 2]
+    return first.isalnum() and not first.islower()
 
 
-def _ends_with_abbreviation(text: str, end: int | None = None) -> bool:
-    """True when ``text[:end]`` ends with a dot closing an abbreviation, an initial or a dotted
-    acronym."""
-    end = len(text) if end is None else end
-    window = max(0, end - _ABBREVIATION_WINDOW)
-    word = _WORD_BEFORE_DOT.search(text, window, end)
-    if word and window and word.start() > 0 and text[word.start() - 1] in _WORD_CHARS:
-        word = _WORD_BEFORE_DOT.search(text, 0, end)  # the word may begin before the window
-    if not word:
+def _ends_with_abbreviation(reversed_paragraph: str, dot: int) -> bool:
+    """True when the dot at `dot` of a paragraph (given reversed) closes an abbreviation, an
+    initial or a dotted acronym.
+
+    The word before the dot is the run of letters and dots that ends there, without its leading
+    dots; reading it costs its length, and the runs read for two boundaries never overlap (a
+    space follows every boundary), so a paragraph is read once however long its words are.
+    """
+    start = len(reversed_paragraph) - dot
+    token = _LETTERS_AND_DOTS.match(reversed_paragraph, start).group()[::-1].lstrip(".")
+    if not token:
         return False
-    token = word.group(1)
     if "." in token:  # U.S., U.N., e.g.
         return True
     return len(token) == 1 or token.lower() in _ABBREVIATIONS
@@ -243,20 +314,28 @@ def split_sentences(body: str) -> list[tuple[int, int]]:
     """Return (start, end) character spans of the sentences of `body`.
 
     Paragraph breaks always end a sentence. Inside a paragraph a sentence ends at ``.``, ``!`` or
-    ``?`` (with any closing quotes) followed by a capital or digit, unless the word before is an
-    abbreviation (U.S., Maj Gen, No. 5) or an initial; so ``"Why?" he asked`` stays one sentence.
+    ``?`` (with any closing quotes) followed by a capital, a digit or a letter of a script without
+    case, unless the word before is an abbreviation (U.S., Maj Gen, No. 5) or an initial; so
+    ``"Why?" he asked`` stays one sentence. The full stops of Chinese and Japanese (``。``), Urdu
+    (``۔``) and Hindi (``।``), the Arabic ``؟``, and ``!`` or ``?`` directly before Chinese, Japanese or
+    Thai text always end a sentence, with or without a space after them. Time is linear in the body.
     """
     spans: list[tuple[int, int]] = []
     offset = 0
     for paragraph in body.split("\n\n"):
         start = 0
-        for match in _BOUNDARY.finditer(paragraph):
+        reversed_paragraph = None
+        for match in (_ASCII_BOUNDARY if paragraph.isascii() else _BOUNDARY).finditer(paragraph):
             end = match.end()
-            if not _STARTS_SENTENCE.match(paragraph, end):
-                continue
-            punct_at = match.start()
-            if paragraph[match.start()] == "." and _ends_with_abbreviation(paragraph, punct_at + 1):
-                continue
+            if match.lastgroup != "final":
+                if not _starts_sentence(paragraph, end):
+                    continue
+                punct_at = match.start()
+                if paragraph[punct_at] == ".":
+                    if reversed_paragraph is None:
+                        reversed_paragraph = paragraph[::-1]
+                    if _ends_with_abbreviation(reversed_paragraph, punct_at):
+                        continue
             segment_end = match.end() - (len(match.group()) - len(match.group().rstrip()))
             if paragraph[start:segment_end].strip():
                 spans.append((offset + start, offset + segment_end))
@@ -286,21 +365,47 @@ def quote_spans(body: str) -> list[tuple[int, int]]:
 
 
 # --- tokens ----------------------------------------------------------------------------------
-_WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
+# A word: a run of spaceless-script characters, or letters and digits with inner dots and apostrophes
+# (U.S., Pakistan's), matched on lower-cased text. On ASCII text this is ``[a-z0-9]+(?:[.'][a-z0-9]+)*``.
+_WORD = re.compile(f"[{_SPACELESS}]+|{_LETTERS}(?:[.']{_LETTERS})*")
+# What `_WORD` finds in ASCII text, found five times faster.
+_ASCII_WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
+# Tokens the English stemmer is for: ASCII, Latin-1 and Latin Extended letters, digits, apostrophes.
+_LATIN_TOKEN = re.compile(r"[a-z0-9'\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]+")
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "told", "added", "also", "mr", "mrs", "ms"}
 _STEMMER = snowballstemmer.stemmer("english")
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens of normalised text; possessive 's and inner dots are folded away."""
+    """Lower-cased word tokens of normalised text, in every script.
+
+    Possessive 's and inner dots are folded away (Pakistan's -> pakistan, U.S. -> us); combining
+    marks stay inside their word. Scripts written without spaces (Chinese, Japanese, Thai) give the
+    overlapping character bigrams of each run (国内生产 -> 国内 内生 生产), which match a copy as
+    words do without a segmenter; a run of one character is one token.
+    """
     lowered = text.lower()
-    tokens = _WORD.findall(lowered)
-    if not _INNER_MARK.search(lowered):  # no token holds a dot or an apostrophe: nothing to fold
-        return tokens
+    if lowered.isascii():
+        tokens = _ASCII_WORD.findall(lowered)
+        if not _INNER_MARK.search(lowered):  # no token holds a dot or an apostrophe: nothing to fold
+            return tokens
+    else:
+        tokens = _WORD.findall(lowered)
+        if _SPACELESS_CHAR.search(lowered):
+            tokens = [gram for token in tokens for gram in _bigrams(token)]
+        if "." not in lowered and "'" not in lowered:
+            return tokens
     return [t[:-2] if t.endswith("'s") else t.replace(".", "") for t in tokens]
 
 
-# A dot or apostrophe between two word characters: the only way a `_WORD` token can hold one.
+def _bigrams(token: str) -> list[str]:
+    """The character bigrams of a spaceless-script run (itself when one character); other tokens as they are."""
+    if len(token) < 2 or not _SPACELESS_CHAR.match(token):
+        return [token]
+    return [token[i : i + 2] for i in range(len(token) - 1)]
+
+
+# A dot or apostrophe between two letters or digits: the only way an `_ASCII_WORD` token can hold one.
 _INNER_MARK = re.compile(r"[a-z0-9][.'][a-z0-9]")
 
 
@@ -311,10 +416,18 @@ def stem(word: str) -> str:
 
 
 class _StemOrSkip(dict):
-    """token -> its stem, or "" for a token that carries no content (stop word, one letter)."""
+    """token -> its stem, or "" for a token that carries no content (stop word, one letter).
+
+    Only Latin-script tokens are stemmed: the English stemmer knows nothing of other scripts, whose
+    words are kept as they are."""
 
     def __missing__(self, token: str) -> str:
-        value = "" if len(token) <= 1 or token in STOP_WORDS else stem(token)
+        if len(token) <= 1 or token in STOP_WORDS:
+            value = ""
+        elif token.isascii() or _LATIN_TOKEN.fullmatch(token):
+            value = stem(token)
+        else:
+            value = token
         if len(self) < _TOKEN_CACHE_SIZE:
             self[token] = value
         return value
@@ -325,7 +438,10 @@ _STEM_OR_SKIP = _StemOrSkip()
 
 
 def content_stems(tokens: list[str] | tuple[str, ...]) -> list[str]:
-    """Stems of the tokens that carry content: stop words and one-letter tokens dropped."""
+    """Stems of the tokens that carry content: stop words and one-character tokens dropped.
+
+    English stop words only; tokens of scripts other than Latin are kept unstemmed.
+    """
     lookup = _STEM_OR_SKIP
     return [s for s in map(lookup.__getitem__, tokens) if s]
 
@@ -350,23 +466,76 @@ _INTERNED: dict[str, str] = {}
 _SENTENCE_TOKENS = _SentenceTokens()
 
 
+# Only the first this many characters of an article's text are compared sentence by sentence
+# (`prepare`, so `cluster`, `flag`, `diff` and `pairs --level document`): aligning two articles
+# takes time and memory in the product of their sentence counts. Two copies of one article, the
+# worst case, took in `dedup diff` (2 shared cores, whole command): 500,000 characters 7 s
+# and 0.3 GB, 1,000,000 16 s and 0.9 GB, 2,000,000 41 s and 3.2 GB. The longest article of the
+# evaluation sets in ../shared/data has 80,616 characters, and news articles rarely pass 100,000,
+# so the limit leaves real articles whole and keeps the worst pair near 0.3 GB. The copy level
+# (`cluster --level copies`) is linear and compares whole texts.
+MAX_ARTICLE_CHARS = 500_000
+
+
+def compared_text(text: str) -> str:
+    """The part of an article's text that `prepare` compares: all of it, or for a text longer than
+    `MAX_ARTICLE_CHARS`, its first characters up to the last space or line break before the limit."""
+    if len(text) <= MAX_ARTICLE_CHARS:
+        return text
+    cut = max(text.rfind(" ", 0, MAX_ARTICLE_CHARS), text.rfind("\n", 0, MAX_ARTICLE_CHARS))
+    return text[: cut if cut > MAX_ARTICLE_CHARS // 2 else MAX_ARTICLE_CHARS]
+
+
+def cut_warning(label: str, text: str) -> str | None:
+    """The one-line warning for a text that `prepare` compares only in part, naming it `label`;
+    None for a text compared whole. Callers that can warn (the command line) give it to the user."""
+    if len(text) <= MAX_ARTICLE_CHARS:
+        return None
+    return (
+        f"{label}: {len(text):,} characters; only the first {len(compared_text(text)):,} are compared "
+        f"(limit {MAX_ARTICLE_CHARS:,}: aligning longer articles takes time and memory in the square of their length)"
+    )
+
+
 def prepare(article: Article) -> Document:
     """Turn an article into a `Document`: normalised body without furniture, sentences with quotes marked.
 
     The title, when given apart from the text, is not part of the body: outlets rewrite headlines
-    freely, so they say little about copying.
+    freely, so they say little about copying. A text longer than `MAX_ARTICLE_CHARS` is prepared
+    from its first characters only (`compared_text`); the document still stands for the article.
     """
-    body = strip_furniture(normalise(article.text))
+    body = strip_furniture(normalise(compared_text(article.text)))
     quotes = quote_spans(body)
     if len(_INTERNED) > _TOKEN_CACHE_SIZE:
         _INTERNED.clear()
     tokens_of = _SENTENCE_TOKENS
     sentences = []
-    for start, end in split_sentences(body):
-        if quotes:
-            quoted = sum(max(0, min(end, q_end) - max(start, q_start)) for q_start, q_end in quotes)
-        else:
-            quoted = 0
+    spans = split_sentences(body)
+    for (start, end), quoted in zip(spans, _quoted_characters(spans, quotes)):
         text, tokens, stems = tokens_of[body[start:end]]
         sentences.append(Sentence(len(sentences), text, start, end, quoted / max(1, end - start), tokens, stems))
     return Document(article=article, body=body, sentences=tuple(sentences))
+
+
+def _quoted_characters(spans: list[tuple[int, int]], quotes: list[tuple[int, int]]) -> list[int]:
+    """How many characters of each (start, end) span lie inside the quote spans (summed per quote).
+
+    That is ``covered(end) - covered(start)``, where ``covered(x)``, the quoted characters before
+    x, is the sum of ``x - q_start`` over quotes begun before x less the sum of ``x - q_end`` over
+    quotes ended before x: a binary search in each sorted list and prefix sums, so O((n + m) log m)
+    for n sentences and m quotes, not n * m; overlapping quotes count as often as they overlap.
+    """
+    if not spans or not quotes:
+        return [0] * len(spans)
+    bounds = np.array(quotes, dtype=np.int64)
+    quote_starts, quote_ends = np.sort(bounds[:, 0]), np.sort(bounds[:, 1])
+    start_sums = np.concatenate(([0], np.cumsum(quote_starts)))
+    end_sums = np.concatenate(([0], np.cumsum(quote_ends)))
+
+    def covered(x: np.ndarray) -> np.ndarray:
+        begun = np.searchsorted(quote_starts, x, side="left")
+        ended = np.searchsorted(quote_ends, x, side="left")
+        return x * (begun - ended) - start_sums[begun] + end_sums[ended]
+
+    points = np.array(spans, dtype=np.int64)
+    return (covered(points[:, 1]) - covered(points[:, 0])).tolist()

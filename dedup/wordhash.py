@@ -8,10 +8,12 @@ are lower-cased and bytes classified by a lookup table, word boundaries found by
 neighbours, and each word's bytes read eight at a time through an unaligned uint64 view.
 
 A word is a maximal run of ASCII letters and digits and of non-ASCII characters other than
-Unicode punctuation and spaces (U+0080-U+00BF, U+2000-U+206F, U+3000-U+303F), close to the
-``\\w+`` of `re` (which also splits at ``_``). ASCII letters are lower-cased in bytes; other
-scripts are lower-cased by ``str.lower`` before encoding, only in texts that are not ASCII.
-Hashes depend only on a word's bytes, never on the batch, the chunking or the process.
+Unicode punctuation and spaces (`_PUNCTUATION`), close to the ``\\w+`` of `re` (which also splits
+at ``_``). In scripts written without spaces (Chinese, Japanese, Thai: `dedup.text.SPACELESS_RANGES`)
+a run would be a whole clause, so each pair of neighbouring characters of a run is a word instead
+(a run of one character is one word), as `dedup.text.words` has it. ASCII letters are lower-cased
+in bytes; other scripts are lower-cased by ``str.lower`` before encoding, only in texts that are
+not ASCII. Hashes depend only on a word's bytes, never on the batch, the chunking or the process.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dedup.text import SPACELESS_RANGES
+
 _ASCII_CASE_BIT = np.uint8(0x20)
 # Words longer than this many bytes (URLs, base64 blobs) are hashed one by one with hashlib.
 _LONG_WORD = 64
@@ -30,6 +34,50 @@ _FMIX64_1 = np.uint64(0xFF51AFD7ED558CCD)
 _FMIX64_2 = np.uint64(0xC4CEB9FE1A85EC53)
 _SHIFT_33 = np.uint64(33)
 _BYTE_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
+
+
+def _range_bounds(ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """Sorted bounds ``first, last + 1`` of code point ranges: a code point is in one of them when
+    ``np.searchsorted(bounds, code, side="right")`` is odd."""
+    return np.array([bound for first, last in sorted(ranges) for bound in (first, last + 1)], dtype=np.int64)
+
+
+# Unicode punctuation and spaces that end a word: Latin-1 symbols and the no-break space, general
+# punctuation (dashes, curly quotes, ellipsis), CJK punctuation, the Arabic comma, semicolon,
+# question mark and percent and decimal signs, the Urdu full stop, the Devanagari dandas, and
+# fullwidth punctuation.
+_PUNCTUATION = _range_bounds(
+    (
+        (0x0080, 0x00BF),
+        (0x2000, 0x207F),
+        (0x3000, 0x303F),
+        (0x060C, 0x060C),
+        (0x061B, 0x061B),
+        (0x061F, 0x061F),
+        (0x066A, 0x066D),
+        (0x06D4, 0x06D4),
+        (0x0964, 0x0965),
+        (0xFF01, 0xFF0F),
+        (0xFF1A, 0xFF20),
+        (0xFF3B, 0xFF40),
+        (0xFF5B, 0xFF65),
+    )
+)
+_SPACELESS = _range_bounds(SPACELESS_RANGES)
+
+
+def _leads_of_apart_characters() -> np.ndarray:
+    """Which lead bytes may start a punctuation or spaceless character: every three- and four-byte
+    lead, and the two-byte leads of the punctuation below U+0800."""
+    table = np.zeros(256, dtype=bool)
+    table[0xE0:] = True
+    for first, last in zip(_PUNCTUATION[0::2].tolist(), (_PUNCTUATION[1::2] - 1).tolist()):
+        for code in range(first, min(last, 0x7FF) + 1):
+            table[0xC0 | (code >> 6)] = True
+    return table
+
+
+_MAY_BE_APART = _leads_of_apart_characters()
 
 
 @dataclass(frozen=True)
@@ -71,14 +119,18 @@ def word_hashes(texts: Sequence[str]) -> WordBatch:
     raw = np.frombuffer(buffer, dtype=np.uint8)
     n_bytes = len(raw) - 8
     is_word = _word_bytes(raw[:n_bytes])
-    _clear_punctuation(raw[:n_bytes], is_word)
+    pair_starts, pair_lengths = _non_ascii_words(raw[:n_bytes], is_word)
 
     edges = np.flatnonzero(is_word[1:] != is_word[:-1]) + 1
     if n_bytes and is_word[0]:
         edges = np.concatenate(([0], edges))
     if n_bytes and is_word[-1]:
         edges = np.concatenate((edges, [n_bytes]))
-    starts, ends = edges[0::2], edges[1::2]
+    starts, lengths = edges[0::2], edges[1::2] - edges[0::2]
+    if len(pair_starts):
+        order = np.argsort(np.concatenate((starts, pair_starts)), kind="stable")
+        starts = np.concatenate((starts, pair_starts))[order]
+        lengths = np.concatenate((lengths, pair_lengths))[order]
 
     text_starts = np.cumsum(sizes + 1) - sizes - 1
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
@@ -86,7 +138,7 @@ def word_hashes(texts: Sequence[str]) -> WordBatch:
     if len(starts) == 0:
         return WordBatch(np.zeros(0, dtype=np.uint64), offsets)
 
-    return WordBatch(_hash_words(_ascii_lower(raw), starts, ends - starts), offsets)
+    return WordBatch(_hash_words(_ascii_lower(raw), starts, lengths), offsets)
 
 
 def _word_bytes(raw: np.ndarray) -> np.ndarray:
@@ -104,24 +156,50 @@ def _ascii_lower(raw: np.ndarray) -> np.ndarray:
     return raw | (is_capital.view(np.uint8) << np.uint8(5))
 
 
-def _clear_punctuation(raw: np.ndarray, is_word: np.ndarray) -> None:
-    """Mark the bytes of UTF-8 punctuation and space characters as not part of a word: C2 xx
-    (U+0080-U+00BF: no-break space, guillemets, symbols), E2 80-81 xx (U+2000-U+207F: spaces,
-    dashes, curly quotes, ellipsis) and E3 80 xx (U+3000-U+303F: CJK punctuation)."""
+def _non_ascii_words(raw: np.ndarray, is_word: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mark the bytes of punctuation and space characters (`_PUNCTUATION`) and of spaceless-script
+    characters as not part of a run word, and return the (start, length) in bytes of the words of
+    the spaceless scripts, in order: each pair of neighbouring characters of a run, and each lone
+    character.
+
+    `raw` is valid UTF-8 (encoded from str), so every lead byte has its whole character in it.
+    Only characters whose lead byte may start one of these are decoded (not Cyrillic or Greek).
+    """
     lead = np.flatnonzero(raw >= 0xC2)
+    lead = lead[_MAY_BE_APART[raw[lead]]]
     if not len(lead):
-        return
-    # A lead byte too close to the end for its whole character is not one of these: no byte is
-    # read past the end.
-    first = raw[lead]
-    second = raw[np.minimum(lead + 1, len(raw) - 1)]
-    two_bytes = lead[(first == 0xC2) & (lead + 1 < len(raw))]
-    three_bytes = lead[
-        ((first == 0xE2) & (second <= 0x81) | (first == 0xE3) & (second == 0x80)) & (lead + 2 < len(raw))
-    ]
-    for span, positions in ((2, two_bytes), (3, three_bytes)):
-        for k in range(span):
-            is_word[positions + k] = False
+        return _NO_WORDS, _NO_WORDS
+    first = raw[lead].astype(np.int32)
+    size = 2 + (first >= 0xE0) + (first >= 0xF0)
+    last = len(raw) - 1
+    c1, c2, c3 = (raw[np.minimum(lead + k, last)].astype(np.int32) & 0x3F for k in (1, 2, 3))
+    code = np.where(
+        size == 2,
+        ((first & 0x1F) << 6) | c1,
+        np.where(
+            size == 3, ((first & 0x0F) << 12) | (c1 << 6) | c2, ((first & 0x07) << 18) | (c1 << 12) | (c2 << 6) | c3
+        ),
+    )
+    spaceless = np.searchsorted(_SPACELESS, code, side="right") % 2 == 1
+    apart = spaceless | (np.searchsorted(_PUNCTUATION, code, side="right") % 2 == 1)
+    for k in range(4):
+        is_word[lead[apart & (size > k)] + k] = False
+    if not spaceless.any():
+        return _NO_WORDS, _NO_WORDS
+    starts, sizes = lead[spaceless], size[spaceless].astype(np.int64)
+    # Character i begins a pair when character i + 1 starts where it ends; a character joined to
+    # neither neighbour is a word alone.
+    joined = starts[:-1] + sizes[:-1] == starts[1:]
+    begins_pair = np.concatenate((joined, [False]))
+    alone = ~begins_pair & ~np.concatenate(([False], joined))
+    words = np.flatnonzero(begins_pair | alone)
+    lengths = sizes[words]
+    pairs = begins_pair[words]
+    lengths[pairs] += sizes[words[pairs] + 1]
+    return starts[words], lengths
+
+
+_NO_WORDS = np.zeros(0, dtype=np.int64)
 
 
 def fmix64(values: np.ndarray) -> np.ndarray:

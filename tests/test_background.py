@@ -30,3 +30,8 @@ def test_shipped_table_equals_a_rebuild() -> None:
             shipped[stem] = value
     rebuilt = {stem: f"{value:.3g}" for stem, value in build_table().items()}
     assert rebuilt == shipped
+
+
+def test_stems_of_other_scripts_are_left_to_the_batch() -> None:
+    idf = background_idf(["год", "cheek", "kattabzz"])
+    assert np.isnan(idf[0]) and not np.isnan(idf[1]) and not np.isnan(idf[2])

@@ -29,6 +29,11 @@ THREE_BYTE_SEPARATORS = [
     "\u2026",  # horizontal ellipsis
     "\u3002",  # ideographic full stop
     "\u3000",  # ideographic space
+    "\u060c",  # Arabic comma
+    "\u061f",  # Arabic question mark
+    "\u06d4",  # Urdu full stop
+    "\u0964",  # Devanagari danda
+    "\uff0c",  # fullwidth comma
 ]
 SEPARATORS = TWO_BYTE_SEPARATORS + THREE_BYTE_SEPARATORS
 
@@ -119,12 +124,23 @@ def test_punctuation_at_the_end_of_the_last_text_ends_the_word(separator: str) -
     assert _words_of(batch, 2) == []
 
 
-@pytest.mark.parametrize("word", ["café", "naïve", "Zürich", "東京都", "Москва", "straße", "ελληνικά"])
+@pytest.mark.parametrize("word", ["café", "naïve", "Zürich", "Москва", "straße", "ελληνικά", "हिन्दी", "مدرَّبة"])
 def test_non_ascii_letters_stay_inside_words(word: str) -> None:
     batch = word_hashes([f"in {word}, today"])
     assert batch.lengths.tolist() == [3]
     assert batch.hashes[1] == _hash_of(word)
     assert batch.hashes[1] != _hash_of(word[:-1])
+
+
+def test_scripts_without_spaces_give_pairs_of_neighbouring_characters() -> None:
+    batch = word_hashes(["在東京都，iPhone手机。", "好", "ไทย x"])
+    pairs = ["在東", "東京", "京都", "iphone", "手机"]
+    assert _words_of(batch, 0) == [_hash_of(word) for word in pairs]
+    assert _words_of(batch, 1) == [_hash_of("好")]
+    assert _words_of(batch, 2) == [_hash_of("ไท"), _hash_of("ทย"), _hash_of("x")]
+    # An edit changes the pairs it touches only.
+    edited = word_hashes(["国家统计局周一公布", "国家统计局周二公布"])
+    assert len(set(_words_of(edited, 0)) & set(_words_of(edited, 1))) == 8 - 2
 
 
 @pytest.mark.parametrize(("capitals", "small"), [("ÉTÉ", "été"), ("Москва", "москва"), ("ZÜRICH", "zürich")])
@@ -179,7 +195,7 @@ def test_texts_without_words_give_empty_hashes(texts: list[str]) -> None:
 
 
 def test_hashes_are_uint64_and_the_same_in_another_process() -> None:
-    texts = ["The minister said", "ÉTÉ à Москва — 東京都", "x" * 100]
+    texts = ["The minister said", "ÉTÉ à Москва — 東京都", "x" * 100]  # 東京都: two words
     code = f"from dedup.wordhash import word_hashes; print(word_hashes({texts!r}).hashes.tolist())"
     other_process = subprocess.run(
         [sys.executable, "-c", code],
@@ -190,7 +206,7 @@ def test_hashes_are_uint64_and_the_same_in_another_process() -> None:
     )
     hashes = word_hashes(texts).hashes
     assert hashes.dtype == np.uint64
-    assert len(hashes) == 8
+    assert len(hashes) == 9
     assert other_process.stdout.strip() == str(hashes.tolist())
     # Full 64-bit values, not 32-bit ones widened.
     assert int(hashes.max()) >= 1 << 32

@@ -15,9 +15,10 @@ from typing import TextIO
 
 import click
 
-from dedup import DedupError, __version__
+from dedup import Article, DedupError, __version__
 from dedup.cli.notices import WarningLog
 from dedup.io.writers import open_output, refuse_input_as_output
+from dedup.text import cut_warning
 
 # Batches at least this large get a progress bar (when stderr is a terminal).
 PROGRESS_MIN_ARTICLES = 200
@@ -39,6 +40,17 @@ def _print_warning(message: str) -> None:
 
 # Where `handles_errors` keeps the running command's WarningLog: in click's per-invocation context.
 _WARNING_LOG = "dedup.warning_log"
+
+
+def warn_cut(articles: Iterable[Article]) -> list[Article]:
+    """The articles as a list, after a warning for each that is compared only in part (longer than
+    `dedup.text.MAX_ARTICLE_CHARS`); it stays in the output."""
+    articles = list(articles)
+    for article in articles:
+        message = cut_warning(article.origin or article.id, article.text)
+        if message:
+            warn(message)
+    return articles
 
 
 def fail(message: str) -> None:

@@ -16,6 +16,7 @@ from dedup.cli import (
     skip_bad_option,
     stderr_is_terminal,
     warn,
+    warn_cut,
 )
 from dedup.io.readers import read_articles
 from dedup.io.writers import write_csv, write_jsonl
@@ -120,7 +121,7 @@ def cluster_command(
             console_progress=progress,
         )
     else:
-        articles = list(read_articles(inputs, skip_bad=skip_bad, warn=warn))
+        articles = warn_cut(read_articles(inputs, skip_bad=skip_bad, warn=warn))
         with progress_bar(len(articles)) as progress:
             result = cluster(articles, config=config, progress=progress)
     if output_format == "parquet":

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 import click
 
 from dedup import Article, DedupError, diff
-from dedup.cli import Output, emit_lines, handles_errors, main, output_option, skip_bad_option, warn
+from dedup.cli import Output, emit_lines, handles_errors, main, output_option, skip_bad_option, warn, warn_cut
 from dedup.io.readers import read_articles
 from dedup.report.diff_html import diff_html
 from dedup.report.diff_json import diff_json
@@ -50,7 +50,7 @@ def diff_command(a: str, b: str, output_format: str, output: str | None, batch: 
     if batch is None:
         article_a, article_b, context = _read_one(a, skip_bad), _read_one(b, skip_bad), []
     else:
-        context = list(read_articles([batch], skip_bad=skip_bad, warn=warn))
+        context = warn_cut(read_articles([batch], skip_bad=skip_bad, warn=warn))
         by_id = {article.id: article for article in context}
         article_a, article_b = _pick(by_id, a, batch), _pick(by_id, b, batch)
     result = diff(article_a, article_b, context=context)
@@ -65,7 +65,7 @@ def diff_command(a: str, b: str, output_format: str, output: str | None, batch: 
 
 def _read_one(path: str, skip_bad: bool) -> Article:
     """The one article a file holds; several is an error (use --batch to pick one by id)."""
-    articles = list(read_articles([path], skip_bad=skip_bad, warn=warn))
+    articles = warn_cut(read_articles([path], skip_bad=skip_bad, warn=warn))
     if len(articles) != 1:
         msg = (
             f"{path}: holds {len(articles)} articles, diff takes one per side "

@@ -16,6 +16,7 @@ from dedup.cli import (
     seed_option,
     skip_bad_option,
     warn,
+    warn_cut,
 )
 from dedup.flag import FlagConfig, flag_articles
 from dedup.io.readers import read_articles
@@ -68,10 +69,12 @@ def flag_command(
     wire = None
     if wire_inputs:
         try:
-            wire = list(read_articles(wire_inputs, skip_bad=skip_bad, warn=lambda message: warn(f"--wire: {message}")))
+            wire = warn_cut(
+                read_articles(wire_inputs, skip_bad=skip_bad, warn=lambda message: warn(f"--wire: {message}"))
+            )
         except DedupError as error:
             raise DedupError(f"--wire: {error}") from None
-    articles = list(read_articles(inputs, skip_bad=skip_bad, warn=warn))
+    articles = warn_cut(read_articles(inputs, skip_bad=skip_bad, warn=warn))
     try:
         config = FlagConfig(seed=seed)
     except ValueError as error:

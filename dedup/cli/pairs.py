@@ -30,6 +30,7 @@ from dedup.pairs import (
     score_document_pairs,
     score_sentence_pairs,
 )
+from dedup.text import cut_warning
 
 if TYPE_CHECKING:
     from dedup.semantic import SentenceEncoder
@@ -153,6 +154,10 @@ def _scored_rows(
         if level == "sentence":
             scores = score_sentence_pairs(texts, semantic=encoder)
         else:
+            for record in chunk:
+                for name, text in (("text1", record.text1), ("text2", record.text2)):
+                    if message := cut_warning(f"{record.origin} {name}", text):
+                        warn(message)
             scores = score_document_pairs(texts)
         for record, result in zip(chunk, scores):
             yield _row(record, result, columns)

@@ -123,6 +123,8 @@ def cluster_command(
         articles = list(read_articles(inputs, skip_bad=skip_bad, warn=warn))
         with progress_bar(len(articles)) as progress:
             result = cluster(articles, config=config, progress=progress)
+    for message in result.warnings:
+        warn(message)
     if output_format == "parquet":
         from dedup.io.parquet import CLUSTER_PARQUET_TYPES, write_parquet
 

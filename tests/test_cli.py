@@ -318,6 +318,42 @@ def test_cluster_warns_about_a_published_that_is_not_a_date_and_goes_on(runner, 
     )
 
 
+HOSTILE = "\x1b]0;owned\x07"
+
+
+def test_terminal_control_characters_are_escaped_in_the_cluster_table(runner, tmp_path):
+    batch = tmp_path / "batch.jsonl"
+    text = (SEEDS / "002_07622d912d257890.txt").read_text(encoding="utf-8")
+    record = {
+        "id": f"id{HOSTILE}",
+        "text": f"{HOSTILE} {text}",
+        "source": f"src{HOSTILE}",
+        "published": f"2024{HOSTILE}",
+    }
+    batch.write_text(json.dumps(record) + "\n" + json.dumps(record | {"id": "b", "title": f"t\u202e{HOSTILE}"}) + "\n")
+    for level in ("stories", "copies"):
+        result = runner.invoke(main, ["cluster", "--level", level, str(batch)])
+        assert result.exit_code == 0
+        assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output
+        assert "id\\x1b]0;owned\\x07" in result.stdout and "src\\x1b]0;owned\\x07" in result.stdout
+        assert "t\\u202e\\x1b]0;owned\\x07" in result.stdout
+        assert "\\x1b]0;owned\\x07" in result.stderr  # the warning about the date names it escaped too
+
+
+def test_terminal_control_characters_are_escaped_in_the_flag_table(runner, tmp_path):
+    wire = (SEEDS / "000_dcd977f381deb860.txt").read_text(encoding="utf-8")
+    wire_file = tmp_path / "wire.jsonl"
+    wire_file.write_text(json.dumps({"id": f"w{HOSTILE}", "text": wire}) + "\n", encoding="utf-8")
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(json.dumps({"id": f"a{HOSTILE}", "text": wire.replace(".", f". {HOSTILE}", 3)}) + "\n")
+    result = runner.invoke(main, ["flag", "--wire", str(wire_file), str(batch)])
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert result.stdout.startswith("article") and "a\\x1b]0;owned\\x07" in result.stdout
+    assert "<- w\\x1b]0;owned\\x07#" in result.stdout
+    assert any("\\x1b]0;owned\\x07" in line for line in result.stdout.splitlines() if line.startswith("    "))
+
+
 def test_the_table_in_examples_readme_is_what_the_seeds_give(runner):
     readme = (SEEDS.parent / "README.md").read_text(encoding="utf-8")
     result = runner.invoke(main, ["cluster", str(SEEDS)])

@@ -16,17 +16,18 @@ from typing import TextIO
 import click
 
 from dedup import DedupError, __version__
+from dedup.report.terminal import clean
 
 # Batches at least this large get a progress bar (when stderr is a terminal).
 PROGRESS_MIN_ARTICLES = 200
 
 
 def warn(message: str) -> None:
-    click.echo(f"dedup: warning: {message}", err=True)
+    click.echo(f"dedup: warning: {clean(message)}", err=True)
 
 
 def fail(message: str) -> None:
-    click.echo(f"dedup: error: {message}", err=True)
+    click.echo(f"dedup: error: {clean(message)}", err=True)
     sys.exit(2)
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from dedup.errors import DedupError
+from dedup.io.frontmatter import split_front_matter
 from dedup.model import Article
 
 _TEXT_SUFFIXES = (".txt", ".md")
@@ -330,7 +331,8 @@ def _article_files(directory: str, *, visited: set[str]) -> Iterator[str]:
 
 
 def _read_text_file(path: str, warn: Callable[[str], None]) -> Iterator[Article]:
-    """Yield the single article a ``.txt``/``.md`` file holds: id is the stem, text the whole file."""
+    """Yield the single article a ``.txt``/``.md`` file holds: id is the stem, text the whole file
+    but its front matter (`dedup.io.frontmatter`), which sets title, source, published and url."""
     with open(path, "rb") as stream:
         head = stream.read(_BINARY_PROBE_BYTES)
         _check_not_binary(path, head)
@@ -340,10 +342,11 @@ def _read_text_file(path: str, warn: Callable[[str], None]) -> Iterator[Article]
     except UnicodeDecodeError:
         text = _decode_cp1252(path, content)
         warn(f"{path}: not UTF-8, read as cp1252")
+    fields, text = split_front_matter(text)
     if not text.strip():
         raise DedupError(f"{path}: empty file, no article text")
     stem = os.path.splitext(os.path.basename(path))[0]
-    yield Article(id=stem, text=text, origin=path)
+    yield Article(id=stem, text=text, origin=path, **fields)
 
 
 def _decode_cp1252(path: str, content: bytes) -> str:

@@ -268,11 +268,11 @@ def test_without_pyarrow_parquet_input_and_output_say_how_to_install(tmp_path, m
     for given in (path, tmp_path / "ds"):
         with pytest.raises(DedupError) as caught:
             read(given, skip_bad=True)  # not a bad record: skipping cannot help
-        assert str(caught.value) == f"{given}: reading Parquet needs pyarrow: pip install 'dedup[spark]'"
+        assert str(caught.value) == f"{given}: reading Parquet needs pyarrow: pip install 'newsdedup[spark]'"
 
     with pytest.raises(DedupError) as caught:
         write_parquet([], str(tmp_path / "out"), ["id"])
-    assert str(caught.value) == f"{tmp_path / 'out'}: writing Parquet needs pyarrow: pip install 'dedup[spark]'"
+    assert str(caught.value) == f"{tmp_path / 'out'}: writing Parquet needs pyarrow: pip install 'newsdedup[spark]'"
     assert not (tmp_path / "out").exists()
 
 

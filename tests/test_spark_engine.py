@@ -187,7 +187,7 @@ def test_skip_bad_warns_and_clusters_the_rest_as_the_local_engine_does(spark, tm
 
 def test_without_pyspark_the_engine_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyspark", None)
-    with pytest.raises(DedupError, match=r"pip install 'dedup\[spark\]'"):
+    with pytest.raises(DedupError, match=r"pip install 'newsdedup\[spark\]'"):
         require_spark()
 
 
@@ -206,4 +206,4 @@ def test_dedup_imports_and_clusters_without_pyspark(tmp_path):
         text=True,
     )
     assert spark.returncode == 2
-    assert spark.stderr == "dedup: error: the Spark engine needs pyspark: pip install 'dedup[spark]'\n"
+    assert spark.stderr == "dedup: error: the Spark engine needs pyspark: pip install 'newsdedup[spark]'\n"

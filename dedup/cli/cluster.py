@@ -18,6 +18,7 @@ from dedup.cli import (
     skip_bad_option,
     warn,
 )
+from dedup.install import install_hint
 from dedup.io.readers import read_articles
 from dedup.io.writers import write_csv, write_jsonl
 from dedup.report.records import CLUSTER_CSV_FIELDS, cluster_records, cluster_rows
@@ -57,7 +58,7 @@ from dedup.report.table import cluster_table
     type=click.Choice(["local", "spark"]),
     default="local",
     show_default=True,
-    help="local: this machine's processes. spark: Apache Spark (pip install 'dedup[spark]'); same output.",
+    help=f"local: this machine's processes. spark: Apache Spark ({install_hint('spark')}); same output.",
 )
 @click.option(
     "--spark-master",

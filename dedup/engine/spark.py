@@ -21,7 +21,7 @@ Both spaces number columns in sorted term order and take the whole batch's frequ
 partition computes the same float32 values as the local engine over the whole batch, and the
 output is byte for byte the local engine's (tested).
 
-pyspark is an optional extra (``pip install 'dedup[spark]'``); this module imports it lazily.
+pyspark is an optional extra (``pip install 'newsdedup[spark]'``); this module imports it lazily.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from dedup.engine.stages import (
     unaligned_pair,
 )
 from dedup.errors import DedupError
+from dedup.install import install_hint
 from dedup.minhash import band_keys, bucket_pairs
 from dedup.model import Article, ClusterResult, Document, ScoredPair
 from dedup.score import (
@@ -66,7 +67,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
-INSTALL_HINT = "pip install 'dedup[spark]'"
+INSTALL_HINT = install_hint("spark")
 
 # Rows per Arrow batch handed to a Python worker: a batch of pairs carries two pickled documents
 # a row (about 20 KB each for news), so batches stay in the tens of MB.

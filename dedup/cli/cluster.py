@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from dedup import DedupConfig, DedupError, cluster, cluster_copies_inputs
+from dedup import DedupConfig, DedupError, cluster, cluster_copies_inputs, copy_diffs
 from dedup.cli import (
     emit_lines,
     handles_errors,
@@ -21,6 +21,7 @@ from dedup.cli import (
 from dedup.install import install_hint
 from dedup.io.readers import read_articles
 from dedup.io.writers import write_csv, write_jsonl
+from dedup.report.cluster_html import cluster_html
 from dedup.report.records import CLUSTER_CSV_FIELDS, cluster_records, cluster_rows
 from dedup.report.table import cluster_table
 
@@ -30,11 +31,12 @@ from dedup.report.table import cluster_table
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "jsonl", "csv", "parquet"]),
+    type=click.Choice(["table", "html", "jsonl", "csv", "parquet"]),
     default="table",
     show_default=True,
-    help="table for people; jsonl (one copy group a line), csv or parquet (one article a row) for programs. "
-    "parquet writes a directory (-o DIR) and needs pyarrow.",
+    help="table for people; html: a report page for people (a summary, then a card per story, each copy with "
+    "its sentence-by-sentence diff); jsonl (one copy group a line), csv or parquet (one article a row) for "
+    "programs. parquet writes a directory (-o DIR) and needs pyarrow.",
 )
 @click.option(
     "-o",
@@ -103,6 +105,8 @@ def cluster_command(
         settings[key.strip()] = value.strip()
     if level == "copies" and engine == "spark":
         raise DedupError("--level copies runs on the local engine only; drop --engine spark")
+    if output_format == "html" and (level == "copies" or engine == "spark"):
+        raise DedupError("--format html needs the story level on the local engine (it embeds sentence alignments)")
     config = DedupConfig(seed=seed)
     if level == "copies":
         with progress_bar(None) as progress:
@@ -136,5 +140,7 @@ def cluster_command(
             write_jsonl(cluster_records(result), stream)
         elif output_format == "csv":
             write_csv(cluster_rows(result), stream, CLUSTER_CSV_FIELDS)
+        elif output_format == "html":
+            emit_lines(cluster_html(result, copy_diffs(articles, result, config=config)), stream)
         else:
             emit_lines(cluster_table(result), stream)

@@ -190,9 +190,15 @@ OPENING_WORDS = 12
 
 
 def opening_words(text: str, count: int = OPENING_WORDS) -> str:
-    """The first `count` words of `text` on one line, with ``...`` when there are more."""
-    words = text.split(maxsplit=count)
-    return " ".join(words[:count]) + (" ..." if len(words) > count else "")
+    """The first `count` words of `text` on one line, with ``...`` when there are more.
+
+    Only the first ``60 * count`` characters are read, so a huge article costs no more than a short
+    one (a word longer than that average may be cut, and is followed by ``...``).
+    """
+    limit = 60 * count
+    words = text[:limit].split()
+    more = len(words) > count or len(text) > limit
+    return " ".join(words[:count]) + (" ..." if more else "")
 
 
 @dataclass(frozen=True)

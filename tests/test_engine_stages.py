@@ -102,3 +102,14 @@ def test_a_single_article_group_equals_the_one_copy_groups_makes():
         "in.jsonl:4: published 'nonsense' is not an ISO 8601 date (e.g. 2024-12-22 or 2024-12-22T09:30:00Z);"
         " the article is taken as undated",
     )
+
+
+def test_opening_words_are_the_first_twelve_on_one_line_read_from_the_start_only():
+    from dedup.model import opening_words
+
+    assert opening_words("One  two\nthree") == "One two three"
+    text = " ".join(f"w{k}" for k in range(20))
+    assert opening_words(text) == " ".join(f"w{k}" for k in range(12)) + " ..."
+    huge = "Start of a very long article. " + "x" * 5_000_000
+    shown = opening_words(huge)
+    assert shown.startswith("Start of a very long article. xxx") and shown.endswith("x ...") and len(shown) < 800

@@ -204,6 +204,7 @@ def copy_groups(
             links.setdefault(p.a, []).append(p)
             links.setdefault(p.b, []).append(p)
     articles = [doc.article for doc in documents]
+    ids = [article.id for article in articles]
     lengths = [len(doc.body) for doc in documents]
     moments = [published_moment(article.published) for article in articles]
     members_of: dict[int, list[int]] = {}
@@ -216,21 +217,21 @@ def copy_groups(
     for members in members_of.values():
         canonical, rule = choose_canonical(members, articles, lengths)
         entries = [_member(documents[canonical], "canonical")]
-        relation_of = relation_tree(canonical, links, [article.id for article in articles])
-        others = sorted((m for m in members if m != canonical), key=lambda m: member_key(moments[m], articles[m].id))
+        relation_of = relation_tree(canonical, links, ids)
+        others = sorted((m for m in members if m != canonical), key=lambda m: member_key(moments[m], ids[m]))
         for member in others:
             pair = relation_of[member]
             of, mine = (pair.b, "a") if pair.a == member else (pair.a, "b")
             shared = pair.shared_a if mine == "a" else pair.shared_b
             rewritten = pair.rewritten_a if mine == "a" else pair.rewritten_b
             entries.append(
-                _member(documents[member], pair.relation, articles[of].id, pair.cosine, shared, rewritten)
+                _member(documents[member], pair.relation, ids[of], pair.cosine, shared, rewritten)
             )
         result.append(
             PendingGroup(
                 story_keys[story[members[0]]],
                 _output_key(members, articles, moments),
-                articles[canonical].id,
+                ids[canonical],
                 rule,
                 tuple(entries),
                 _date_warnings(members, articles, positions),

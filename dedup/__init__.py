@@ -78,6 +78,7 @@ __all__ = [
     "cluster",
     "cluster_copies",
     "cluster_copies_inputs",
+    "copy_diffs",
     "diff",
     "flag",
     "flag_articles",
@@ -215,7 +216,6 @@ def diff(a: Article, b: Article, *, context: Iterable[Article] = (), config: Ded
     """
     import numpy as np
 
-    from dedup.align import score_pair, word_changes
     from dedup.score import DocumentSpace, SentenceSpace
     from dedup.text import prepare
 
@@ -231,12 +231,69 @@ def diff(a: Article, b: Article, *, context: Iterable[Article] = (), config: Ded
     documents = [prepare(a), prepare(b)] + [prepare(article) for article in others]
     cosine = float(DocumentSpace(documents).cosine(np.array([[0, 1]]))[0])
     sentence_space = SentenceSpace(documents[:2] if not others else documents)
+    return _pair_diff(documents, 0, 1, cosine, sentence_space, config)
+
+
+def copy_diffs(
+    articles: Iterable[Article], result: ClusterResult, *, config: DedupConfig | None = None
+) -> dict[tuple[str, str], PairDiff]:
+    """The paraphrase diff of each copy-group member against the article its relation is with.
+
+    What a report that shows the evidence for every copy needs (``dedup cluster --format html``):
+    `diff` of ``(of, id)`` for each member with a `Member.of`, word weights fitted once on the
+    whole batch (as `diff` with ``context=articles`` does).
+
+    Parameters
+    ----------
+    articles : iterable of Article
+        The batch `result` was made from.
+    result : ClusterResult
+        What `cluster` returned for it.
+    config : DedupConfig, optional
+        Thresholds; the shipped defaults when omitted.
+
+    Returns
+    -------
+    dict
+        ``(of, id)`` to the `PairDiff` with A the `of` article and B the member.
+    """
+    import numpy as np
+
+    from dedup.score import DocumentSpace, SentenceSpace
+    from dedup.text import prepare
+
+    config = config or DedupConfig()
+    wanted = [(m.of, m.id) for g in result.groups for m in g.members if m.of is not None]
+    if not wanted:
+        return {}
+    batch = list(articles)
+    position = {article.id: k for k, article in enumerate(batch)}
+    missing = sorted({i for pair in wanted for i in pair} - set(position))
+    if missing:
+        raise DedupError(f"copy_diffs: article {missing[0]!r} of the result is not in the batch")
+    documents = [prepare(article) for article in batch]
+    indices = np.array([(position[a], position[b]) for a, b in wanted])
+    cosines = DocumentSpace(documents).cosine(indices).tolist()
+    sentence_space = SentenceSpace(documents)
+    return {
+        pair: _pair_diff(documents, int(i), int(j), cosine, sentence_space, config)
+        for pair, (i, j), cosine in zip(wanted, indices, cosines)
+    }
+
+
+def _pair_diff(
+    documents: Sequence, first: int, second: int, cosine: float, sentence_space, config: DedupConfig
+) -> PairDiff:
+    """`PairDiff` of documents `first` (A) and `second` (B), their cosine given, sentences weighed
+    by `sentence_space` (a `dedup.score.SentenceSpace` holding both)."""
+    from dedup.align import score_pair, word_changes
+
     pair, alignment = score_pair(
-        0,
-        1,
-        documents[0],
-        documents[1],
-        cosine,
+        first,
+        second,
+        documents[first],
+        documents[second],
+        float(cosine),
         sentence_space,
         score_config=config.score,
         relation_config=config.relation,
@@ -250,4 +307,4 @@ def diff(a: Article, b: Article, *, context: Iterable[Article] = (), config: Ded
         else ()
         for link in alignment.links
     )
-    return PairDiff(alignment, pair.relation, cosine, changes)
+    return PairDiff(alignment, pair.relation, float(cosine), changes)

@@ -23,12 +23,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 import numpy as np
 
 from dedup.align import align
 from dedup.arrays import unique_sorted
+from dedup.dates import parse_published
 from dedup.errors import DedupError
 from dedup.minhash import MinHasher
 from dedup.model import Alignment, Article, Document, Sentence
@@ -379,18 +380,10 @@ def time_ranks(articles: Sequence[Article]) -> tuple[np.ndarray, str]:
 
 
 def _parse_published(article: Article) -> datetime:
-    text = article.published.strip()
     try:
-        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
-    except ValueError:
-        msg = (
-            f"{article.origin or article.id}: published {article.published!r} is not an ISO 8601 date "
-            "(e.g. 2024-12-22 or 2024-12-22T09:30:00Z)"
-        )
-        raise DedupError(msg) from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
+        return parse_published(article.published)
+    except ValueError as error:
+        raise DedupError(f"{article.origin or article.id}: {error}") from None
 
 
 # --- stage 1: features -----------------------------------------------------------------------

@@ -12,11 +12,13 @@ from __future__ import annotations
 import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import numpy as np
 import scipy.sparse as sp
 
-from dedup.model import COPY_RELATIONS, RELATIONS, Article, ScoredPair
+from dedup.dates import published_moment
+from dedup.model import COPY_RELATIONS, Article, ScoredPair
 from dedup.score import row_dots
 
 WIRE_SOURCES = frozenset(
@@ -210,20 +212,38 @@ def copy_components(count: int, pairs: Sequence[ScoredPair], story: Sequence[int
 def choose_canonical(members: Sequence[int], articles: Sequence[Article], lengths: Sequence[int]) -> tuple[int, str]:
     """The original of a copy group and the rule that chose it.
 
-    Earliest `published` when every member has one (an undated member could be older); else a
-    member from a wire agency; else the longest text, since copies trim more often than they add.
-    Ties go to the earlier input position, so the choice is deterministic.
+    Earliest `published` (read by `dedup.dates`, time zones honoured) when every member has a
+    readable one (an undated member could be older); else a member from a wire agency (the
+    earliest dated one); else the longest text, since copies trim more often than they add.
+    Ties go to the smaller id, so the same articles give the same canonical in any input order.
     """
     if len(members) == 1:
         return members[0], "only-member"
-    if all(articles[m].published for m in members):
-        return min(members, key=lambda m: (articles[m].published, m)), "earliest-published"
+    moments = {m: published_moment(articles[m].published) for m in members}
+    if all(moment is not None for moment in moments.values()):
+        return min(members, key=lambda m: (moments[m], articles[m].id)), "earliest-published"
     wire = [m for m in members if (articles[m].source or "").strip().lower() in WIRE_SOURCES]
     if wire:
-        return min(wire, key=lambda m: (articles[m].published or "\uffff", m)), "wire-source"
-    return min(members, key=lambda m: (-lengths[m], m)), "longest"
+        return min(wire, key=lambda m: (*_undated_last(moments[m]), articles[m].id)), "wire-source"
+    return min(members, key=lambda m: (-lengths[m], articles[m].id)), "longest"
 
 
-def strongest_relation(relations: Sequence[str]) -> str:
-    """The strongest of several relations, in the order of `RELATIONS`."""
-    return min(relations, key=RELATIONS.index)
+_NO_MOMENT = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _undated_last(moment: datetime | None) -> tuple[bool, datetime]:
+    """A sort key of a moment: earlier first, no moment after every moment."""
+    return (moment is None, moment or _NO_MOMENT)
+
+
+def output_key(size: int, earliest: datetime | None, first_id: str) -> tuple:
+    """Sort key of a story (or of a copy group inside its story) in the output: larger first,
+    then earlier (`earliest` is its earliest readable `published`; undated last), then by its
+    smallest article id, so that the order does not depend on the input order."""
+    return (-size, *_undated_last(earliest), first_id)
+
+
+def member_key(moment: datetime | None, article_id: str) -> tuple:
+    """Sort key of a member after its group's canonical article in the output: earlier first
+    (`moment` is its readable `published`; undated last), then by id, whatever the input order."""
+    return (*_undated_last(moment), article_id)

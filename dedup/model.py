@@ -162,13 +162,43 @@ class ScoredPair:
 
 @dataclass(frozen=True)
 class Member:
-    """An article in a copy group, with its relation to the group's canonical article."""
+    """An article in a copy group: its relation to the article `of` names, and what is known of it.
+
+    `of` is the id of the group member the relation is with (the canonical article itself, or the
+    member through which this one joined the group); None for the canonical. `cosine`, `shared`
+    and `rewritten` are measured against that article: the pair's document cosine and the share of
+    this member's characters aligned verbatim or edited (`shared`) or as rewritten. `title`,
+    `source`, `published` and `url` are the input's, as given; `opening` is the first words of
+    the article's body, for people when there is no title.
+    """
 
     id: str
     relation: str
     cosine: float
     shared: float
     rewritten: float
+    of: str | None = None
+    title: str | None = None
+    source: str | None = None
+    published: str | None = None
+    url: str | None = None
+    opening: str = ""
+
+
+OPENING_WORDS = 12
+"""Words of an article's body kept in `Member.opening`."""
+
+
+def opening_words(text: str, count: int = OPENING_WORDS) -> str:
+    """The first `count` words of `text` on one line, with ``...`` when there are more.
+
+    Only the first ``60 * count`` characters are read, so a huge article costs no more than a short
+    one (a word longer than that average may be cut, and is followed by ``...``).
+    """
+    limit = 60 * count
+    words = text[:limit].split()
+    more = len(words) > count or len(text) > limit
+    return " ".join(words[:count]) + (" ..." if more else "")
 
 
 @dataclass(frozen=True)
@@ -184,9 +214,15 @@ class CopyGroup:
 
 @dataclass(frozen=True)
 class ClusterResult:
-    """The outcome of `dedup.cluster`: copy groups in story order, plus what made them."""
+    """The outcome of `dedup.cluster`: copy groups in story order, plus what made them.
+
+    Stories are numbered largest first, then by earliest `published`; `warnings` are one-line
+    messages about the input that did not stop the run (a `published` that is not a date), in
+    input order, for the caller to show.
+    """
 
     groups: tuple[CopyGroup, ...]
     pairs: tuple[ScoredPair, ...] = ()
     config: dict = field(default_factory=dict)
     version: str = ""
+    warnings: tuple[str, ...] = ()

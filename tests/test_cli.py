@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -35,7 +36,9 @@ def test_cluster_jsonl_has_one_object_per_group_and_every_article_once(runner):
     assert sorted(members) == sorted(p.stem for p in SEEDS.glob("*.txt"))
     rewrite = next(r for r in records if len(r["members"]) == 2)
     assert [m["relation"] for m in rewrite["members"]] == ["canonical", "rewrite"]
-    assert set(rewrite["members"][1]) == {"id", "relation", "cosine", "shared", "rewritten"}
+    fields = ["id", "relation", "cosine", "shared", "rewritten", "of", "title", "source", "published", "url"]
+    assert list(rewrite["members"][1]) == fields  # the fields of 0.1 first, as they were
+    assert rewrite["members"][1]["of"] == rewrite["canonical"] and rewrite["members"][0]["of"] is None
 
 
 def test_cluster_jsonl_is_byte_identical_across_runs(runner, tmp_path):
@@ -50,7 +53,7 @@ def test_cluster_csv_has_one_row_per_article(runner):
     result = runner.invoke(main, ["cluster", str(SEEDS), "--format", "csv"])
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "story,group,canonical,rule,id,relation,cosine,shared,rewritten"
+    assert lines[0] == "story,group,canonical,rule,id,relation,cosine,shared,rewritten,of,title,source,published,url"
     assert len(lines) == 1 + 5
 
 
@@ -229,3 +232,141 @@ def test_cluster_copies_level_gives_the_same_groups_from_csv_and_from_json_lines
     from_csv = runner.invoke(main, ["cluster", "--level", "copies", str(table), "--format", "jsonl"])
     assert from_csv.exit_code == 0, from_csv.stderr
     assert from_csv.stdout == from_jsonl.stdout
+
+
+def test_cluster_table_says_copy_of_which_article_and_shows_first_words(runner):
+    result = runner.invoke(main, ["cluster", str(SEEDS)])
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:8] == ["story", "group", "article", "relation", "copy", "of", "cosine", "shared"]
+    row = next(line for line in lines if "001_9f484aa0f34f7918" in line)
+    assert row.split()[:3] == ["001_9f484aa0f34f7918", "rewrite", "000_dcd977f381deb860"]
+    assert "\"Pakistan rejects 'unfounded' US claims" in row
+    canonical = next(line for line in lines if "000_dcd977f381deb860  canonical" in line)
+    assert '"FO spokesperson says US allegations' in canonical  # the body's words: the date stamp is furniture
+
+
+def _metadata_batch(path: Path) -> Path:
+    wire = (SEEDS / "000_dcd977f381deb860.txt").read_text(encoding="utf-8")
+    other = (SEEDS / "002_07622d912d257890.txt").read_text(encoding="utf-8")
+    records = [
+        {"id": "copy", "text": wire, "published": "2024-12-22T10:00:00Z", "source": "Daily Post"},
+        {
+            "id": "wire",
+            "text": wire,
+            "published": "2024-12-22T14:00:00+05:00",
+            "source": "APP",
+            "title": "FO rejects US claims",
+            "url": "https://example.test/wire",
+        },
+        {"id": "other", "text": other, "published": "2024-12-21", "title": "War of words"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_cluster_table_and_records_echo_title_source_and_date(runner, tmp_path):
+    batch = _metadata_batch(tmp_path / "batch.jsonl")
+    table = runner.invoke(main, ["cluster", str(batch)])
+    assert table.exit_code == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert "published" in lines[0] and "source" in lines[0]
+    # 14:00+05:00 is 09:00 UTC, before the copy's 10:00 UTC: the wire story is the original.
+    wire = next(line for line in lines if line.split()[2:3] == ["wire"])
+    assert "canonical (earliest-published)" in wire and "2024-12-22T14:00:00+05:00" in wire
+    assert re.search(r"  APP +FO rejects US claims$", wire)
+    copy = next(line for line in lines if line.lstrip().startswith("copy "))
+    assert copy.split()[:3] == ["copy", "duplicate", "wire"] and "Daily Post" in copy
+    records = [
+        json.loads(line)
+        for line in runner.invoke(main, ["cluster", str(batch), "--format", "jsonl"]).stdout.splitlines()
+    ]
+    members = {m["id"]: m for r in records for m in r["members"]}
+    assert members["wire"] == {
+        "id": "wire",
+        "relation": "canonical",
+        "cosine": 1.0,
+        "shared": 1.0,
+        "rewritten": 0.0,
+        "of": None,
+        "title": "FO rejects US claims",
+        "source": "APP",
+        "published": "2024-12-22T14:00:00+05:00",
+        "url": "https://example.test/wire",
+    }
+    assert members["copy"]["of"] == "wire" and members["copy"]["title"] is None
+    rows = runner.invoke(main, ["cluster", str(batch), "--format", "csv"]).stdout.splitlines()
+    assert rows[0].endswith(",of,title,source,published,url")
+    assert any(row.endswith(",wire,,Daily Post,2024-12-22T10:00:00Z,") for row in rows)
+
+
+def test_cluster_stories_come_largest_first_then_earliest(runner, tmp_path):
+    batch = _metadata_batch(tmp_path / "batch.jsonl")
+    records = [
+        json.loads(line)
+        for line in runner.invoke(main, ["cluster", str(batch), "--format", "jsonl"]).stdout.splitlines()
+    ]
+    assert [r["canonical"] for r in records] == ["wire", "other"]  # the pair first, though "other" is older
+
+
+def test_cluster_parquet_output_has_the_new_columns(runner, tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    batch = _metadata_batch(tmp_path / "batch.jsonl")
+    result = runner.invoke(main, ["cluster", str(batch), "--format", "parquet", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    rows = {row["id"]: row for row in pq.read_table(tmp_path / "out").to_pylist()}
+    assert (rows["copy"]["of"], rows["wire"]["of"], rows["wire"]["title"]) == ("wire", None, "FO rejects US claims")
+
+
+def test_cluster_warns_about_a_published_that_is_not_a_date_and_goes_on(runner, tmp_path):
+    batch = tmp_path / "batch.jsonl"
+    text = (SEEDS / "002_07622d912d257890.txt").read_text(encoding="utf-8")
+    batch.write_text(json.dumps({"id": "a", "text": text, "published": "yesterday"}) + "\n", encoding="utf-8")
+    result = runner.invoke(main, ["cluster", str(batch), "--format", "jsonl"])
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"dedup: warning: {batch}:1: published 'yesterday' is not an ISO 8601 date "
+        "(e.g. 2024-12-22 or 2024-12-22T09:30:00Z); the article is taken as undated\n"
+    )
+
+
+HOSTILE = "\x1b]0;owned\x07"
+
+
+def test_terminal_control_characters_are_escaped_in_the_cluster_table(runner, tmp_path):
+    batch = tmp_path / "batch.jsonl"
+    text = (SEEDS / "002_07622d912d257890.txt").read_text(encoding="utf-8")
+    record = {
+        "id": f"id{HOSTILE}",
+        "text": f"{HOSTILE} {text}",
+        "source": f"src{HOSTILE}",
+        "published": f"2024{HOSTILE}",
+    }
+    batch.write_text(json.dumps(record) + "\n" + json.dumps(record | {"id": "b", "title": f"t\u202e{HOSTILE}"}) + "\n")
+    for level in ("stories", "copies"):
+        result = runner.invoke(main, ["cluster", "--level", level, str(batch)])
+        assert result.exit_code == 0
+        assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output
+        assert "id\\x1b]0;owned\\x07" in result.stdout and "src\\x1b]0;owned\\x07" in result.stdout
+        assert "t\\u202e\\x1b]0;owned\\x07" in result.stdout
+        assert "\\x1b]0;owned\\x07" in result.stderr  # the warning about the date names it escaped too
+
+
+def test_terminal_control_characters_are_escaped_in_the_flag_table(runner, tmp_path):
+    wire = (SEEDS / "000_dcd977f381deb860.txt").read_text(encoding="utf-8")
+    wire_file = tmp_path / "wire.jsonl"
+    wire_file.write_text(json.dumps({"id": f"w{HOSTILE}", "text": wire}) + "\n", encoding="utf-8")
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(json.dumps({"id": f"a{HOSTILE}", "text": wire.replace(".", f". {HOSTILE}", 3)}) + "\n")
+    result = runner.invoke(main, ["flag", "--wire", str(wire_file), str(batch)])
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert result.stdout.startswith("article") and "a\\x1b]0;owned\\x07" in result.stdout
+    assert "<- w\\x1b]0;owned\\x07#" in result.stdout
+    assert any("\\x1b]0;owned\\x07" in line for line in result.stdout.splitlines() if line.startswith("    "))
+
+
+def test_the_table_in_examples_readme_is_what_the_seeds_give(runner):
+    readme = (SEEDS.parent / "README.md").read_text(encoding="utf-8")
+    result = runner.invoke(main, ["cluster", str(SEEDS)])
+    assert result.exit_code == 0
+    assert f"```\n{result.stdout}```" in readme

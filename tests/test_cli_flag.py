@@ -196,3 +196,30 @@ def test_help_names_the_options(runner):
     assert result.exit_code == 0
     for option in ("--wire", "--format", "--output", "--skip-bad", "--seed"):
         assert option in result.stdout
+
+
+def test_jsonl_and_csv_echo_what_the_input_said_of_each_article(runner, tmp_path):
+    text = (SEEDS / f"{REWRITE}.txt").read_text(encoding="utf-8")
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: Pakistan rejects claims\nsource: The Nation\npublished: 2024-12-23\nurl: https://x.test/a\n---\n"
+        + text,
+        encoding="utf-8",
+    )
+    (tmp_path / "b.txt").write_text((SEEDS / "003_1d4e4d9509f8fd29.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    result = runner.invoke(main, ["flag", "--wire", str(WIRE), str(tmp_path), "--format", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert list(first)[-4:] == ["title", "source", "published", "url"]
+    assert (first["title"], first["source"], first["published"], first["url"]) == (
+        "Pakistan rejects claims",
+        "The Nation",
+        "2024-12-23",
+        "https://x.test/a",
+    )
+    assert second["title"] is None and second["id"] == "b"
+    rows = list(
+        csv.DictReader(
+            io.StringIO(runner.invoke(main, ["flag", "--wire", str(WIRE), str(tmp_path), "--format", "csv"]).stdout)
+        )
+    )
+    assert (rows[0]["title"], rows[0]["source"], rows[1]["title"]) == ("Pakistan rejects claims", "The Nation", "")

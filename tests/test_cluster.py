@@ -96,3 +96,25 @@ def test_result_records_version_and_config(seed_result):
     assert seed_result.version == dedup.__version__
     assert seed_result.config["seed"] == 1
     assert "story_linkage" in seed_result.config["group"]
+
+
+def test_the_same_articles_in_any_order_give_the_same_output(seed_articles):
+    articles = list(seed_articles.values())
+    assert dedup.cluster(articles[::-1]).groups == dedup.cluster(articles).groups
+    text = seed_articles["002"].text
+    one_way = dedup.cluster([Article("b", text), Article("a", text)])
+    other_way = dedup.cluster([Article("a", text), Article("b", text)])
+    assert one_way.groups == other_way.groups
+    assert one_way.groups[0].canonical == "a"  # equal lengths: the smaller id, not the first one read
+
+
+def test_canonical_by_date_honours_time_zones(seed_articles):
+    text = seed_articles["002"].text
+    result = dedup.cluster(
+        [
+            Article("zulu", text, published="2024-01-01T06:00:00Z"),
+            Article("east", text, published="2024-01-01T10:00:00+05:00"),
+        ]
+    )
+    assert (result.groups[0].canonical, result.groups[0].rule) == ("east", "earliest-published")
+    assert [m.id for m in result.groups[0].members] == ["east", "zulu"]

@@ -92,15 +92,41 @@ def test_canonical_rules_without_dates():
     assert [(g.canonical, g.rule) for g in result.groups] == [("long", "longest")]
 
 
-def test_every_article_is_in_exactly_one_group_numbered_in_input_order(family_corpus):
+def test_every_article_is_in_exactly_one_group_larger_groups_first_then_earlier(family_corpus):
     articles = [article(r["id"], r["text"], r["published"]) for r in family_corpus]
     result = run(articles)
     ids = [m.id for g in result.groups for m in g.members]
     assert sorted(ids) == sorted(a.id for a in articles)
     assert [g.story for g in result.groups] == list(range(len(result.groups)))
-    position = {a.id: k for k, a in enumerate(articles)}
-    firsts = [min(position[m.id] for m in g.members) for g in result.groups]
-    assert firsts == sorted(firsts)
+    published = {a.id: a.published for a in articles}
+    keys = [(-len(g.members), min(published[m.id] for m in g.members)) for g in result.groups]
+    assert keys == sorted(keys)
+    assert len({len(g.members) for g in result.groups}) > 1
+
+
+def test_copy_members_say_which_article_their_relation_is_with_and_echo_metadata():
+    wire = Article("wire", WIRE, title="Rates up again", source="Reuters", url="https://example.com/w", origin="b:1")
+    copy = Article("copy", WIRE[:-90], published="2024-05-01", origin="b:2")
+    result = run([copy, wire, article("other", OTHER)])
+    group = result.groups[0]
+    assert group.canonical == "wire"
+    first, second = group.members
+    assert (first.of, first.title, first.source, first.url) == (None, "Rates up again", "Reuters", "https://example.com/w")
+    assert (second.id, second.of, second.published) == ("copy", "wire", "2024-05-01")
+    assert second.opening.startswith("The central bank raised its benchmark") and second.opening.endswith("...")
+
+
+def test_same_articles_in_any_order_give_the_same_groups(family_corpus):
+    articles = [article(r["id"], r["text"], r["published"]) for r in family_corpus]
+    shuffled = articles[1::2] + articles[::2]
+    assert run(shuffled).groups == run(articles).groups
+
+
+def test_a_published_that_is_not_a_date_is_a_warning_not_a_date():
+    result = run([article("a", WIRE, published="yesterday"), article("b", WIRE[:-90], published="2024-05-01")])
+    assert result.warnings == ("batch:a: published 'yesterday' is not an ISO 8601 date "
+                               "(e.g. 2024-12-22 or 2024-12-22T09:30:00Z); the article is taken as undated",)
+    assert result.groups[0].rule == "longest"
 
 
 def test_generated_copy_families_are_recovered(family_corpus):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from dedup.group import GroupConfig, choose_canonical, copy_components, story_clusters
+from dedup.group import GroupConfig, choose_canonical, copy_components, member_key, output_key, story_clusters
 from dedup.model import Article, ScoredPair
 
 
@@ -66,6 +66,32 @@ def test_canonical_rules(articles, expected):
 def test_an_undated_member_disables_the_date_rule():
     articles = [Article("a", "x", published="2024-01-01"), Article("b", "x")]
     assert choose_canonical([0, 1], articles, [10, 20]) == (1, "longest")
+
+
+def test_a_published_that_is_not_a_date_counts_as_undated():
+    articles = [Article("a", "x", published="yesterday"), Article("b", "x", published="2024-01-01")]
+    assert choose_canonical([0, 1], articles, [10, 20]) == (1, "longest")
+    wire = [
+        Article("a", "x", source="AP", published="yesterday"),
+        Article("b", "x", source="AP", published="2024-01-01"),
+    ]
+    assert choose_canonical([0, 1], wire, [10, 10]) == (1, "wire-source")
+
+
+@pytest.mark.parametrize("rule_of", [{}, {"source": "Reuters"}, {"published": "2024-01-01T06:00:00Z"}])
+def test_ties_go_to_the_smaller_id_whatever_the_input_order(rule_of):
+    articles = [Article("b", "x", **rule_of), Article("a", "x", **rule_of)]
+    for batch in (articles, articles[::-1]):
+        assert batch[choose_canonical([0, 1], batch, [10, 10])[0]].id == "a"
+
+
+def test_output_order_is_larger_first_then_earlier_then_undated_then_by_id():
+    from datetime import datetime, timezone
+
+    early, late = datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(2024, 1, 2, tzinfo=timezone.utc)
+    keys = [output_key(1, None, "a"), output_key(1, late, "b"), output_key(3, late, "z"), output_key(1, early, "c")]
+    assert sorted(keys) == [keys[2], keys[3], keys[1], keys[0]]
+    assert sorted([member_key(None, "a"), member_key(late, "b")]) == [member_key(late, "b"), member_key(None, "a")]
 
 
 def test_group_config_validates():

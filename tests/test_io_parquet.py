@@ -268,11 +268,11 @@ def test_without_pyarrow_parquet_input_and_output_say_how_to_install(tmp_path, m
     for given in (path, tmp_path / "ds"):
         with pytest.raises(DedupError) as caught:
             read(given, skip_bad=True)  # not a bad record: skipping cannot help
-        assert str(caught.value) == f"{given}: reading Parquet needs pyarrow: pip install 'dedup[spark]'"
+        assert str(caught.value) == f"{given}: reading Parquet needs pyarrow: pip install 'newsdedup[spark]'"
 
     with pytest.raises(DedupError) as caught:
         write_parquet([], str(tmp_path / "out"), ["id"])
-    assert str(caught.value) == f"{tmp_path / 'out'}: writing Parquet needs pyarrow: pip install 'dedup[spark]'"
+    assert str(caught.value) == f"{tmp_path / 'out'}: writing Parquet needs pyarrow: pip install 'newsdedup[spark]'"
     assert not (tmp_path / "out").exists()
 
 
@@ -306,11 +306,14 @@ def test_article_from_row_converts_and_validates_like_the_reader():
 
 CLUSTER_ROWS = [
     {"story": 1, "group": 1, "canonical": "w1", "rule": "earliest", "id": "w1", "relation": "canonical",
-     "cosine": 1.0, "shared": 1.0, "rewritten": 0.0},
+     "cosine": 1.0, "shared": 1.0, "rewritten": 0.0, "of": None, "title": "Rates up", "source": "AP",
+     "published": "2024-01-01T10:00:00+05:00", "url": "https://news.test/w1"},
     {"story": 1, "group": 1, "canonical": "w1", "rule": "earliest", "id": "r2", "relation": "rewrite",
-     "cosine": 0.7312, "shared": 0.25, "rewritten": 0.5},
+     "cosine": 0.7312, "shared": 0.25, "rewritten": 0.5, "of": "w1", "title": None, "source": None,
+     "published": None, "url": None},
     {"story": 2, "group": 3, "canonical": "solo", "rule": "only", "id": "solo", "relation": None,
-     "cosine": 1, "shared": 1, "rewritten": 0},
+     "cosine": 1, "shared": 1, "rewritten": 0, "of": None, "title": None, "source": None, "published": None,
+     "url": None},
 ]
 
 

@@ -51,7 +51,8 @@ def spark():
 def corpus(tmp_path_factory) -> Path:
     """2,000 generated articles from the seed sentences alone (so families share sentences and the
     candidate graph has large components), some undated and some from a wire agency, so that
-    every canonical rule is used."""
+    every canonical rule is used; some with a title and a url, which the output echoes, and a few
+    with a date that is not one (a warning)."""
     records = []
     for k, record in enumerate(generate(2000, 11, sentence_sources(None))):
         del record["family"]
@@ -59,6 +60,11 @@ def corpus(tmp_path_factory) -> Path:
             del record["published"]
         if k % 5 == 0:
             record["source"] = "Reuters"
+        if k % 4 == 0:
+            record["title"] = f"Headline {k}"
+            record["url"] = f"https://news.test/{k}"
+        if k % 400 == 1:
+            record["published"] = "yesterday"
         records.append(record)
     path = tmp_path_factory.mktemp("corpus") / "corpus.jsonl"
     path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
@@ -91,6 +97,13 @@ def test_a_generated_corpus_gives_the_local_engines_json_lines_byte_for_byte(spa
     assert len(groups) < 1900  # copies were found, so the comparison covers scoring and grouping
     assert {group["rule"] for group in groups} >= {"only-member", "earliest-published", "wire-source", "longest"}
     assert spark_output([str(corpus)]) == expected
+    assert '"of": ' in expected and '"title": "Headline 4"' in expected and '"url": "https://news.test/4"' in expected
+
+
+def test_warnings_about_dates_are_the_local_engines(spark, corpus):
+    local = cluster(list(read_articles([str(corpus)])), config=DedupConfig(seed=1)).warnings
+    assert len(local) == 5 and all("published 'yesterday' is not an ISO 8601 date" in w for w in local)
+    assert cluster_spark([str(corpus)], config=DedupConfig(seed=1)).warnings == local
 
 
 def test_parquet_dataset_through_the_cli_equals_the_local_engine_on_json_lines(spark, corpus, tmp_path):
@@ -99,7 +112,7 @@ def test_parquet_dataset_through_the_cli_equals_the_local_engine_on_json_lines(s
     dataset.mkdir()
     for part, start in enumerate(range(0, len(records), 250)):
         chunk = records[start : start + 250]
-        columns = {name: [r.get(name) for r in chunk] for name in ("id", "text", "published", "source")}
+        columns = {name: [r.get(name) for r in chunk] for name in ("id", "text", "published", "source", "title", "url")}
         pq.write_table(pa.table(columns), dataset / f"part-{part:05d}.parquet")
     jsonl_input = tmp_path / "first600.jsonl"
     jsonl_input.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
@@ -174,7 +187,7 @@ def test_skip_bad_warns_and_clusters_the_rest_as_the_local_engine_does(spark, tm
 
 def test_without_pyspark_the_engine_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyspark", None)
-    with pytest.raises(DedupError, match=r"pip install 'dedup\[spark\]'"):
+    with pytest.raises(DedupError, match=r"pip install 'newsdedup\[spark\]'"):
         require_spark()
 
 
@@ -193,4 +206,4 @@ def test_dedup_imports_and_clusters_without_pyspark(tmp_path):
         text=True,
     )
     assert spark.returncode == 2
-    assert spark.stderr == "dedup: error: the Spark engine needs pyspark: pip install 'dedup[spark]'\n"
+    assert spark.stderr == "dedup: error: the Spark engine needs pyspark: pip install 'newsdedup[spark]'\n"

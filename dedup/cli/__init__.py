@@ -18,6 +18,7 @@ import click
 from dedup import Article, DedupError, __version__
 from dedup.cli.notices import WarningLog
 from dedup.io.writers import open_output, refuse_input_as_output
+from dedup.report.terminal import clean
 from dedup.text import cut_warning
 
 # Batches at least this large get a progress bar (when stderr is a terminal).
@@ -35,7 +36,7 @@ def warn(message: str) -> None:
 
 
 def _print_warning(message: str) -> None:
-    click.echo(f"dedup: warning: {message}", err=True)
+    click.echo(f"dedup: warning: {clean(message)}", err=True)
 
 
 # Where `handles_errors` keeps the running command's WarningLog: in click's per-invocation context.
@@ -54,7 +55,7 @@ def warn_cut(articles: Iterable[Article]) -> list[Article]:
 
 
 def fail(message: str) -> None:
-    click.echo(f"dedup: error: {message}", err=True)
+    click.echo(f"dedup: error: {clean(message)}", err=True)
     sys.exit(2)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dedup import DedupConfig, DedupError, cluster, cluster_copies_inputs
+from dedup import DedupConfig, DedupError, cluster, cluster_copies_inputs, copy_diffs
 from dedup.cli import (
     Output,
     emit_lines,
@@ -18,8 +18,10 @@ from dedup.cli import (
     warn,
     warn_cut,
 )
+from dedup.install import install_hint
 from dedup.io.readers import read_articles
 from dedup.io.writers import write_csv, write_jsonl
+from dedup.report.cluster_html import cluster_html
 from dedup.report.records import CLUSTER_CSV_FIELDS, cluster_records, cluster_rows
 from dedup.report.table import cluster_table
 
@@ -29,11 +31,12 @@ from dedup.report.table import cluster_table
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "jsonl", "csv", "parquet"]),
+    type=click.Choice(["table", "html", "jsonl", "csv", "parquet"]),
     default="table",
     show_default=True,
-    help="table for people; jsonl (one copy group a line), csv or parquet (one article a row) for programs. "
-    "parquet writes a directory (-o DIR) and needs pyarrow.",
+    help="table for people; html: a report page for people (a summary, then a card per story, each copy with "
+    "its sentence-by-sentence diff); jsonl (one copy group a line), csv or parquet (one article a row) for "
+    "programs. parquet writes a directory (-o DIR) and needs pyarrow.",
 )
 @click.option(
     "-o",
@@ -57,7 +60,7 @@ from dedup.report.table import cluster_table
     type=click.Choice(["local", "spark"]),
     default="local",
     show_default=True,
-    help="local: this machine's processes. spark: Apache Spark (pip install 'dedup[spark]'); same output.",
+    help=f"local: this machine's processes. spark: Apache Spark ({install_hint('spark')}); same output.",
 )
 @click.option(
     "--spark-master",
@@ -103,6 +106,8 @@ def cluster_command(
         settings[key.strip()] = value.strip()
     if level == "copies" and engine == "spark":
         raise DedupError("--level copies runs on the local engine only; drop --engine spark")
+    if output_format == "html" and (level == "copies" or engine == "spark"):
+        raise DedupError("--format html needs the story level on the local engine (it embeds sentence alignments)")
     config = DedupConfig(seed=seed)
     if level == "copies":
         with progress_bar(None) as progress:
@@ -124,6 +129,8 @@ def cluster_command(
         articles = warn_cut(read_articles(inputs, skip_bad=skip_bad, warn=warn))
         with progress_bar(len(articles)) as progress:
             result = cluster(articles, config=config, progress=progress)
+    for message in result.warnings:
+        warn(message)
     if output_format == "parquet":
         from dedup.io.parquet import CLUSTER_PARQUET_TYPES, write_parquet
 
@@ -134,5 +141,7 @@ def cluster_command(
             write_jsonl(cluster_records(result), stream)
         elif output_format == "csv":
             write_csv(cluster_rows(result), stream, CLUSTER_CSV_FIELDS)
+        elif output_format == "html":
+            emit_lines(cluster_html(result, copy_diffs(articles, result, config=config)), stream)
         else:
             emit_lines(cluster_table(result), stream)

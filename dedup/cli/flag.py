@@ -83,8 +83,8 @@ def flag_command(
         result = flag_articles(articles, wire=wire, config=config, progress=progress)
     with destination.open() as stream:
         if output_format == "jsonl":
-            write_jsonl(flag_records(result), stream)
+            write_jsonl(flag_records(result, articles), stream)
         elif output_format == "csv":
-            write_csv(flag_rows(result), stream, FLAG_CSV_FIELDS)
+            write_csv(flag_rows(result, articles), stream, FLAG_CSV_FIELDS)
         else:
             emit_lines(flag_table(result), stream)

@@ -16,7 +16,8 @@ bulk:
   rule, and each member's relation to it.
 
 Articles are read as a stream and dropped once sketched; what is kept per article is its
-signature (512 bytes), its term counts (8 bytes a distinct word), its id, date, source and length.
+signature (512 bytes), its term counts (8 bytes a distinct word), its id, date, source, length,
+title, url and first twelve words (for the output).
 Rewrites are not found at this level: a rewrite shares too few 5-grams to become a candidate.
 """
 
@@ -31,12 +32,13 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from dedup.config import CopyLevelConfig, DedupConfig
+from dedup.dates import published_moment, published_problem
 from dedup.engine.local import ordered_map
 from dedup.errors import DedupError
-from dedup.group import choose_canonical
+from dedup.group import choose_canonical, member_key, output_key
 from dedup.io.readers import ArticleGate, RecordBatch
 from dedup.minhash import MinHasher, lsh_candidate_pairs
-from dedup.model import Article, ClusterResult, CopyGroup, Member
+from dedup.model import Article, ClusterResult, CopyGroup, Member, opening_words
 from dedup.score import row_products
 from dedup.shingles import shingle_hashes_flat
 from dedup.wordhash import WordBatch, fmix64, word_hashes
@@ -111,13 +113,17 @@ def _term_counts(words: WordBatch, config: CopyLevelConfig) -> sp.csr_matrix:
 
 class ArticleFacts(NamedTuple):
     """What the copy level keeps of an article besides its sketch: what the gate and the
-    canonical rule (`dedup.group.choose_canonical`) read. A tuple, cheap to send between processes."""
+    canonical rule (`dedup.group.choose_canonical`) read, and what the output echoes (title, url,
+    the opening words). A tuple, cheap to send between processes."""
 
     id: str
     origin: str
     source: str | None
     published: str | None
     length: int
+    title: str | None
+    url: str | None
+    opening: str
 
 
 def _parse_and_sketch(job: tuple[RecordBatch, CopyLevelConfig, int]) -> tuple[list, TextSketches]:
@@ -127,7 +133,16 @@ def _parse_and_sketch(job: tuple[RecordBatch, CopyLevelConfig, int]) -> tuple[li
     items = batch.parse()
     texts = [item.text for item in items if isinstance(item, Article)]
     facts = [
-        ArticleFacts(item.id, item.origin or item.id, item.source, item.published, len(item.text))
+        ArticleFacts(
+            item.id,
+            item.origin or item.id,
+            item.source,
+            item.published,
+            len(item.text),
+            item.title,
+            item.url,
+            opening_words(item.text),
+        )
         if isinstance(item, Article)
         else item
         for item in items
@@ -202,7 +217,10 @@ def run_copies(
     _, component = connected_components(graph, directed=False)
     known = _KnownCosines(copies, cosines[is_copy], count)
     groups = _copy_groups(component, facts, signatures, shingle_counts, fingerprints, vectors, known)
-    return ClusterResult(tuple(groups), (), config.as_dict(), __version__)
+    warnings = tuple(
+        problem for item in facts if (problem := published_problem(item.published, item.origin)) is not None
+    )
+    return ClusterResult(tuple(groups), (), config.as_dict(), __version__, warnings)
 
 
 def _stacked_counts(sketches: list[TextSketches]) -> sp.csr_matrix:
@@ -289,13 +307,24 @@ def _copy_groups(
     vectors: sp.csr_matrix,
     known: _KnownCosines,
 ) -> list[CopyGroup]:
-    """Copy groups in order of first member, each its own story; members in input order after
-    the canonical article, with their cosine, estimated shared share and relation to it."""
+    """Copy groups, each its own story, in the story level's output order (`output_key`: larger
+    first, then earlier, then by smallest id); members in time order (`member_key`) after the
+    canonical article, with their cosine, estimated shared share and relation to it."""
     order = np.argsort(component, kind="stable")
     boundaries = np.flatnonzero(np.diff(component[order])) + 1
-    member_lists = sorted((m.tolist() for m in np.split(order, boundaries)), key=lambda m: m[0])
+    moments = [published_moment(article.published) for article in facts]
+
+    def key(members: list[int]) -> tuple:
+        dated = [moments[m] for m in members if moments[m] is not None]
+        return output_key(len(members), min(dated) if dated else None, min(facts[m].id for m in members))
+
+    member_lists = sorted((m.tolist() for m in np.split(order, boundaries)), key=key)
     lengths = [article.length for article in facts]
     chosen = [choose_canonical(members, facts, lengths) for members in member_lists]
+    member_lists = [
+        [canonical] + sorted((m for m in members if m != canonical), key=lambda m: member_key(moments[m], facts[m].id))
+        for members, (canonical, _) in zip(member_lists, chosen)
+    ]
     pairs = np.array(
         [
             (member, canonical)
@@ -312,15 +341,32 @@ def _copy_groups(
     groups = []
     k = 0
     for story, (members, (canonical, rule)) in enumerate(zip(member_lists, chosen)):
-        entries = [Member(facts[canonical].id, "canonical", 1.0, 1.0, 0.0)]
+        entries = [_member(facts[canonical], "canonical", None, 1.0, 1.0)]
         for member in members:
             if member == canonical:
                 continue
             relation = "duplicate" if identical[k] else "near-duplicate"
-            entries.append(Member(facts[member].id, relation, round(cosines[k], 4), round(shared[k], 4), 0.0))
+            entries.append(_member(facts[member], relation, facts[canonical].id, cosines[k], shared[k]))
             k += 1
         groups.append(CopyGroup(story, 0, facts[canonical].id, rule, tuple(entries)))
     return groups
+
+
+def _member(facts: ArticleFacts, relation: str, of: str | None, cosine: float, shared: float) -> Member:
+    """A member of a copy group with its figures (rounded) and what the input said of it."""
+    return Member(
+        facts.id,
+        relation,
+        round(cosine, 4),
+        round(shared, 4),
+        0.0,
+        of,
+        facts.title,
+        facts.source,
+        facts.published,
+        facts.url,
+        facts.opening,
+    )
 
 
 def _shared_share(jaccard: np.ndarray, own: np.ndarray, other: np.ndarray) -> np.ndarray:

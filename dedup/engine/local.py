@@ -26,6 +26,7 @@ from dedup.engine.stages import (
     banded_pairs,
     copy_groups,
     copy_signatures,
+    input_warnings,
     number_groups,
     story_signatures,
     unaligned_pair,
@@ -169,5 +170,7 @@ def run_cluster(articles: Sequence[Article], config: DedupConfig, progress: Prog
     to_align = candidates[cosines >= config.relation.align_min_cosine]
     sentence_space = SentenceSpace([documents[i] for i in unique_sorted(to_align)])
     scored = score_candidates(documents, candidates, cosines, sentence_space, config, progress)
-    pending = copy_groups(documents, scored, document_space, lambda _: sentence_space, config)
-    return ClusterResult(tuple(number_groups(pending)), tuple(scored), config.as_dict(), __version__)
+    pending = copy_groups(documents, scored, document_space, config)
+    return ClusterResult(
+        tuple(number_groups(pending)), tuple(scored), config.as_dict(), __version__, input_warnings(pending)
+    )

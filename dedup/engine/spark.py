@@ -14,14 +14,14 @@ calls, over Arrow batches (``mapInArrow``) and connected components (``applyInPa
    broadcast (`SentenceFrequencies`); then each such pair aligned (`align_pairs`).
 7. groups: connected components of the candidate graph (large-star/small-star,
    `dedup.engine.spark_graph`); in each component, stories, copy groups and canonical articles
-   by `copy_groups`; articles in no pair are groups of one.
-8. output: groups sorted by input position and numbered by `number_groups` on the driver.
+   by `copy_groups`; articles in no pair are groups of one (`single_group`).
+8. output: groups sorted and numbered by `number_groups` on the driver.
 
 Both spaces number columns in sorted term order and take the whole batch's frequencies, so a
 partition computes the same float32 values as the local engine over the whole batch, and the
 output is byte for byte the local engine's (tested).
 
-pyspark is an optional extra (``pip install 'dedup[spark]'``); this module imports it lazily.
+pyspark is an optional extra (``pip install 'newsdedup[spark]'``); this module imports it lazily.
 """
 
 from __future__ import annotations
@@ -40,17 +40,19 @@ import scipy.sparse as sp
 
 from dedup.config import DedupConfig
 from dedup.engine.stages import (
-    PendingGroup,
     align_pairs,
     copy_groups,
     copy_signatures,
+    input_warnings,
     number_groups,
+    single_group,
     story_signatures,
     unaligned_pair,
 )
 from dedup.errors import DedupError
+from dedup.install import install_hint
 from dedup.minhash import band_keys, bucket_pairs
-from dedup.model import Article, ClusterResult, Document, Member, ScoredPair
+from dedup.model import Article, ClusterResult, Document, ScoredPair
 from dedup.score import (
     DocumentFrequencies,
     DocumentSpace,
@@ -65,7 +67,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
-INSTALL_HINT = "pip install 'dedup[spark]'"
+INSTALL_HINT = install_hint("spark")
 
 # Rows per Arrow batch handed to a Python worker: a batch of pairs carries two pickled documents
 # a row (about 20 KB each for news), so batches stay in the tens of MB.
@@ -372,26 +374,20 @@ def run_cluster_spark(
             functools.partial(
                 _component_groups,
                 document_frequencies=document_frequencies_,
-                sentence_frequencies=sentence_frequencies,
                 config=config,
             ),
-            "story_first long, first long, group binary",
+            "group binary",
         )
     )
-    alone = articles.join(components.select(F.col("node").alias("idx")), "idx", "left_anti").select(
-        F.col("idx").alias("story_first"), F.col("idx").alias("first"), "id"
-    )
-    pending = [pickle.loads(row["group"]) for row in grouped.toLocalIterator()]
-    pending += [
-        PendingGroup(
-            row["story_first"], row["first"], row["id"], "only-member", (Member(row["id"], "canonical", 1.0, 1.0, 0.0),)
-        )
-        for row in alone.toLocalIterator()
-    ]
+    alone = prepared.join(components.select(F.col("node").alias("idx")), "idx", "left_anti")
+    singles = alone.mapInArrow(_single_group_batches, "group binary")
+    pending = [pickle.loads(row["group"]) for row in grouped.unionByName(singles).toLocalIterator()]
     stage("groups")
     for frame in (scored, components, cosines, features, prepared):
         frame.unpersist()
-    return ClusterResult(tuple(number_groups(pending)), (), config.as_dict(), __version__)
+    return ClusterResult(
+        tuple(number_groups(pending)), (), config.as_dict(), __version__, input_warnings(pending)
+    )
 
 
 # --- functions run on executors ------------------------------------------------------------------
@@ -609,7 +605,6 @@ def _component_groups(
     pairs: object,
     *,
     document_frequencies: object,
-    sentence_frequencies: object,
     config: DedupConfig,
 ) -> object:
     """Copy groups of one connected component (pandas frames in, one pickled group a row out)."""
@@ -636,19 +631,20 @@ def _component_groups(
         key=lambda pair: (pair.a, pair.b),
     )
     space = DocumentSpace(documents, frequencies=document_frequencies.value)  # type: ignore[attr-defined]
-    sentences = sentence_frequencies.value  # type: ignore[attr-defined]
+    groups = copy_groups(documents, scored, space, config, positions=positions)
+    return pd.DataFrame({"group": [pickle.dumps(g, protocol=pickle.HIGHEST_PROTOCOL) for g in groups]})
 
-    def sentence_space_for(pair: Sequence[Document]) -> SentenceSpace:
-        return SentenceSpace(pair, frequencies=sentences)
 
-    groups = copy_groups(documents, scored, space, sentence_space_for, config, positions=positions)
-    return pd.DataFrame(
-        {
-            "story_first": [g.story_first for g in groups],
-            "first": [g.first for g in groups],
-            "group": [pickle.dumps(g, protocol=pickle.HIGHEST_PROTOCOL) for g in groups],
-        }
-    )
+def _single_group_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """The group of each article in no candidate pair (`single_group`), pickled."""
+    import pyarrow as pa
+
+    for batch in batches:
+        groups = [
+            pickle.dumps(single_group(document, position), protocol=pickle.HIGHEST_PROTOCOL)
+            for document, position in zip(_documents(batch), batch.column("idx").to_pylist())
+        ]
+        yield pa.RecordBatch.from_pydict({"group": pa.array(groups, type=pa.binary())})
 
 
 def cluster_spark(

@@ -8,16 +8,28 @@ that every value, down to the last bit of a float32 cosine, is the one the local
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
-from dedup.align import AlignmentPlan, same_words, score_pair, scored_pair
+from dedup.align import AlignmentPlan, same_words, scored_pair
 from dedup.config import CandidateConfig, DedupConfig
-from dedup.group import choose_canonical, copy_components, story_clusters, strongest_relation
+from dedup.dates import published_moment, published_problem
+from dedup.group import choose_canonical, copy_components, member_key, output_key, story_clusters
 from dedup.minhash import MinHasher, lsh_candidate_pairs
-from dedup.model import COPY_RELATIONS, Alignment, CopyGroup, Document, Member, ScoredPair
+from dedup.model import (
+    COPY_RELATIONS,
+    RELATIONS,
+    Alignment,
+    Article,
+    CopyGroup,
+    Document,
+    Member,
+    ScoredPair,
+    opening_words,
+)
 from dedup.score import DocumentSpace, SentenceSpace
 from dedup.shingles import shingle_hashes_many, token_hash32, token_hashes
 
@@ -149,101 +161,180 @@ def _bulk_similarity(space: SentenceSpace, lefts: list[np.ndarray], rights: list
 
 @dataclass(frozen=True)
 class PendingGroup:
-    """A copy group before stories are numbered: keyed by input positions, which order the output.
+    """A copy group before stories are numbered, with what orders the output.
 
-    `story_first` is the input position of the first article of the group's story, `first` that
-    of the group's own first member. Stories are numbered in order of `story_first` and groups
-    within a story in order of `first` (`number_groups`), so groups made over separate parts of
-    a batch (connected components on Spark) number as they would over the whole batch.
+    `story_key` and `group_key` are `dedup.group.output_key` of the group's story and of the
+    group itself (size, earliest date, smallest id): stories are numbered in order of
+    `story_key` and groups within a story in order of `group_key` (`number_groups`), so groups
+    made over separate parts of a batch (connected components on Spark) number as they would
+    over the whole batch. `warnings` are (input position, message) about its members' input.
     """
 
-    story_first: int
-    first: int
+    story_key: tuple
+    group_key: tuple
     canonical: str
     rule: str
     members: tuple[Member, ...]
+    warnings: tuple[tuple[int, str], ...] = ()
 
 
 def copy_groups(
     documents: Sequence[Document],
     pairs: Sequence[ScoredPair],
     document_space: DocumentSpace,
-    sentence_space_for: Callable[[Sequence[Document]], SentenceSpace],
     config: DedupConfig,
     *,
     positions: Sequence[int] | None = None,
 ) -> list[PendingGroup]:
-    """Story clusters, copy groups inside them, canonical articles and each member's relation to it.
+    """Story clusters, copy groups inside them, canonical articles and each member's relation.
 
     `pairs` index `documents` (rows of `document_space`); `positions` are the documents' places in
-    the input (default: their index), in increasing order. A member not scored against its
-    canonical article is aligned with it in a space from `sentence_space_for`.
+    the input (default: their index), in increasing order. Members follow the canonical article
+    in time order (`member_key`). Each member other than the canonical is related to one other
+    member (`Member.of`, see `relation_tree`) by a scored copy pair, and its figures are that
+    pair's.
     """
     count = len(documents)
     positions = list(range(count)) if positions is None else list(positions)
     story = story_clusters(count, pairs, document_space.matrix, config.group)
     copy = copy_components(count, pairs, story)
-    by_pair = {(p.a, p.b): p for p in pairs}
-    copy_relations_of: dict[int, list[str]] = {}
+    links: dict[int, list[ScoredPair]] = {}
     for p in pairs:
         if p.relation in COPY_RELATIONS and copy[p.a] == copy[p.b]:
-            copy_relations_of.setdefault(p.a, []).append(p.relation)
-            copy_relations_of.setdefault(p.b, []).append(p.relation)
+            links.setdefault(p.a, []).append(p)
+            links.setdefault(p.b, []).append(p)
     articles = [doc.article for doc in documents]
+    ids = [article.id for article in articles]
     lengths = [len(doc.body) for doc in documents]
+    moments = [published_moment(article.published) for article in articles]
     members_of: dict[int, list[int]] = {}
+    in_story: dict[int, list[int]] = {}
     for index in range(count):
         members_of.setdefault(copy[index], []).append(index)
-    story_first: dict[int, int] = {}
-    for index in range(count):
-        story_first.setdefault(story[index], positions[index])
+        in_story.setdefault(story[index], []).append(index)
+    story_keys = {label: _output_key(members, articles, moments) for label, members in in_story.items()}
     result = []
     for members in members_of.values():
         canonical, rule = choose_canonical(members, articles, lengths)
-        entries = [Member(articles[canonical].id, "canonical", 1.0, 1.0, 0.0)]
-        for member in members:
-            if member == canonical:
-                continue
-            key = (min(member, canonical), max(member, canonical))
-            pair = by_pair.get(key)
-            if pair is None:
-                cosine = float(document_space.cosine(np.array([key]))[0])
-                first, second = documents[key[0]], documents[key[1]]
-                pair, _ = score_pair(
-                    key[0],
-                    key[1],
-                    first,
-                    second,
-                    cosine,
-                    sentence_space_for([first, second]),
-                    score_config=config.score,
-                    relation_config=config.relation,
-                )
-            label = pair.relation
-            if label not in COPY_RELATIONS:  # joined to the group through another member
-                label = strongest_relation(copy_relations_of[member])
-            side = "a" if pair.a == member else "b"
-            shared = pair.shared_a if side == "a" else pair.shared_b
-            rewritten = pair.rewritten_a if side == "a" else pair.rewritten_b
+        entries = [_member(documents[canonical], "canonical")]
+        relation_of = relation_tree(canonical, links, ids)
+        others = sorted((m for m in members if m != canonical), key=lambda m: member_key(moments[m], ids[m]))
+        for member in others:
+            pair = relation_of[member]
+            of, mine = (pair.b, "a") if pair.a == member else (pair.a, "b")
+            shared = pair.shared_a if mine == "a" else pair.shared_b
+            rewritten = pair.rewritten_a if mine == "a" else pair.rewritten_b
             entries.append(
-                Member(articles[member].id, label, round(pair.cosine, 4), round(shared, 4), round(rewritten, 4))
+                _member(documents[member], pair.relation, ids[of], pair.cosine, shared, rewritten)
             )
         result.append(
             PendingGroup(
-                story_first[story[members[0]]], positions[members[0]], articles[canonical].id, rule, tuple(entries)
+                story_keys[story[members[0]]],
+                _output_key(members, articles, moments),
+                ids[canonical],
+                rule,
+                tuple(entries),
+                _date_warnings(members, articles, positions),
             )
         )
     return result
 
 
+def single_group(document: Document, position: int) -> PendingGroup:
+    """The group `copy_groups` makes of an article in no candidate pair: a story of its own."""
+    article = document.article
+    key = _output_key([0], [article], [published_moment(article.published)])
+    entries = (_member(document, "canonical"),)
+    return PendingGroup(key, key, article.id, "only-member", entries, _date_warnings([0], [article], [position]))
+
+
+def relation_tree(
+    canonical: int, links: Mapping[int, Sequence[ScoredPair]], ids: Sequence[str]
+) -> dict[int, ScoredPair]:
+    """The copy pair that relates each member of a copy group to the group, keyed by member.
+
+    Breadth first from the canonical article over the group's copy pairs (`links`, by article):
+    a member is related to a member one step nearer the canonical (the canonical itself when
+    they are a copy pair), the strongest relation first, then the higher cosine, then the
+    smaller id. Every member's relation thus leads back to the canonical, and the choice does
+    not depend on the input order.
+    """
+    reached = {canonical}
+    frontier = [canonical]
+    relation_of: dict[int, ScoredPair] = {}
+    while frontier:
+        found: dict[int, tuple[tuple, ScoredPair]] = {}
+        for near in frontier:
+            for pair in links.get(near, ()):
+                far = pair.b if pair.a == near else pair.a
+                if far in reached:
+                    continue
+                rank = (RELATIONS.index(pair.relation), -pair.cosine, ids[near])
+                if far not in found or rank < found[far][0]:
+                    found[far] = (rank, pair)
+        for far, (_, pair) in found.items():
+            relation_of[far] = pair
+        reached.update(found)
+        frontier = sorted(found)
+    return relation_of
+
+
+def _member(
+    document: Document,
+    relation: str,
+    of: str | None = None,
+    cosine: float = 1.0,
+    shared: float = 1.0,
+    rewritten: float = 0.0,
+) -> Member:
+    """A group member as the output shows it: its relation and figures (rounded) and its metadata."""
+    article = document.article
+    return Member(
+        article.id,
+        relation,
+        round(cosine, 4),
+        round(shared, 4),
+        round(rewritten, 4),
+        of,
+        article.title,
+        article.source,
+        article.published,
+        article.url,
+        opening_words(document.body),
+    )
+
+
+def _output_key(members: Sequence[int], articles: Sequence[Article], moments: Sequence[datetime | None]) -> tuple:
+    """`output_key` of the articles `members` (indices into `articles` and their `moments`)."""
+    dated = [moments[m] for m in members if moments[m] is not None]
+    return output_key(len(members), min(dated) if dated else None, min(articles[m].id for m in members))
+
+
+def _date_warnings(
+    members: Sequence[int], articles: Sequence[Article], positions: Sequence[int]
+) -> tuple[tuple[int, str], ...]:
+    """(input position, warning) for each member whose `published` is given but is not a date."""
+    found = []
+    for m in members:
+        problem = published_problem(articles[m].published, articles[m].origin or articles[m].id)
+        if problem is not None:
+            found.append((positions[m], problem))
+    return tuple(found)
+
+
 def number_groups(pending: Iterable[PendingGroup]) -> list[CopyGroup]:
-    """Copy groups numbered as the output shows them: stories by first appearance in the input,
-    groups within a story by their first member's appearance."""
+    """Copy groups numbered as the output shows them: stories by `story_key` (largest first, then
+    earliest), groups within a story by `group_key`."""
     groups = []
-    story, last_story_first, group = -1, None, 0
-    for item in sorted(pending, key=lambda g: (g.story_first, g.first)):
-        if item.story_first != last_story_first:
-            story, last_story_first, group = story + 1, item.story_first, 0
+    story, last_story, group = -1, None, 0
+    for item in sorted(pending, key=lambda g: (g.story_key, g.group_key)):
+        if item.story_key != last_story:
+            story, last_story, group = story + 1, item.story_key, 0
         groups.append(CopyGroup(story, group, item.canonical, item.rule, item.members))
         group += 1
     return groups
+
+
+def input_warnings(pending: Iterable[PendingGroup]) -> tuple[str, ...]:
+    """The warnings of all `pending` groups, in input order."""
+    return tuple(message for _, message in sorted(w for item in pending for w in item.warnings))

@@ -37,6 +37,7 @@ from itertools import islice
 from types import ModuleType
 
 from dedup.errors import DedupError
+from dedup.install import install_hint
 from dedup.io.readers import _OPTIONAL_FIELDS, _article_files, _article_from_record, _guarded, _Problem
 from dedup.model import Article
 
@@ -60,7 +61,7 @@ CLUSTER_PARQUET_TYPES: Mapping[str, str] = {
 # low megabytes where pyarrow's default of 65,536 rows could hold hundreds.
 _BATCH_ROWS = 1024
 
-_INSTALL_HINT = "pip install 'dedup[spark]'"
+_INSTALL_HINT = install_hint("spark")
 _DIGITS = re.compile(r"(\d+)")
 
 

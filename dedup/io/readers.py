@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from dedup.errors import DedupError
+from dedup.io.frontmatter import split_front_matter
 from dedup.model import Article
 from dedup.validate import printable, surrogate_problem
 
@@ -350,7 +351,8 @@ def _article_files(directory: str, *, visited: set[str]) -> Iterator[str | _Prob
 
 
 def _read_text_file(path: str, warn: Callable[[str], None]) -> Iterator[Article]:
-    """Yield the single article a ``.txt``/``.md`` file holds: id is the stem, text the whole file."""
+    """Yield the single article a ``.txt``/``.md`` file holds: id is the stem, text the whole file
+    but its front matter (`dedup.io.frontmatter`), which sets title, source, published and url."""
     if printable(path) != path:  # bytes that are not UTF-8 in the name, which would become the id and origin
         raise DedupError(f"{printable(path)}: file name is not valid UTF-8; rename the file")
     with open(path, "rb") as stream:
@@ -362,10 +364,11 @@ def _read_text_file(path: str, warn: Callable[[str], None]) -> Iterator[Article]
     except UnicodeDecodeError:
         text = _decode_cp1252(path, content)
         warn(f"{path}: {NOT_UTF8_NOTICE}")
+    fields, text = split_front_matter(text)
     if not text.strip():
         raise DedupError(f"{path}: empty file, no article text")
     stem = os.path.splitext(os.path.basename(path))[0]
-    yield Article(id=stem, text=text, origin=path)
+    yield Article(id=stem, text=text, origin=path, **fields)
 
 
 def _decode_cp1252(path: str, content: bytes) -> str:

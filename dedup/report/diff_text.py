@@ -9,12 +9,12 @@ words, as wdiff does.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 
 import click
 
 from dedup.model import Alignment, PairDiff, Sentence, SentenceLink, WordChange
+from dedup.report.terminal import clean
 
 SHARE_CLASSES = ("verbatim", "edited", "rewritten", "quote", "new")
 """Keys of `Alignment.shares`, in the order reports show them."""
@@ -31,9 +31,6 @@ _KIND_STYLE = {
     "only-in-B": {"dim": True},
 }
 _TAG_WIDTH = max(len(kind) for kind in _KIND_STYLE)
-
-# C0 and C1 control characters (an article can carry ESC sequences that would drive the terminal).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def percent(share: float) -> str:
@@ -92,11 +89,6 @@ def word_diff(changes: Sequence[WordChange], *, color: bool = False) -> str:
         if change.b and change.op in ("insert", "replace"):
             pieces.append(_paint(f"{{+{clean(' '.join(change.b))}+}}", color, fg="green"))
     return " ".join(piece for piece in pieces if piece)
-
-
-def clean(text: str) -> str:
-    """Article text made safe for a terminal: control characters shown as ``\\xNN`` escapes."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def diff_text(result: PairDiff, *, color: bool = False) -> Iterator[str]:

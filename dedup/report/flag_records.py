@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from dedup.flag import ArticleFlag, FlagResult, Shares
+from dedup.model import Article
+
+ARTICLE_FIELDS = ("title", "source", "published", "url")
+"""What the input said of an article, echoed after each record's own fields."""
 
 FLAG_CSV_FIELDS = (
     "id",
@@ -21,6 +25,7 @@ FLAG_CSV_FIELDS = (
     "quote_sentences",
     "quote_chars",
     "evidence",
+    *ARTICLE_FIELDS,
 )
 """Columns of `dedup flag --format csv`: one article a row; shares are fractions of the article."""
 
@@ -64,16 +69,21 @@ def flag_record(flag: ArticleFlag) -> dict:
     }
 
 
-def flag_records(result: FlagResult) -> Iterator[dict]:
-    """One JSON-ready object per input article, in input order."""
+def flag_records(result: FlagResult, articles: Iterable[Article] = ()) -> Iterator[dict]:
+    """One JSON-ready object per input article, in input order, ending with the `title`, `source`,
+    `published` and `url` that `articles` (the input the result was made from) give it, null when
+    not given."""
+    echo = _echo(articles)
     for flag in result.flags:
-        yield flag_record(flag)
+        yield flag_record(flag) | echo(flag.id)
 
 
-def flag_rows(result: FlagResult) -> Iterator[dict]:
-    """One flat row per input article (for CSV); evidence as ``article#i>source#j kind similarity`` items."""
+def flag_rows(result: FlagResult, articles: Iterable[Article] = ()) -> Iterator[dict]:
+    """One flat row per input article (for CSV); evidence as ``article#i>source#j kind similarity``
+    items; then the input's `title`, `source`, `published` and `url` as in `flag_records`."""
+    echo = _echo(articles)
     for flag in result.flags:
-        yield {
+        row = {
             "id": flag.id,
             "derivation": flag.derivation,
             "sources": [source.id for source in flag.sources],
@@ -92,3 +102,15 @@ def flag_rows(result: FlagResult) -> Iterator[dict]:
                 for item in flag.evidence
             ],
         }
+        yield row | echo(flag.id)
+
+
+def _echo(articles: Iterable[Article]):
+    """A function giving, for an article id, the input's fields of that article (None when unknown)."""
+    by_id = {article.id: article for article in articles}
+
+    def fields(article_id: str) -> dict:
+        article = by_id.get(article_id)
+        return {name: getattr(article, name) if article is not None else None for name in ARTICLE_FIELDS}
+
+    return fields

@@ -1,0 +1,55 @@
+"""The one reading of `published` (dedup.dates), and that cluster and flag both order by it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from dedup import Article, DedupError
+from dedup.dates import parse_published, published_moment, published_problem
+from dedup.flag import time_ranks
+from dedup.group import choose_canonical
+
+EAST = "2024-01-01T10:00:00+05:00"  # 05:00 UTC
+ZULU = "2024-01-01T06:00:00Z"  # 06:00 UTC: later, though it sorts first as text
+
+
+def test_time_zones_are_honoured():
+    assert parse_published(EAST) < parse_published(ZULU)
+    assert parse_published(EAST) == datetime(2024, 1, 1, 5, tzinfo=timezone.utc)
+    assert EAST > ZULU  # what comparing the texts got wrong
+
+
+def test_a_date_alone_is_midnight_and_a_time_without_zone_is_utc():
+    assert parse_published("2024-01-01") == datetime(2024, 1, 1, tzinfo=timezone.utc)
+    assert parse_published(" 2024-01-01T06:00:00 ") == parse_published(ZULU)
+    assert parse_published("2024-01-01t06:00:00z") == parse_published(ZULU)
+
+
+@pytest.mark.parametrize("text", ["yesterday", "01/02/2024", "2024-13-01", "12 May 2024"])
+def test_text_that_is_not_an_iso_date_is_refused_by_name(text):
+    with pytest.raises(ValueError, match=f"published {text!r} is not an ISO 8601 date"):
+        parse_published(text)
+    assert published_moment(text) is None
+    assert published_problem(text, "batch.jsonl:3") == (
+        f"batch.jsonl:3: published {text!r} is not an ISO 8601 date (e.g. 2024-12-22 or 2024-12-22T09:30:00Z);"
+        " the article is taken as undated"
+    )
+
+
+def test_absent_dates_are_no_problem():
+    assert published_moment(None) is None and published_problem(None, "x") is None
+    assert published_problem("2024-01-01", "x") is None
+
+
+def test_cluster_canonical_and_flag_order_read_dates_the_same_way():
+    articles = [Article("zulu", "x", published=ZULU), Article("east", "x", published=EAST)]
+    assert choose_canonical([0, 1], articles, [10, 10]) == (1, "earliest-published")
+    ranks, order = time_ranks(articles)
+    assert order == "published" and ranks[1] < ranks[0]
+
+
+def test_flag_still_refuses_a_bad_date_in_a_batch_naming_the_article():
+    with pytest.raises(DedupError, match="^a.jsonl:1: published 'yesterday' is not an ISO 8601 date"):
+        time_ranks([Article("a", "x", published="yesterday", origin="a.jsonl:1")])

@@ -77,7 +77,12 @@ def test_every_field_is_escaped():
 def test_stories_are_in_the_results_order(tmp_path):
     runner = CliRunner()
     wire = (SEEDS / "000_dcd977f381deb860.txt").read_text(encoding="utf-8")
-    other = (SEEDS / "002_07622d912d257890.txt").read_text(encoding="utf-8")
+    # Another event altogether (002 reports the seeds' event and would join their story).
+    other = (
+        "The city council approved a new budget for public libraries on Tuesday after a long debate. "
+        "Opening hours will be extended on weekends, and three branches closed last year will reopen. "
+        "Librarians welcomed the decision but warned that staffing remains a problem."
+    )
     batch = tmp_path / "b.jsonl"
     records = [
         {"id": "other", "text": other, "published": "2024-12-20", "title": "Older single"},

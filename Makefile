@@ -46,9 +46,11 @@ eval-semantic: $(VENV)/.semantic-extra
 	$(BIN)/dedup eval msrp-semantic --cv 10 --check-floors -o eval-semantic.txt && \
 	$(BIN)/dedup eval sts-semantic --check-floors >> eval-semantic.txt; status=$$?; cat eval-semantic.txt; exit $$status
 
-# Rebuild the shipped background word weights (dedup/background-en.tsv.gz) from wordfreq's English list.
+# Rebuild the shipped background word weights (dedup/background-en.tsv.gz) from wordfreq's English list,
+# and the stop words of other scripts (dedup/stopwords-other.txt) from its lists of those languages.
 background: $(BIN)/dedup
 	$(BIN)/python -c "from dedup.background import build_table, write_table; write_table(build_table())"
+	$(BIN)/python -c "from dedup.background import build_other_stop_words as b, write_other_stop_words as w; w(b())"
 
 lint: $(BIN)/dedup
 	$(BIN)/ruff check dedup tests benchmarks

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import snowballstemmer
@@ -372,7 +373,26 @@ _WORD = re.compile(f"[{_SPACELESS}]+|{_LETTERS}(?:[.']{_LETTERS})*")
 _ASCII_WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
 # Tokens the English stemmer is for: ASCII, Latin-1 and Latin Extended letters, digits, apostrophes.
 _LATIN_TOKEN = re.compile(r"[a-z0-9'\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]+")
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "told", "added", "also", "mr", "mrs", "ms"}
+OTHER_STOP_WORDS_FILE = Path(__file__).with_name("stopwords-other.txt")
+"""Stop words of languages written in other scripts than Latin (Russian, Arabic, Urdu, Hindi, ...): one
+``language<TAB>word`` line each, the most frequent words of wordfreq's list for the language, built by
+`dedup.background.build_other_stop_words` (``make background``), which says how they are chosen."""
+
+
+def read_stop_words(path: Path = OTHER_STOP_WORDS_FILE) -> frozenset[str]:
+    """The words of a stop word file of ``language<TAB>word`` lines (see `OTHER_STOP_WORDS_FILE`)."""
+    with open(path, encoding="utf-8") as lines:
+        return frozenset(line.rstrip("\n").split("\t")[1] for line in lines if line.strip())
+
+
+# English stop words, reporting verbs and titles; and the function words of other scripts, without
+# which two unrelated Hindi or Urdu stories share के में है / کے کی میں enough to pass for one story.
+# None of the latter is ASCII or Latin, so English text keeps every token it had.
+STOP_WORDS = (
+    frozenset(ENGLISH_STOP_WORDS)
+    | {"said", "says", "say", "told", "added", "also", "mr", "mrs", "ms"}
+    | read_stop_words(OTHER_STOP_WORDS_FILE)
+)
 _STEMMER = snowballstemmer.stemmer("english")
 
 
@@ -440,7 +460,8 @@ _STEM_OR_SKIP = _StemOrSkip()
 def content_stems(tokens: list[str] | tuple[str, ...]) -> list[str]:
     """Stems of the tokens that carry content: stop words and one-character tokens dropped.
 
-    English stop words only; tokens of scripts other than Latin are kept unstemmed.
+    Stop words are English and, for languages of other scripts, their most frequent words (see
+    `OTHER_STOP_WORDS_FILE`); tokens of scripts other than Latin are kept unstemmed.
     """
     lookup = _STEM_OR_SKIP
     return [s for s in map(lookup.__getitem__, tokens) if s]

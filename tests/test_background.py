@@ -7,7 +7,15 @@ import gzip
 import numpy as np
 import pytest
 
-from dedup.background import TABLE, background_idf, build_table, document_share
+from dedup.background import (
+    TABLE,
+    background_idf,
+    build_other_stop_words,
+    build_table,
+    document_share,
+    write_other_stop_words,
+)
+from dedup.text import OTHER_STOP_WORDS_FILE
 
 
 def test_common_words_weigh_less_than_rare_ones() -> None:
@@ -35,3 +43,17 @@ def test_shipped_table_equals_a_rebuild() -> None:
 def test_stems_of_other_scripts_are_left_to_the_batch() -> None:
     idf = background_idf(["год", "cheek", "kattabzz"])
     assert np.isnan(idf[0]) and not np.isnan(idf[1]) and not np.isnan(idf[2])
+
+
+def test_shipped_stop_words_of_other_scripts_equal_a_rebuild(tmp_path) -> None:
+    pytest.importorskip("wordfreq")
+    rebuilt = tmp_path / "stopwords-other.txt"
+    write_other_stop_words(build_other_stop_words(), rebuilt)
+    assert rebuilt.read_text(encoding="utf-8") == OTHER_STOP_WORDS_FILE.read_text(encoding="utf-8")
+
+
+def test_greek_stop_words_keep_their_final_sigma() -> None:
+    pytest.importorskip("wordfreq")
+    greek = [word for language, word in build_other_stop_words() if language == "el"]
+    assert "της" in greek and "τους" in greek
+    assert not [word for word in greek if word.endswith("σ")]

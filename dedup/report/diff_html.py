@@ -38,7 +38,7 @@ _VERDICT_PHRASES = {
     "verbatim": ("copies A word for word", "copies it word for word"),
     "edited": ("copies A with a few words changed", "copies it with a few words changed"),
     "rewritten": ("retells A in new words", "retells it in new words"),
-    "quote": ("quotes the same words as A", "quotes the same words as it"),
+    "quote": ("quotes the same words A quotes", "quotes the same words A quotes"),
     "new": ("is not in A", "is not in A"),
 }
 _RELATION_PHRASES = {
@@ -284,8 +284,8 @@ def diff_html(result: PairDiff, *, a: ArticleFacts | None = None, b: ArticleFact
     yield "<li><ins>underlined</ins> word only in B</li>"
     yield "</ul>"
     yield (
-        '<p class="hint">Press a sentence to highlight its partner on the other side;'
-        " n and p move to the next and previous change.</p>"
+        '<p class="hint">Click or tap a sentence to highlight its partner on the other side;'
+        " the buttons below, or the n and p keys, move to the next and previous change.</p>"
     )
     yield "</header>"
     yield '<nav class="changes" aria-label="Changes">'

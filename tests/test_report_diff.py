@@ -356,6 +356,14 @@ def test_every_sentence_is_a_toggle_button_and_the_changes_are_listed_in_reading
     assert '<button type="button" id="next-change"' in page and '<button type="button" id="previous-change"' in page
 
 
+def test_a_verbatim_copy_has_no_change_to_walk_to():
+    links = (SentenceLink((0,), (0,), "verbatim", 1.0),)
+    page, parser = parse_page(make_diff(["Same words."], ["Same words."], links))
+    assert parser.main["data-stops"] == ""
+    assert 'id="next-change" data-step="1" disabled>' in page and 'data-step="-1" disabled>' in page
+    assert ">0 changes</span>" in page
+
+
 # --- colours: parsed from the CSS the page ships ------------------------------------------------
 
 

@@ -74,6 +74,7 @@ nav.changes { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 10px
   background: var(--panel); border-bottom: 1px solid var(--line); }
 nav.changes button { font: inherit; font-size: 14px; padding: 4px 12px; min-height: 36px; color: var(--ink);
   background: var(--panel); border: 1px solid var(--ink); border-radius: 4px; cursor: pointer; }
+nav.changes button:disabled { cursor: default; border-style: dashed; }
 nav.changes button:focus-visible { outline: 3px solid var(--link); outline-offset: 1px; }
 #change-status { font-size: 13px; color: var(--muted); }
 main { flex: 1; display: grid; grid-template-columns: 1fr 1fr; min-height: 0; }
@@ -127,6 +128,7 @@ _SCRIPT = """
   var stops = main.dataset.stops ? main.dataset.stops.split(' ') : [];
   var status = document.getElementById('change-status');
   var current = null;
+  var motion = matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth';
   function members(link) { return document.querySelectorAll('.s[data-link="' + link + '"]'); }
   function clear() {
     document.querySelectorAll('.s.active').forEach(function (el) {
@@ -147,7 +149,7 @@ _SCRIPT = """
       el.classList.add('active');
       el.setAttribute('aria-pressed', 'true');
       if (follow && !scrolled && el.closest('.side') !== side) {
-        el.scrollIntoView({block: 'center', behavior: 'smooth'});
+        el.scrollIntoView({block: 'center', behavior: motion});
         scrolled = true;
       }
     });

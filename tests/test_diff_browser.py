@@ -277,10 +277,12 @@ _TEXT_COLOURS = """() => {
 
 def test_every_text_colour_keeps_wcag_aa_contrast_and_the_swatches_differ(sized_page, seed_articles, tmp_path):
     page = sized_page
-    result = dedup.diff(seed_articles["000"], seed_articles["001"])
-    open_diff(page, result, tmp_path / "diff.html")
+    a = dataclasses.replace(seed_articles["000"], title="Title", source="Dawn", url="https://example.org/a")
+    result = dedup.diff(a, seed_articles["001"])
+    open_diff(page, result, tmp_path / "diff.html", a=a)
     page.locator(".s.kind-rewritten").first.click()  # the pressed style too
     colours = page.evaluate(_TEXT_COLOURS)
+    assert {"span.title", "span.source", "a."} <= {label for label, _, _ in colours}
     kinds_seen = {label.split(".", 1)[1] for label, _, _ in colours}
     for kind in ("kind-rewritten", "kind-only-in-A", "kind-only-in-B"):
         assert any(kind in classes for classes in kinds_seen), kind

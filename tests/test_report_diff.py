@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 import dedup
 from dedup.align import word_changes
-from dedup.model import Alignment, PairDiff, Sentence, SentenceLink, WordChange
-from dedup.report.diff_html import diff_html
+from dedup.model import Alignment, Article, PairDiff, Sentence, SentenceLink, WordChange
+from dedup.report.diff_html import KIND_LABELS, STOP_KINDS, diff_html, verdict
 from dedup.report.diff_json import diff_json, diff_record
 from dedup.report.diff_text import diff_text, display_order, summary_line
 
@@ -167,25 +167,47 @@ def test_json_keeps_non_ascii_text_readable():
 
 
 class _SentenceTexts(HTMLParser):
-    """Collects, per sentence element id, its classes and its visible text without the tag label."""
+    """Collects, per sentence element id, its attributes and its visible text without the tag label;
+    and the text of each side's title, outlet, date and link."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.sentences: dict[str, dict] = {}
         self.scripts = 0
         self.marks: dict[str, list[str]] = {}
+        self.meta: dict[str, dict[str, str]] = {}
+        self.links: list[str] = []
+        self.main: dict[str, str] = {}
         self._current: str | None = None
         self._in_tag = False
         self._mark: str | None = None
+        self._side: str | None = None
+        self._meta_field: str | None = None
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         if tag == "script":
             self.scripts += 1
+        if tag == "main":
+            self.main = attributes
+        if tag == "section" and (attributes.get("id") or "").startswith("side-"):
+            self._side = attributes["id"][-1]
+        if tag == "a":
+            self.links.append(attributes.get("href") or "")
         classes = (attributes.get("class") or "").split()
+        if self._side and (tag == "a" or (classes and classes[0] in ("title", "source", "published", "url"))):
+            self._meta_field = "url" if tag == "a" else classes[0]
+            self.meta.setdefault(self._side, {})[self._meta_field] = ""
         if tag == "div" and "s" in classes:
             self._current = attributes["id"]
-            self.sentences[self._current] = {"classes": classes, "link": attributes.get("data-link"), "text": ""}
+            self.sentences[self._current] = {
+                "classes": classes,
+                "link": attributes.get("data-link"),
+                "role": attributes.get("role"),
+                "pressed": attributes.get("aria-pressed"),
+                "tabindex": attributes.get("tabindex"),
+                "text": "",
+            }
         elif tag == "span" and "tag" in classes:
             self._in_tag = True
         elif tag in ("del", "ins") and self._current:
@@ -195,20 +217,25 @@ class _SentenceTexts(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "div":
             self._current = None
-        elif tag == "span":
+        elif tag in ("span", "a"):
             self._in_tag = False
+            self._meta_field = None
         elif tag in ("del", "ins"):
             self._mark = None
+        elif tag == "section":
+            self._side = None
 
     def handle_data(self, data):
+        if self._meta_field and self._side:
+            self.meta[self._side][self._meta_field] += data
         if self._current and not self._in_tag:
             self.sentences[self._current]["text"] += data
             if self._mark:
                 self.marks[self._current][-1] += data
 
 
-def parse_page(result: PairDiff) -> tuple[str, _SentenceTexts]:
-    page = "\n".join(diff_html(result))
+def parse_page(result: PairDiff, **articles: Article) -> tuple[str, _SentenceTexts]:
+    page = "\n".join(diff_html(result, **articles))
     parser = _SentenceTexts()
     parser.feed(page)
     return page, parser
@@ -258,6 +285,157 @@ def test_a_hostile_article_renders_as_text():
     assert parser.scripts == 1
     assert parser.sentences["a-0"]["text"] == hostile[0]  # inside a rewritten pair, with word marks
     assert parser.sentences["a-1"]["text"] == hostile[1]  # only in A, drawn as it is
+
+
+def test_verdict_says_in_words_what_b_does_with_a_largest_share_first():
+    # B: 93 characters: edited 30, verbatim 23, rewritten 10 + 13, new 17; A: 89, of which 22 only in A
+    assert verdict(make_diff()) == (
+        "B is a rewrite of A: 32% of B copies A with a few words changed, 25% copies it word for word,"
+        " 25% retells it in new words, 18% is not in A. B draws on 75% of A."
+    )
+
+
+def test_verdict_on_the_seeds_reads_like_the_issue_asked(seed_diff):
+    shares = seed_diff.alignment.shares("b")
+    assert shares["verbatim"] == 0 and round(100 * shares["rewritten"]) == 59
+    assert verdict(seed_diff).startswith("B is a rewrite of A: 59% of B retells A in new words, 41% is not in A.")
+    page, _ = parse_page(seed_diff)
+    assert page.index(f'id="verdict">{verdict(seed_diff)}<') < page.index('id="side-a"')
+
+
+def test_verdict_when_nothing_is_shared_and_when_a_share_is_tiny():
+    apart = make_diff(
+        ["One."], ["Two."], (SentenceLink((0,), (), "only-in-A", 0.0), SentenceLink((), (0,), "only-in-B", 0.0))
+    )
+    assert verdict(apart) == "B is a rewrite of A: no sentence of B is in A."
+    long_b = ["Same words.", "x" * 3000]
+    links = (SentenceLink((0,), (0,), "verbatim", 1.0), SentenceLink((), (1,), "only-in-B", 0.0))
+    tiny = PairDiff(
+        Alignment("a", "b", links, sentences(["Same words."]), sentences(long_b)), "same-story", 0.1, ((), ())
+    )
+    assert verdict(tiny) == (
+        "B is on the same story as A: over 99% of B is not in A, under 1% copies it word for word."
+        " B draws on 100% of A."
+    )
+
+
+def test_titles_outlets_dates_and_links_are_shown_escaped_when_known():
+    a = Article(
+        "a",
+        "text",
+        title="Talks <b>stall</b> & resume",
+        source="Dawn",
+        published="2024-12-22",
+        url="https://example.org/a?x=1&y=<2>",
+    )
+    b = Article("b", "text", source="AP <i>", url="javascript:alert(1)")
+    page, parser = parse_page(make_diff(), a=a, b=b)
+    assert parser.meta["a"] == {
+        "title": "Talks <b>stall</b> & resume",
+        "source": "Dawn",
+        "published": "2024-12-22",
+        "url": "https://example.org/a?x=1&y=<2>",
+    }
+    assert parser.meta["b"] == {"source": "AP <i>", "url": "javascript:alert(1)"}
+    assert parser.links == ["https://example.org/a?x=1&y=<2>"]  # the javascript: URL is text, not a link
+    assert "<b>stall" not in page and "<i>" not in page
+    _, bare = parse_page(make_diff(), a=Article("a", "text"))
+    assert bare.meta == {} and bare.links == []
+
+
+def test_every_sentence_is_a_toggle_button_and_the_changes_are_listed_in_reading_order():
+    result = make_diff()
+    page, parser = parse_page(result)
+    for sentence in parser.sentences.values():
+        assert (sentence["role"], sentence["pressed"], sentence["tabindex"]) == ("button", "false", "0")
+    order = display_order(result.alignment)
+    assert parser.main["data-order"].split() == [str(k) for k in order]
+    # every link but the verbatim one (A3-B3, link 2) is a change
+    assert parser.main["data-stops"].split() == [str(k) for k in order if k != 2]
+    assert STOP_KINDS == set(KIND_LABELS) - {"verbatim"}
+    assert '<button type="button" id="next-change"' in page and '<button type="button" id="previous-change"' in page
+
+
+def test_a_verbatim_copy_has_no_change_to_walk_to():
+    links = (SentenceLink((0,), (0,), "verbatim", 1.0),)
+    page, parser = parse_page(make_diff(["Same words."], ["Same words."], links))
+    assert parser.main["data-stops"] == ""
+    assert 'id="next-change" data-step="1" disabled>' in page and 'data-step="-1" disabled>' in page
+    assert ">0 changes</span>" in page
+
+
+# --- colours: parsed from the CSS the page ships ------------------------------------------------
+
+
+def srgb(colour: str) -> tuple[float, float, float]:
+    """``#rrggbb`` or ``rgb(r, g, b)`` (as browsers report computed colours) as 0-255 floats."""
+    if colour.startswith("#"):
+        return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    numbers = [float(n) for n in re.findall(r"[\d.]+", colour)]
+    assert len(numbers) == 3 or numbers[3] == 1, f"not an opaque colour: {colour}"
+    return tuple(numbers[:3])
+
+
+def _linear(channel: float) -> float:
+    channel /= 255
+    return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+
+
+def luminance(colour: str) -> float:
+    """WCAG 2 relative luminance."""
+    r, g, b = (_linear(c) for c in srgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(one: str, other: str) -> float:
+    """WCAG 2 contrast ratio, 1 to 21."""
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def delta_e(one: str, other: str) -> float:
+    """CIE76 colour difference in CIELAB (D65): about 2.3 is just noticeable, over 20 clearly different hues."""
+
+    def lab(colour: str) -> tuple[float, float, float]:
+        r, g, b = (_linear(c) for c in srgb(colour))
+        x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+        y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+        z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+        f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in (x, y, z)]
+        return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+    return sum((p - q) ** 2 for p, q in zip(lab(one), lab(other))) ** 0.5
+
+
+def shipped_css() -> tuple[str, dict[str, str]]:
+    """The page's style sheet and its colour variables (``--name: #rrggbb``)."""
+    page = "\n".join(diff_html(make_diff()))
+    css = re.search(r"<style>(.*?)</style>", page, re.DOTALL).group(1)
+    return css, dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", css))
+
+
+def test_every_class_colour_keeps_text_at_wcag_aa_contrast():
+    css, colours = shipped_css()
+    backgrounds = [*KIND_LABELS, "del", "ins", "page", "panel"]
+    for name in backgrounds:  # each class rule paints its own variable, so the variables are what is seen
+        selector = f".kind-{name}" if name in KIND_LABELS else name
+        if name in KIND_LABELS or name in ("del", "ins"):
+            assert re.search(rf"(?m)^{re.escape(selector)} \{{ background: var\(--{name}\);", css), selector
+        for ink in ("ink", "muted"):
+            ratio = contrast_ratio(colours[ink], colours[name])
+            assert ratio >= 4.5, f"--{ink} {colours[ink]} on --{name} {colours[name]}: {ratio:.2f}"
+    assert contrast_ratio(colours["link"], colours["panel"]) >= 4.5
+
+
+def test_verbatim_and_deleted_words_and_the_two_only_in_swatches_cannot_be_confused():
+    css, colours = shipped_css()
+    assert delta_e(colours["verbatim"], colours["del"]) >= 25
+    assert "line-through" in re.search(r"(?m)^del \{[^}]*\}", css).group(0)  # and a mark that is not colour
+    assert delta_e(colours["only-in-A"], colours["only-in-B"]) >= 15
+    kinds = list(KIND_LABELS)
+    for i, one in enumerate(kinds):
+        for other in kinds[i + 1 :]:
+            assert delta_e(colours[one], colours[other]) >= 10, (one, other)
 
 
 _HOSTILE_TEXT = st.text(alphabet=st.sampled_from(list("ab <>&\"'/=;é")), min_size=1, max_size=40).filter(

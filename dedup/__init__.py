@@ -198,8 +198,10 @@ def diff(a: Article, b: Article, *, context: Iterable[Article] = (), config: Ded
     a, b : Article
         The two articles; A is usually the presumed source.
     context : iterable of Article, optional
-        A batch the two come from. Word weights (IDF) are fitted on it when given, which tells
-        common words of the day from telling ones better than two articles alone can.
+        A batch the two come from. It is checked but does not change the figures: document word
+        weights are the shipped background's and sentence weights the pair's own
+        (`dedup.score.pair_space`), so the diff of a pair is what `cluster` and `flag` find for it
+        in any batch.
     config : DedupConfig, optional
         Thresholds; the shipped defaults when omitted.
 
@@ -216,7 +218,7 @@ def diff(a: Article, b: Article, *, context: Iterable[Article] = (), config: Ded
     """
     import numpy as np
 
-    from dedup.score import DocumentSpace, SentenceSpace
+    from dedup.score import DocumentSpace
     from dedup.text import prepare
 
     config = config or DedupConfig()
@@ -227,11 +229,9 @@ def diff(a: Article, b: Article, *, context: Iterable[Article] = (), config: Ded
     for article in (a, b):
         if not article.text.strip():
             raise DedupError(f"{article.origin or article.id}: empty text, nothing to compare")
-    others = [article for article in context if article.id not in (a.id, b.id)]
-    documents = [prepare(a), prepare(b)] + [prepare(article) for article in others]
+    documents = [prepare(a), prepare(b)]
     cosine = float(DocumentSpace(documents).cosine(np.array([[0, 1]]))[0])
-    sentence_space = SentenceSpace(documents[:2] if not others else documents)
-    return _pair_diff(documents, 0, 1, cosine, sentence_space, config)
+    return _pair_diff(documents, 0, 1, cosine, config)
 
 
 def copy_diffs(
@@ -240,8 +240,7 @@ def copy_diffs(
     """The paraphrase diff of each copy-group member against the article its relation is with.
 
     What a report that shows the evidence for every copy needs (``dedup cluster --format html``):
-    `diff` of ``(of, id)`` for each member with a `Member.of`, word weights fitted once on the
-    whole batch (as `diff` with ``context=articles`` does).
+    `diff` of ``(of, id)`` for each member with a `Member.of`: the same figures `cluster` gave.
 
     Parameters
     ----------
@@ -259,7 +258,7 @@ def copy_diffs(
     """
     import numpy as np
 
-    from dedup.score import DocumentSpace, SentenceSpace
+    from dedup.score import DocumentSpace
     from dedup.text import prepare
 
     config = config or DedupConfig()
@@ -274,19 +273,17 @@ def copy_diffs(
     documents = [prepare(article) for article in batch]
     indices = np.array([(position[a], position[b]) for a, b in wanted])
     cosines = DocumentSpace(documents).cosine(indices).tolist()
-    sentence_space = SentenceSpace(documents)
     return {
-        pair: _pair_diff(documents, int(i), int(j), cosine, sentence_space, config)
+        pair: _pair_diff(documents, int(i), int(j), cosine, config)
         for pair, (i, j), cosine in zip(wanted, indices, cosines)
     }
 
 
-def _pair_diff(
-    documents: Sequence, first: int, second: int, cosine: float, sentence_space, config: DedupConfig
-) -> PairDiff:
+def _pair_diff(documents: Sequence, first: int, second: int, cosine: float, config: DedupConfig) -> PairDiff:
     """`PairDiff` of documents `first` (A) and `second` (B), their cosine given, sentences weighed
-    by `sentence_space` (a `dedup.score.SentenceSpace` holding both)."""
+    in the pair's own space (`dedup.score.pair_space`), as `cluster` weighs them."""
     from dedup.align import score_pair, word_changes
+    from dedup.score import pair_space
 
     pair, alignment = score_pair(
         first,
@@ -294,7 +291,7 @@ def _pair_diff(
         documents[first],
         documents[second],
         float(cosine),
-        sentence_space,
+        pair_space(documents[first], documents[second]),
         score_config=config.score,
         relation_config=config.relation,
     )

@@ -34,7 +34,7 @@ from dedup.dates import parse_published
 from dedup.errors import DedupError
 from dedup.minhash import MinHasher
 from dedup.model import Alignment, Article, Document, Sentence
-from dedup.score import DocumentSpace, ScoreConfig, SentenceSpace
+from dedup.score import DocumentSpace, ScoreConfig, pair_space
 from dedup.shingles import shingle_hashes, token_hash32
 from dedup.text import prepare
 from dedup.validate import checked_articles
@@ -714,8 +714,10 @@ def judge_all(
             wire_docs = [documents.wire(w) for w in wire_indices]
             alignments = []
             if article_doc.sentences and wire_docs:
-                space = SentenceSpace([article_doc] + wire_docs)
-                alignments = [align(article_doc, wire_doc, space, config=config.score) for wire_doc in wire_docs]
+                alignments = [
+                    align(article_doc, wire_doc, pair_space(article_doc, wire_doc), config=config.score)
+                    for wire_doc in wire_docs
+                ]
             flag, chosen = judge(
                 articles[article_index].id,
                 article_doc,

@@ -31,7 +31,7 @@ import scipy.sparse as sp
 from dedup.align import RelationConfig, score_pair
 from dedup.errors import DedupError
 from dedup.model import Article
-from dedup.score import DocumentSpace, ScoreConfig, SentenceSpace
+from dedup.score import DocumentSpace, ScoreConfig, pair_space
 from dedup.semantic import MODEL_NAME, SEMANTIC_FEATURES, semantic_features
 from dedup.text import content_stems, normalise, prepare, words
 from dedup.validate import check_text_pairs
@@ -461,13 +461,6 @@ def score_document_pairs(
     documents = [prepare(Article(id=f"doc{k}", text=text)) for text, k in index_of.items()]
     index_pairs = np.array([[index_of[a], index_of[b]] for a, b in pairs], dtype=np.int64).reshape(-1, 2)
     cosines = np.clip(DocumentSpace(documents).cosine(index_pairs), 0.0, 1.0).tolist()
-    to_align = {
-        int(k)
-        for (i, j), cosine in zip(index_pairs, cosines)
-        for k in (i, j)
-        if cosine >= config.relation.align_min_cosine
-    }
-    space = SentenceSpace([documents[k] for k in sorted(to_align)])
     scores = []
     for (i, j), cosine in zip(index_pairs.tolist(), cosines):
         a, b = documents[i], documents[j]
@@ -478,6 +471,7 @@ def score_document_pairs(
             label = "duplicate" if same else "unrelated"
             scores.append(DocumentPairScore(label, cosine, cosine, 0.0, 0.0, 0.0, 0.0))
             continue
+        space = pair_space(a, b)
         pair, _ = score_pair(i, j, a, b, cosine, space, score_config=config.score, relation_config=config.relation)
         scores.append(
             DocumentPairScore(

@@ -58,7 +58,7 @@ def diff_command(a: str, b: str, output_format: str, output: str | None, batch: 
         if output_format == "json":
             _write_chunks(diff_json(result), stream.write)
         elif output_format == "html":
-            emit_lines(diff_html(result), stream)
+            emit_lines(diff_html(result, a=article_a, b=article_b), stream)
         else:
             emit_lines(diff_text(result, color=_use_color(output)), stream)
 

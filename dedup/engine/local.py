@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from dedup.arrays import unique_sorted
 from dedup.config import CandidateConfig, DedupConfig
 from dedup.engine.stages import (
     align_pairs,
@@ -32,7 +31,7 @@ from dedup.engine.stages import (
     unaligned_pair,
 )
 from dedup.model import Article, ClusterResult, Document, ScoredPair
-from dedup.score import DocumentSpace, SentenceSpace
+from dedup.score import DocumentSpace
 from dedup.text import prepare
 
 Progress = Callable[[str, int], None]
@@ -103,16 +102,14 @@ def score_candidates(
     documents: Sequence[Document],
     pairs: np.ndarray,
     cosines: np.ndarray,
-    sentence_space: SentenceSpace,
     config: DedupConfig,
     progress: Progress = _no_progress,
 ) -> list[ScoredPair]:
     """Alignment coverage and relation of every candidate pair; pairs below the alignment cosine
     are `unrelated` without being aligned.
 
-    Equal, pair by pair, to `dedup.align.score_pair`; the sentence similarities that the
-    alignments read (see `AlignmentPlan`) are computed for many pairs at once, each distinct pair
-    of sentence texts once.
+    Equal, pair by pair, to `dedup.align.score_pair` in the pair's own sentence space
+    (`dedup.engine.stages.align_pairs`).
     """
     scored: list[ScoredPair | None] = [None] * len(pairs)
     cosine_list = cosines.tolist()
@@ -123,7 +120,7 @@ def score_candidates(
         else:
             to_align.append(k)
     progress("score", len(pairs) - len(to_align))
-    _SHARED.update(documents=documents, pairs=pairs, cosines=cosine_list, space=sentence_space, config=config)
+    _SHARED.update(documents=documents, pairs=pairs, cosines=cosine_list, config=config)
     chunks = [to_align[start : start + _WORK_CHUNK] for start in range(0, len(to_align), _WORK_CHUNK)]
     processes = min(workers(), len(chunks)) if len(to_align) >= 2 * _PARALLEL_MIN_PAIRS else 1
     try:
@@ -153,7 +150,6 @@ def _score_chunk(chunk: list[int]) -> list[ScoredPair]:
         _SHARED["documents"],  # type: ignore[arg-type]
         [tuple(pair) for pair in pairs[chunk].tolist()],
         [cosines[k] for k in chunk],
-        _SHARED["space"],  # type: ignore[arg-type]
         _SHARED["config"],  # type: ignore[arg-type]
     )
 
@@ -167,9 +163,7 @@ def run_cluster(articles: Sequence[Article], config: DedupConfig, progress: Prog
     candidates = candidate_pairs(documents, document_space, config.candidates, config.seed)
     progress("candidates", len(candidates))
     cosines = document_space.cosine(candidates)
-    to_align = candidates[cosines >= config.relation.align_min_cosine]
-    sentence_space = SentenceSpace([documents[i] for i in unique_sorted(to_align)])
-    scored = score_candidates(documents, candidates, cosines, sentence_space, config, progress)
+    scored = score_candidates(documents, candidates, cosines, config, progress)
     pending = copy_groups(documents, scored, document_space, config)
     return ClusterResult(
         tuple(number_groups(pending)), tuple(scored), config.as_dict(), __version__, input_warnings(pending)

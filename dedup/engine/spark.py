@@ -10,16 +10,16 @@ calls, over Arrow batches (``mapInArrow``) and connected components (``applyInPa
 4. candidates: one row per (grain, band, bucket key, document), grouped by bucket; each bucket's
    pairs as `dedup.minhash.bucket_pairs` makes them; duplicates removed.
 5. cosine: each pair joined to its two TF-IDF rows, `row_products` in batches.
-6. sentence frequencies over the documents of pairs at or above the alignment cosine, summed and
-   broadcast (`SentenceFrequencies`); then each such pair aligned (`align_pairs`).
+6. alignment: each pair at or above the alignment cosine aligned in its own sentence space
+   (`align_pairs`).
 7. groups: connected components of the candidate graph (large-star/small-star,
    `dedup.engine.spark_graph`); in each component, stories, copy groups and canonical articles
    by `copy_groups`; articles in no pair are groups of one (`single_group`).
 8. output: groups sorted and numbered by `number_groups` on the driver.
 
-Both spaces number columns in sorted term order and take the whole batch's frequencies, so a
-partition computes the same float32 values as the local engine over the whole batch, and the
-output is byte for byte the local engine's (tested).
+The document space numbers columns in sorted term order and takes the whole batch's frequencies
+(sentence spaces are each pair's own), so a partition computes the same float32 values as the
+local engine over the whole batch, and the output is byte for byte the local engine's (tested).
 
 pyspark is an optional extra (``pip install 'newsdedup[spark]'``); this module imports it lazily.
 """
@@ -56,8 +56,6 @@ from dedup.model import Article, ClusterResult, Document, ScoredPair
 from dedup.score import (
     DocumentFrequencies,
     DocumentSpace,
-    SentenceFrequencies,
-    SentenceSpace,
     document_frequencies,
     row_products,
 )
@@ -336,17 +334,8 @@ def run_cluster_spark(
 
     minimum = config.relation.align_min_cosine
     to_align = cosines.where(F.col("cosine") >= float(minimum))
-    aligned_ids = to_align.select(F.col("a").alias("idx")).union(to_align.select(F.col("b").alias("idx"))).distinct()
-    aligned_docs = prepared.join(aligned_ids, "idx")
-    sentence_counts = aligned_docs.mapInArrow(_sentence_count_batches, "kind int, term string, count long")
-    sentence_counts = sentence_counts.groupBy("kind", "term").sum("count").collect()
-    sentence_frequencies = spark.sparkContext.broadcast(_sentence_frequencies(sentence_counts))
-    stage("sentence frequencies")
-
     with_docs = to_align.join(prepared.toDF("a", "doc_a"), "a").join(prepared.toDF("b", "doc_b"), "b")
-    scored_aligned = with_docs.mapInArrow(
-        functools.partial(_align_batches, frequencies=sentence_frequencies, config=config), _SCORED_SCHEMA
-    )
+    scored_aligned = with_docs.mapInArrow(functools.partial(_align_batches, config=config), _SCORED_SCHEMA)
     # Pairs below the alignment cosine get `unaligned_pair`'s values, read from it.
     unscored = unaligned_pair(0, 0, 0.0)
     unaligned = cosines.where(F.col("cosine") < float(minimum)).select(
@@ -541,40 +530,7 @@ def _rows_matrix(terms: list[list[str]], weights: list[bytes], column_of: dict[s
     )
 
 
-_STEM, _GRAM, _SENTENCES = 0, 1, 2
-
-
-def _sentence_count_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    import pyarrow as pa
-
-    stems: Counter = Counter()
-    grams: Counter = Counter()
-    sentences = 0
-    for batch in batches:
-        part = SentenceSpace(_documents(batch)).frequencies()
-        stems.update(part.stems)
-        grams.update(part.grams)
-        sentences += part.n_sentences
-    kinds = [_STEM] * len(stems) + [_GRAM] * len(grams) + [_SENTENCES]
-    yield pa.RecordBatch.from_pydict(
-        {
-            "kind": pa.array(kinds, pa.int32()),
-            "term": pa.array([*stems, *grams, ""], pa.string()),
-            "count": pa.array([*stems.values(), *grams.values(), sentences], pa.int64()),
-        }
-    )
-
-
-def _sentence_frequencies(rows: list) -> SentenceFrequencies:
-    stems = {row[1]: int(row[2]) for row in rows if row[0] == _STEM}
-    grams = {row[1]: int(row[2]) for row in rows if row[0] == _GRAM}
-    sentences = sum(int(row[2]) for row in rows if row[0] == _SENTENCES)
-    return SentenceFrequencies(stems, grams, sentences)
-
-
-def _align_batches(
-    batches: Iterator[pa.RecordBatch], *, frequencies: object, config: DedupConfig
-) -> Iterator[pa.RecordBatch]:
+def _align_batches(batches: Iterator[pa.RecordBatch], *, config: DedupConfig) -> Iterator[pa.RecordBatch]:
     import pyarrow as pa
 
     for batch in batches:
@@ -583,9 +539,7 @@ def _align_batches(
         for index, value in zip(a + b, batch.column("doc_a").to_pylist() + batch.column("doc_b").to_pylist()):
             if index not in documents:
                 documents[index] = pickle.loads(value)
-        ordered = [documents[index] for index in sorted(documents)]
-        space = SentenceSpace(ordered, frequencies=frequencies.value)  # type: ignore[attr-defined]
-        scored = align_pairs(documents, list(zip(a, b)), batch.column("cosine").to_pylist(), space, config)
+        scored = align_pairs(documents, list(zip(a, b)), batch.column("cosine").to_pylist(), config)
         yield pa.RecordBatch.from_pydict(
             {
                 "a": pa.array([p.a for p in scored], pa.int64()),

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import numpy as np
 
-from dedup.align import AlignmentPlan, same_words, scored_pair
+from dedup.align import score_pair
 from dedup.config import CandidateConfig, DedupConfig
 from dedup.dates import published_moment, published_problem
 from dedup.group import choose_canonical, copy_components, member_key, output_key, story_clusters
@@ -22,7 +22,6 @@ from dedup.minhash import MinHasher, lsh_candidate_pairs
 from dedup.model import (
     COPY_RELATIONS,
     RELATIONS,
-    Alignment,
     Article,
     CopyGroup,
     Document,
@@ -30,7 +29,7 @@ from dedup.model import (
     ScoredPair,
     opening_words,
 )
-from dedup.score import DocumentSpace, SentenceSpace
+from dedup.score import DocumentSpace, pair_space
 from dedup.shingles import shingle_hashes_many, token_hash32, token_hashes
 
 
@@ -108,55 +107,23 @@ def align_pairs(
     documents: Mapping[int, Document] | Sequence[Document],
     index_pairs: Sequence[tuple[int, int]],
     cosines: Sequence[float],
-    space: SentenceSpace,
     config: DedupConfig,
 ) -> list[ScoredPair]:
     """Alignment coverage and relation of each pair of documents (by index), in order.
 
-    Equal, pair by pair, to `dedup.align.score_pair`; the sentence similarities that the
-    alignments read (see `AlignmentPlan`) are computed for all the pairs at once, each distinct
-    pair of sentence texts once. `space` must hold every document named in `index_pairs`.
+    Equal, pair by pair, to `dedup.align.score_pair` with the pair's own sentence space
+    (`dedup.score.pair_space`): a pair's verdict depends on its two articles only, never on the
+    other articles of the batch, and is the one `dedup diff` and `dedup flag` give for it.
     """
-    lengths: dict[int, int] = {}
-    for index in {index for pair in index_pairs for index in pair}:
-        lengths[index] = sum(len(sentence.words) for sentence in documents[index].sentences)
-    plans, lefts, rights = [], [], []
-    for a, b in index_pairs:
-        plan = AlignmentPlan.of(documents[a], documents[b])
-        rows, cols = plan.entries()
-        plans.append(plan)
-        lefts.append(space.rows(documents[a])[rows])
-        rights.append(space.rows(documents[b])[cols])
-    values = _bulk_similarity(space, lefts, rights)
     scored = []
-    offset = 0
-    for (a, b), cosine, plan, left in zip(index_pairs, cosines, plans, lefts):
+    for (a, b), cosine in zip(index_pairs, cosines):
         doc_a, doc_b = documents[a], documents[b]
-        rows_a, rows_b = space.rows(doc_a), space.rows(doc_b)
-
-        def prose(i: int, j: int, rows_a: np.ndarray = rows_a, rows_b: np.ndarray = rows_b) -> float:
-            return space.prose_similarity(int(rows_a[i]), int(rows_b[j]))
-
-        entries = values[offset : offset + len(left)]
-        offset += len(left)
-        links = plan.links(doc_a.sentences, doc_b.sentences, entries, prose, config.score)
-        alignment = Alignment(doc_a.id, doc_b.id, tuple(links), doc_a.sentences, doc_b.sentences)
-        identical = lengths[a] == lengths[b] and same_words(doc_a, doc_b)
-        scored.append(scored_pair(a, b, cosine, alignment, identical, config.relation))
+        space = pair_space(doc_a, doc_b)
+        pair, _ = score_pair(
+            a, b, doc_a, doc_b, cosine, space, score_config=config.score, relation_config=config.relation
+        )
+        scored.append(pair)
     return scored
-
-
-def _bulk_similarity(space: SentenceSpace, lefts: list[np.ndarray], rights: list[np.ndarray]) -> np.ndarray:
-    """Similarities of sentence rows ``lefts[k][m]`` and ``rights[k][m]``, concatenated; each
-    distinct pair of rows is computed once (similarity is symmetric)."""
-    if not lefts:
-        return np.zeros(0, dtype=np.float32)
-    left, right = np.concatenate(lefts), np.concatenate(rights)
-    if not len(left):
-        return np.zeros(0, dtype=np.float32)
-    low, high = np.minimum(left, right), np.maximum(left, right)
-    keys, inverse = np.unique(low * len(space.texts) + high, return_inverse=True)
-    return space.pair_similarity(keys // len(space.texts), keys % len(space.texts))[inverse]
 
 
 @dataclass(frozen=True)

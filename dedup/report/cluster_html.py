@@ -196,13 +196,19 @@ def _story_card(
             f" ({_count(len(group.members) - 1, 'copy or rewrite', 'copies or rewrites')})</h4>"
         )
         yield '<ul class="members">'
+        by_id = {member.id: member for member in group.members}
         for member in group.members:
-            yield from _member(member, anchors, diffs)
+            yield from _member(member, anchors, diffs, by_id)
         yield "</ul>"
     yield "</article>"
 
 
-def _member(member: Member, anchors: Mapping[str, str], diffs: Mapping[tuple[str, str], PairDiff]) -> Iterator[str]:
+def _member(
+    member: Member,
+    anchors: Mapping[str, str],
+    diffs: Mapping[tuple[str, str], PairDiff],
+    group_members: Mapping[str, Member],
+) -> Iterator[str]:
     relation_class = html.escape(member.relation, quote=True)
     yield f'<li class="member relation-{relation_class}" id="{anchors[member.id]}">'
     yield f'<div class="who"><span class="id">{html.escape(member.id)}</span>{_headline(member)}</div>'
@@ -224,7 +230,8 @@ def _member(member: Member, anchors: Mapping[str, str], diffs: Mapping[tuple[str
     )
     result = diffs.get((member.of, member.id))
     if result is not None:
-        page = html.escape("\n".join(diff_html(result)), quote=True)
+        sides = diff_html(result, a=group_members.get(member.of), b=member)
+        page = html.escape("\n".join(sides), quote=True)
         label = html.escape(f"diff of {member.of} (A) and {member.id} (B)", quote=True)
         yield (
             f'<details class="diff"><summary>Sentence by sentence against {html.escape(member.of)}</summary>'

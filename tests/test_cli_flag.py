@@ -223,3 +223,12 @@ def test_jsonl_and_csv_echo_what_the_input_said_of_each_article(runner, tmp_path
         )
     )
     assert (rows[0]["title"], rows[0]["source"], rows[1]["title"]) == ("Pakistan rejects claims", "The Nation", "")
+
+
+def test_the_wire_story_among_the_inputs_is_not_derived_from_itself(runner):
+    wire = SEEDS / "000_dcd977f381deb860.txt"
+    result = runner.invoke(main, ["flag", "--wire", str(wire), str(SEEDS), "--format", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    records = {record["id"]: record for record in map(json.loads, result.stdout.splitlines())}
+    assert records[wire.stem]["derivation"] == "non-derived"
+    assert "also in the wire set" in result.stderr and "not compared with itself" in result.stderr

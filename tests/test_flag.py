@@ -317,3 +317,13 @@ def test_progress_reports_every_document_prepared_and_every_article_judged(parts
         totals[stage] = totals.get(stage, 0) + advance
     assert totals == {"prepare": 5, "candidates": 3, "score": 3}
     assert [stage for stage, _ in calls].index("candidates") > max(i for i, c in enumerate(calls) if c[0] == "prepare")
+
+
+def test_an_article_is_never_its_own_source(seed_articles):
+    source = seed_articles["000"]
+    result = flag_articles(list(seed_articles.values()), wire=[source])
+    own = next(flag for flag in result.flags if flag.id == source.id)
+    assert own.derivation == "non-derived" and own.sources == ()
+    assert len(result.warnings) == 1 and "not compared with itself" in result.warnings[0]
+    rewrite = next(flag for flag in result.flags if flag.id == seed_articles["001"].id)
+    assert [s.id for s in rewrite.sources] == [source.id]

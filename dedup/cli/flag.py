@@ -81,6 +81,8 @@ def flag_command(
         raise DedupError(f"--seed: {error}") from None
     with progress_bar(len(articles) + len(wire or ())) as progress:
         result = flag_articles(articles, wire=wire, config=config, progress=progress)
+    for message in result.warnings:
+        warn(message)
     with destination.open() as stream:
         if output_format == "jsonl":
             write_jsonl(flag_records(result, articles), stream)

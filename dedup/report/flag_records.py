@@ -24,6 +24,8 @@ FLAG_CSV_FIELDS = (
     "rewritten_chars",
     "quote_sentences",
     "quote_chars",
+    "containment",
+    "score",
     "evidence",
     *ARTICLE_FIELDS,
 )
@@ -54,6 +56,9 @@ def flag_record(flag: ArticleFlag) -> dict:
         "sentence_count": flag.sentence_count,
         "coverage": {"sentences": _shares(flag.sentences), "characters": _shares(flag.characters)},
         "quotes": {"sentences": flag.quotes.sentences, "characters": round(flag.quotes.characters, 4)},
+        "containment": flag.containment,
+        "score": flag.score,
+        "evidence_total": flag.evidence_total,
         "evidence": [
             {
                 "article_index": item.article_index,
@@ -97,6 +102,8 @@ def flag_rows(result: FlagResult, articles: Iterable[Article] = ()) -> Iterator[
             "rewritten_chars": round(flag.characters.rewritten, 4),
             "quote_sentences": flag.quotes.sentences,
             "quote_chars": round(flag.quotes.characters, 4),
+            "containment": flag.containment,
+            "score": flag.score,
             "evidence": [
                 f"{item.article_index}>{item.source}#{item.source_index} {item.kind} {item.similarity:.2f}"
                 for item in flag.evidence

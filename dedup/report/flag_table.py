@@ -46,11 +46,15 @@ def flag_table(result: FlagResult, *, evidence: bool = True) -> Iterator[str]:
         )
         if not evidence or flag.derivation == "non-derived":
             continue
+        # Sentences are numbered from 1 here, for people (as `dedup diff` numbers them); the JSON
+        # Lines and CSV indices count from 0, for programs.
         for item in flag.evidence:
             article_sentence = _clip(item.article_sentence, EVIDENCE_TEXT_WIDTH)
             source_sentence = _clip(item.source_sentence, EVIDENCE_TEXT_WIDTH)
-            yield f"    {item.kind:<9} {item.similarity:4.2f}  #{item.article_index}: {article_sentence}"
-            yield f"    {'':<14}  <- {clean_cell(item.source)}#{item.source_index}: {source_sentence}"
+            yield f"    {item.kind:<9} {item.similarity:4.2f}  #{item.article_index + 1}: {article_sentence}"
+            yield f"    {'':<14}  <- {clean_cell(item.source)}#{item.source_index + 1}: {source_sentence}"
+        if flag.evidence_total > len(flag.evidence):
+            yield f"    (+{flag.evidence_total - len(flag.evidence)} more aligned sentence pairs in --format jsonl)"
     counts = {label: sum(1 for flag in result.flags if flag.derivation == label) for label in DERIVATIONS}
     where = (
         f"against {result.wire_count} wire stories"

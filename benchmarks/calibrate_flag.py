@@ -53,7 +53,11 @@ def features(config: FlagConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
         for text, flag, passage in zip(papers, flags, by_passage):
             words = sum(len(s.words) for s in prepare(Article(id=text.id, text=text.text)).sentences)
             rows.append((flag.containment, flag.characters.derived, math.log(words + 1)))
-            passages.append(passage.derivation != "non-derived")
+            # the copied-passage rule on its own, and whether any sentence is derived (without one,
+            # an article is non-derived whatever its score: `dedup.flag.derivation_of`)
+            passages.append((passage.derivation != "non-derived", passage.evidence_total > 0 and any(
+                item.kind in ("verbatim", "edited", "rewritten") for item in passage.evidence
+            )))
             labels.append(LABELS[text.derivation])
             day_of.append(day)
     return np.array(rows), np.array(passages), np.array(labels), np.array(day_of)
@@ -70,7 +74,9 @@ def macro_f1(gold: np.ndarray, predicted: np.ndarray) -> float:
 
 
 def label(score: np.ndarray, passage: np.ndarray, partial: float, wholly: float) -> np.ndarray:
-    return np.where(score >= wholly, 2, np.where((score >= partial) | passage, 1, 0))
+    """`derivation_of`'s decision: `passage` holds (copied-passage rule, any derived sentence)."""
+    rule, derived_any = passage[:, 0], passage[:, 1]
+    return np.where(~derived_any, 0, np.where(score >= wholly, 2, np.where((score >= partial) | rule, 1, 0)))
 
 
 def fit(rows: np.ndarray, passage: np.ndarray, gold: np.ndarray) -> tuple[float, float, float, float]:

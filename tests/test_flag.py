@@ -227,10 +227,12 @@ def test_a_published_value_that_is_not_a_date_is_an_error_naming_the_article():
 def test_flag_config_validates_its_parameters():
     with pytest.raises(ValueError, match="top_k"):
         FlagConfig(top_k=0)
-    with pytest.raises(ValueError, match="wholly_coverage"):
-        FlagConfig(wholly_coverage=1.5)
+    with pytest.raises(ValueError, match="wholly_score"):
+        FlagConfig(wholly_score=float("nan"))
     with pytest.raises(ValueError, match="must not exceed"):
-        FlagConfig(partial_coverage=0.7, wholly_coverage=0.6)
+        FlagConfig(partial_score=0.7, wholly_score=0.6)
+    with pytest.raises(ValueError, match="containment_words"):
+        FlagConfig(containment_words=0)
 
 
 # --- candidate search ------------------------------------------------------------------------------

@@ -223,7 +223,7 @@ def diff(a: Article, b: Article, *, context: Iterable[Article] = (), config: Ded
 
     config = config or DedupConfig()
     a, b = checked_articles((a, b))
-    context = checked_articles(context, "context article")
+    list(checked_articles(context, "context article"))  # checked, though it moves no figure
     if a.id == b.id:
         b = Article(b.id + " (B)", b.text, b.title, b.source, b.published, b.url, b.origin)
     for article in (a, b):

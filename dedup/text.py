@@ -62,7 +62,7 @@ def normalise(text: str) -> str:
     marks, and TeX-style quotes (````...''``, as in PA copy and tokenised corpora) become straight ones.
     """
     text = unicodedata.normalize("NFKC", text)
-    text = _TEX_QUOTES.sub('"', text).translate(_CHAR_MAP)
+    text = _TEX_QUOTES.sub('"', text.translate(_CHAR_MAP))  # after the map, so that a second pass changes nothing
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     wire = _wire_paragraphs(text)
     if wire is not None:
@@ -75,8 +75,9 @@ def normalise(text: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-# ``quoted'' in TeX style (PA wire copy, ECB+ and other tokenised corpora): both marks are double quotes.
-_TEX_QUOTES = re.compile(r"``|''")
+# ``quoted'' in TeX style (PA wire copy, ECB+ and other tokenised corpora): both marks are double
+# quotes. Matched after `_CHAR_MAP` has made each backtick and curly single quote a straight one.
+_TEX_QUOTES = re.compile(r"''")
 # C0 and C1 control characters other than tab and line ends: paragraph marks in raw wire copy,
 # noise elsewhere.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")

@@ -260,16 +260,8 @@ def evaluate_wikiref(folder: PathLike) -> list[Figure]:
     more than five articles (the others are noise by the set's readme), and pairwise precision,
     recall and F1 of "these two are the same story" over all articles.
     """
-    from dedup import cluster
-
     labelled = load_wikiref(folder)
-    if not labelled:
-        msg = f"{folder}: no articles to cluster"
-        raise DedupError(msg)
-    result = cluster([Article(id=item.id, text=item.text, origin=item.id) for item in labelled])
-    story_of = {member.id: group.story for group in result.groups for member in group.members}
-    gold = [item.label for item in labelled]
-    predicted = [story_of[item.id] for item in labelled]
+    gold, predicted = _stories(labelled, folder)
     precision, recall, f1 = pairwise_prf(gold, predicted)
     sizes = Counter(gold)
     topical = [k for k, label in enumerate(gold) if sizes[label] > WIKIREF_NOISE_SIZE]
@@ -284,6 +276,18 @@ def evaluate_wikiref(folder: PathLike) -> list[Figure]:
         Figure("wikiref", "pair_recall", recall, count, "same-story pairs: recall"),
         Figure("wikiref", "pair_f1", f1, count, "same-story pairs: F1"),
     ]
+
+
+def _stories(labelled: Sequence, folder: PathLike) -> tuple[list[str], list[int]]:
+    """Gold labels and `dedup.cluster`'s story numbers (shipped defaults, one batch) of labelled articles."""
+    from dedup import cluster
+
+    if not labelled:
+        msg = f"{folder}: no articles to cluster"
+        raise DedupError(msg)
+    result = cluster([Article(id=item.id, text=item.text, origin=item.id) for item in labelled])
+    story_of = {member.id: group.story for group in result.groups for member in group.members}
+    return [item.label for item in labelled], [story_of[item.id] for item in labelled]
 
 
 REFERENCE_STORY_DISTANCE = 0.85
@@ -313,16 +317,8 @@ def evaluate_events(folder: PathLike, *, dataset: str) -> list[Figure]:
 
     Figures: story ARI, pairwise precision and recall of "same story", and the reference's ARI.
     """
-    from dedup import cluster
-
     labelled = load_event_articles(folder)
-    if not labelled:
-        msg = f"{folder}: no articles to cluster"
-        raise DedupError(msg)
-    result = cluster([Article(id=item.id, text=item.text, origin=item.id) for item in labelled])
-    story_of = {member.id: group.story for group in result.groups for member in group.members}
-    gold = [item.label for item in labelled]
-    predicted = [story_of[item.id] for item in labelled]
+    gold, predicted = _stories(labelled, folder)
     precision, recall, _ = pairwise_prf(gold, predicted)
     count = len(labelled)
     stories = f"story ARI ({len(set(predicted))} stories found, {len(set(gold))} events)"

@@ -39,7 +39,10 @@ class RelationConfig:
     same_story_cosine: float = 0.15
     # Pairs below this cosine are not aligned (they share too few words to be copies: a verbatim
     # excerpt of 3 sentences from a 30-sentence story still scores about 0.3) and are `unrelated`.
-    align_min_cosine: float = 0.10
+    # It is `same_story_cosine`: a copy relation needs that cosine too (see `copy_min_words`), so
+    # aligning a pair below it could only ever say `unrelated` (or `duplicate`, which identical
+    # words decide without an alignment).
+    align_min_cosine: float = 0.15
     # A near-duplicate or rewrite rests on at least this many words taken over (side A's words in
     # verbatim, edited and rewritten links), as `FlagConfig.copied_min_words` asks of a copied
     # passage: on METER dev days one-sentence wire takes (a 7-word "the case was adjourned" line, a

@@ -238,17 +238,14 @@ def row_dots(matrix: sp.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.n
 _SPACE_CHUNK = 10_000
 
 
-def _flat_counts(
-    rows: Sequence[Sequence[str]], extra: Sequence[str] = (), *, key=None
-) -> tuple[dict[str, int], sp.csr_matrix]:
+def _flat_counts(rows: Sequence[Sequence[str]], *, key=None) -> tuple[dict[str, int], sp.csr_matrix]:
     """Column of each term (numbered in sorted order, by `key` if given) and the rows' term counts.
 
     Sorted columns make a row's products sum in one order whatever else the batch holds, so a
-    space over part of a batch gives the same float32 values as one over the whole. `extra`
-    terms get columns without counts."""
+    space over part of a batch gives the same float32 values as one over the whole."""
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     terms = [term for row in rows for term in row]
-    column = {term: k for k, term in enumerate(sorted(set(terms).union(extra), key=key))}
+    column = {term: k for k, term in enumerate(sorted(set(terms), key=key))}
     ids = np.fromiter(map(column.__getitem__, terms), dtype=np.int64, count=len(terms))
     counts = sp.csr_matrix(
         (np.ones(len(ids), dtype=np.float32), ids, np.concatenate(([0], np.cumsum(lengths)))),
@@ -330,22 +327,6 @@ class _GramKeys:
         at[at >= len(self.keys)] = 0
         return at[self.keys[at] == keys]
 
-    def strings(self) -> list[str]:
-        """The gram of each column, as a string."""
-        if not self.exact:
-            return list(self.index)
-        grams: list[str] = [""] * len(self.keys)
-        for n in (3, 4, 5):
-            low, high = n * _KEY_BASE**n, (n + 1) * _KEY_BASE**n
-            at = np.flatnonzero((self.keys >= low) & (self.keys < high))
-            rest = self.keys[at] - low
-            codes = np.empty((len(at), n), dtype=np.int64)
-            for position in range(n - 1, -1, -1):
-                rest, codes[:, position] = np.divmod(rest, _KEY_BASE)
-            points = np.ascontiguousarray(self.alphabet[codes - 1].astype(np.uint32))
-            for column, gram in zip(at.tolist(), points.view(f"<U{n}").ravel().tolist()):
-                grams[column] = gram
-        return grams
 
 
 _SEPARATOR = 0  # NUL joins the padded tokens; a NUL inside a token is read as U+0001 instead
@@ -371,16 +352,6 @@ def _char_wb_grams(token: str) -> list[str]:
             break
         grams.extend([padded[i : i + n] for i in range(length - n + 1)])
     return grams
-
-
-@dataclass(frozen=True)
-class SentenceFrequencies:
-    """How many sentences of a batch hold each stem and each character gram, and how many
-    sentences it has (every occurrence counted): what a `SentenceSpace` weighs its vectors by."""
-
-    stems: Mapping[str, int]
-    grams: Mapping[str, int]
-    n_sentences: int
 
 
 def _weighted_df(counts: sp.csr_matrix, weights: np.ndarray) -> np.ndarray:
@@ -414,9 +385,9 @@ class SentenceSpace:
     Vectors of the prose (quotations removed) are made only for the sentences that need them.
     """
 
-    def __init__(self, documents: Sequence[Document], *, frequencies: SentenceFrequencies | None = None) -> None:
-        """Vectors of the sentences of `documents`, weighed by their own sentences or by the
-        `frequencies` of a larger batch (`sentence_frequencies` summed over its parts)."""
+    def __init__(self, documents: Sequence[Document]) -> None:
+        """Vectors of the sentences of `documents`, weighed by their own sentences (a pair's two
+        articles in `pair_space`)."""
         row_of_text: dict[str, int] = {}
         texts: list[str] = []
         stems: list[tuple[str, ...]] = []
@@ -436,22 +407,9 @@ class SentenceSpace:
             self._rows[doc.id] = np.array(rows, dtype=np.int64)
         weights = np.array(occurrences, dtype=np.float64)
         self.texts = texts
-        # With outside frequencies, the prose of quoting sentences may hold a term (a word cut at a
-        # quotation mark) that no sentence here has but the larger batch has: give it a column.
-        prose_stems: set[str] = set()
-        prose_tokens: set[str] = set()
-        if frequencies is not None:
-            for text in texts:
-                if '"' in text:
-                    prose = _QUOTED.sub(" ", text)
-                    prose_stems.update(content_stems(words(prose)))
-                    prose_tokens.update(prose.lower().split())
-        self._stem_column, stem_counts = _flat_counts(stems, sorted(prose_stems))
-        if frequencies is None:
-            self._stem_df = _weighted_df(stem_counts, weights)
-        else:
-            self._stem_df = np.array([frequencies.stems.get(t, 0) for t in self._stem_column], dtype=np.float64)
-        n_sentences = int(weights.sum()) if frequencies is None else frequencies.n_sentences
+        self._stem_column, stem_counts = _flat_counts(stems)
+        self._stem_df = _weighted_df(stem_counts, weights)
+        n_sentences = int(weights.sum())
         self._stem_idf = _idf_of(self._stem_df, n_sentences)
         self.stems = _weigh(stem_counts, self._stem_idf, sublinear=True)
 
@@ -460,29 +418,18 @@ class SentenceSpace:
         # rows are weighed when asked for, so memory holds P and W, not every sentence's grams.
         self._token_column, self._token_counts = _flat_counts([text.lower().split() for text in texts])
         tokens = list(self._token_column)
-        self._grams = _GramKeys(tokens + sorted(prose_tokens.difference(self._token_column)))
+        self._grams = _GramKeys(tokens)
         self._token_grams = self._grams.token_grams[: len(tokens)]
-        if frequencies is None:
-            df = np.zeros(self._token_grams.shape[1], dtype=np.float64)
-            for start in range(0, len(texts), _SPACE_CHUNK):
-                counts = self._token_counts[start : start + _SPACE_CHUNK] @ self._token_grams
-                df += _weighted_df(counts, weights[start : start + _SPACE_CHUNK])
-            self._gram_df = df
-        else:
-            self._gram_df = np.array(
-                [frequencies.grams.get(gram, 0) for gram in self._grams.strings()], dtype=np.float64
-            )
+        df = np.zeros(self._token_grams.shape[1], dtype=np.float64)
+        for start in range(0, len(texts), _SPACE_CHUNK):
+            counts = self._token_counts[start : start + _SPACE_CHUNK] @ self._token_grams
+            df += _weighted_df(counts, weights[start : start + _SPACE_CHUNK])
+        self._gram_df = df
         self._gram_idf = _idf_of(self._gram_df, n_sentences)
         self._prose: dict[int, tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]] = {}
 
     def __contains__(self, doc: Document) -> bool:
         return doc.id in self._rows
-
-    def frequencies(self) -> SentenceFrequencies:
-        """This space's own sentence frequencies, to be summed with those of a batch's other parts."""
-        stems = {term: int(df) for term, df in zip(self._stem_column, self._stem_df.tolist()) if df}
-        grams = {gram: int(df) for gram, df in zip(self._grams.strings(), self._gram_df.tolist()) if df}
-        return SentenceFrequencies(stems, grams, int(sum(len(rows) for rows in self._rows.values())))
 
     def rows(self, doc: Document) -> np.ndarray:
         """Row of each sentence of `doc` among the distinct sentences (`texts`) of the space."""

@@ -36,7 +36,7 @@ _IDS_SHOWN = 5
     metavar="INPUT",
     default=None,
     help="Read A and B as ids of articles in INPUT (a directory, JSON Lines or CSV file); "
-    "word weights are then fitted on the whole batch.",
+    "the figures are the pair's own, the same as alone and as `dedup cluster` gives them.",
 )
 @skip_bad_option
 @handles_errors

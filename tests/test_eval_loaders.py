@@ -594,3 +594,43 @@ def test_real_pan_counts() -> None:
     pairs = load_pan(_real_set("pan13-no-obfuscation"))
     assert len(pairs) == 500
     assert sum(len(pair.passages) for pair in pairs) == 624
+
+
+def test_event_articles_and_meter_read_their_json_lines(tmp_path: Path) -> None:
+    from dedup.eval.loaders import load_event_articles, load_meter
+
+    (tmp_path / "docs.jsonl").write_text(
+        '{"id": "1", "cluster": "e1", "text": "A quake hit."}\n{"id": "2", "cluster": "e2", "text": "A fire."}\n',
+        encoding="utf-8",
+    )
+    assert [(a.id, a.label) for a in load_event_articles(tmp_path)] == [("1", "e1"), ("2", "e2")]
+    meter = tmp_path / "meter"
+    meter.mkdir()
+    doc = {"id": "d/p1", "kind": "pa", "domain": "courts", "date": "01.03.00", "story": "courts/01.03.00/x"}
+    paper = dict(doc, id="d/n1", kind="newspaper", derivation="wholly")
+    (meter / "docs.jsonl").write_text(
+        "".join(json.dumps(dict(r, source="PA", text="Words here.")) + "\n" for r in (doc, paper)), encoding="utf-8"
+    )
+    (meter / "annotations.jsonl").write_text(
+        json.dumps({"id": "d/n1", "story": "courts/01.03.00/x", "text": "Words here.", "spans": [[0, 99, "New"]]})
+        + "\n",
+        encoding="utf-8",
+    )
+    texts, annotations = load_meter(meter)
+    assert [(t.kind, t.day, t.derivation) for t in texts] == [
+        ("pa", "courts/01.03.00", ""),
+        ("newspaper", "courts/01.03.00", "wholly"),
+    ]
+    assert annotations[0].spans == ((0, 11, "New"),)  # clamped to the text
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [("not json", "not JSON"), ('{"id": 1, "cluster": "e", "text": "t"}', "'id' must be a string")],
+)
+def test_event_articles_name_the_bad_line(tmp_path: Path, line: str, message: str) -> None:
+    from dedup.eval.loaders import load_event_articles
+
+    (tmp_path / "docs.jsonl").write_text('{"id": "1", "cluster": "e", "text": "t"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(DedupError, match=rf"docs.jsonl:2: .*{message}"):
+        load_event_articles(tmp_path)

@@ -846,8 +846,7 @@ def judge(
     containment: float = 0.0,
 ) -> tuple[ArticleFlag, list[int]]:
     """Label an article from its aligned candidates (and `containment`, its `phrase_containment` in
-    them); returns the flag and the positions (in
-    `alignments`) of its sources.
+    them); returns the flag and the positions (in `alignments`) of its sources.
 
     Each article sentence takes its strongest link over all candidates (by class, then
     similarity; ties go to the earlier candidate by `time_order`, else to the first listed), so an

@@ -92,8 +92,7 @@ class AlignmentPlan:
 
     Verbatim pairs (same words) are fixed by hashing; only the remaining sentences of each side
     are compared with each other, plus each verbatim sentence with the unpaired neighbours of its
-    partner (a split or merged sentence). A caller can thus compute the similarities of many
-    pairs in one bulk operation (see `dedup.engine.stages.align_pairs`), then call `links`.
+    partner (a split or merged sentence): `entries` says which, and `links` reads them.
     """
 
     __slots__ = ("n_a", "n_b", "verbatim", "rest_a", "rest_b", "near")

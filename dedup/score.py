@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from dedup.arrays import unique_sorted
 from dedup.background import background_idf
 from dedup.model import Document, Sentence
 from dedup.text import content_stems, words
@@ -428,13 +427,6 @@ class SentenceSpace:
         self._gram_idf = _idf_of(self._gram_df, n_sentences)
         self._prose: dict[int, tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]] = {}
 
-    def __contains__(self, doc: Document) -> bool:
-        return doc.id in self._rows
-
-    def rows(self, doc: Document) -> np.ndarray:
-        """Row of each sentence of `doc` among the distinct sentences (`texts`) of the space."""
-        return self._rows[doc.id]
-
     def similarity(self, a: Document, b: Document, *, prose: bool = False) -> np.ndarray:
         """Dense (len(a.sentences), len(b.sentences)) matrix of sentence similarities in [0, 1].
 
@@ -451,28 +443,11 @@ class SentenceSpace:
         char_sim = (chars_a @ chars_b.T).toarray()
         return np.clip((stem_sim + char_sim) / 2.0, 0.0, 1.0)
 
-    def pair_similarity(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        """Similarity of sentence rows ``left[k]`` and ``right[k]`` for every k, as `similarity`
-        gives it, in bulk: the rows' products summed in the same order, so the same float32 values."""
-        if len(left) == 0:
-            return np.zeros(0, dtype=np.float32)
-        needed = unique_sorted(np.concatenate((left, right)))
-        chars = self.chars(needed)
-        char_sim = row_dots(chars, np.searchsorted(needed, left), np.searchsorted(needed, right))
-        return np.clip((row_dots(self.stems, left, right) + char_sim) / 2.0, 0.0, 1.0)
-
     def chars(self, rows: np.ndarray) -> sp.csr_matrix:
         """Character-gram TF-IDF vectors of the distinct sentences `rows` (rows of `texts`)."""
         counts = (self._token_counts[rows] @ self._token_grams).tocsr()
         counts.sort_indices()
         return _weigh(counts, self._gram_idf, sublinear=True)
-
-    def prose_similarity(self, row_a: int, row_b: int) -> float:
-        """Similarity of the prose of two distinct sentences (rows of `texts`), as `similarity`
-        with ``prose=True`` gives it for a pair of sentences with those texts."""
-        stems_a, chars_a = self._prose_of(row_a)
-        stems_b, chars_b = self._prose_of(row_b)
-        return float(np.clip((_dot(stems_a, stems_b) + _dot(chars_a, chars_b)) / 2.0, 0.0, 1.0))
 
     def _prose_of(self, row: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
         vectors = self._prose.get(row)
@@ -505,14 +480,6 @@ def _weigh_one(columns: list[int], idf: np.ndarray) -> tuple[np.ndarray, np.ndar
     data *= idf[columns]
     norm = np.sqrt(np.add.reduceat((data * data).astype(np.float64), [0])[0])
     return columns, (data / norm).astype(np.float32)
-
-
-def _dot(first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]) -> np.float32:
-    """Dot product of two sparse rows, summed in column order in float32 like a sparse product."""
-    _, at_first, at_second = np.intersect1d(first[0], second[0], assume_unique=True, return_indices=True)
-    if not len(at_first):
-        return np.float32(0.0)
-    return np.cumsum(first[1][at_first] * second[1][at_second], dtype=np.float32)[-1]
 
 
 def _csr(rows: list[tuple[np.ndarray, np.ndarray]], n_features: int) -> sp.csr_matrix:

@@ -11,6 +11,17 @@ from collections.abc import Callable, Iterable, Sequence
 
 from dedup.config import CandidateConfig, CopyLevelConfig, DedupConfig
 from dedup.errors import DedupError
+from dedup.flag import (
+    DERIVATIONS,
+    ArticleFlag,
+    Evidence,
+    FlagConfig,
+    FlagResult,
+    SharedQuotes,
+    Shares,
+    Source,
+    flag_articles,
+)
 from dedup.model import (
     Alignment,
     Article,
@@ -23,28 +34,15 @@ from dedup.model import (
     SentenceLink,
     WordChange,
 )
-from dedup.validate import checked_articles
-
-__version__ = "0.1.0"
-
-from dedup.flag import (  # noqa: E402
-    DERIVATIONS,
-    ArticleFlag,
-    Evidence,
-    FlagConfig,
-    FlagResult,
-    SharedQuotes,
-    Shares,
-    Source,
-    flag_articles,
-)
-from dedup.pairs import (  # noqa: E402
+from dedup.pairs import (
     DocumentPairScore,
     PairsConfig,
     SentencePairScore,
     score_document_pairs,
     score_sentence_pairs,
 )
+from dedup.validate import checked_articles
+from dedup.version import __version__
 
 flag = flag_articles
 """`dedup.flag(articles, wire=...)`: how much of each article derives from wire copy (see dedup.flag)."""

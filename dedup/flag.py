@@ -38,6 +38,7 @@ from dedup.score import DocumentSpace, ScoreConfig, pair_space
 from dedup.shingles import shingle_hashes, token_hash32
 from dedup.text import prepare
 from dedup.validate import checked_articles
+from dedup.version import __version__
 
 DERIVATIONS = ("wholly-derived", "partially-derived", "non-derived")
 """METER's derivation labels, strongest first."""
@@ -325,7 +326,6 @@ def flag_articles(
         For an empty batch, an empty wire set, an object that is not an Article, a repeated id,
         or (without a wire set) a `published` value that is not an ISO 8601 date.
     """
-    from dedup import __version__
 
     config = config or FlagConfig()
     report = progress or _no_progress
@@ -997,57 +997,3 @@ def derivation_of(
 
 
 # --- evaluation ------------------------------------------------------------------------------
-def pan_figures(folder, *, config: FlagConfig | None = None, limit: int | None = None) -> dict:
-    """Flag PAN's suspicious documents against all its source documents and count the outcomes.
-
-    Call it from an evaluation harness. Each suspicious document is an article, every source
-    document a wire story; a suspicious document's own sources are those its ``pairs`` rows give,
-    every other row's source is a wrong one. `limit` keeps the first rows of ``pairs`` only (a
-    quick check). PAN's suspicious documents copy from more sources than this subset's pairs
-    list (under other obfuscations), so a "wrong" source is often a real, unlisted copy.
-
-    Returns
-    -------
-    dict
-        ``documents`` and ``wire`` (counts), ``own_source_documents`` (share of suspicious
-        documents flagged derived from at least one own source), ``own_source_pairs`` (share of
-        gold pairs whose source is among the flagged sources), ``wrong_source_documents`` (share
-        flagged derived from at least one wrong source), ``wrong_source_pairs`` (share of
-        suspicious-document x wrong-source pairs flagged), and ``derivations`` (label counts).
-    """
-    from dedup.eval import load_pan
-
-    pairs = load_pan(folder)[:limit]
-    suspicious: dict[str, str] = {}
-    sources: dict[str, str] = {}
-    own: dict[str, set[str]] = {}
-    for pair in pairs:
-        suspicious[pair.susp_id] = pair.susp_text
-        sources[pair.src_id] = pair.src_text
-        own.setdefault(pair.susp_id, set()).add(pair.src_id)
-    result = flag_articles(
-        [Article(id=name, text=text) for name, text in suspicious.items()],
-        wire=[Article(id=name, text=text) for name, text in sources.items()],
-        config=config,
-    )
-    own_documents = own_pairs = wrong_documents = wrong_pairs = 0
-    derivations = dict.fromkeys(DERIVATIONS, 0)
-    for flag in result.flags:
-        derivations[flag.derivation] += 1
-        flagged = {source.id for source in flag.sources}
-        own_documents += bool(flagged & own[flag.id])
-        own_pairs += len(flagged & own[flag.id])
-        wrong_documents += bool(flagged - own[flag.id])
-        wrong_pairs += len(flagged - own[flag.id])
-    n_docs, n_pairs = len(suspicious), sum(len(v) for v in own.values())
-    negatives = n_docs * len(sources) - n_pairs
-    return {
-        "documents": n_docs,
-        "wire": len(sources),
-        "gold_pairs": n_pairs,
-        "own_source_documents": own_documents / n_docs,
-        "own_source_pairs": own_pairs / n_pairs,
-        "wrong_source_documents": wrong_documents / n_docs,
-        "wrong_source_pairs": wrong_pairs / max(1, negatives),
-        "derivations": derivations,
-    }

@@ -9,13 +9,13 @@ import pytest
 
 from dedup import DedupError
 from dedup.eval import data_root
+from dedup.eval.run import pan_figures
 from dedup.flag import (
     DERIVATIONS,
     FlagConfig,
     cross_bucket_pairs,
     document_features,
     flag_articles,
-    pan_figures,
     select_candidates,
     time_ranks,
     window_starts,

@@ -41,6 +41,7 @@ from dedup.minhash import MinHasher, lsh_candidate_pairs
 from dedup.model import Article, ClusterResult, CopyGroup, Member, opening_words
 from dedup.score import row_products
 from dedup.shingles import shingle_hashes_flat
+from dedup.version import __version__
 from dedup.wordhash import WordBatch, fmix64, word_hashes
 
 Progress = Callable[[str, int], None]
@@ -180,7 +181,6 @@ def run_copies(
     a stream: every admitted article in exactly one group, each group's canonical article chosen
     as at the story level, a story per group. `gate` applies the readers' rules (unique ids,
     problems raised or skipped) to each batch's items in input order."""
-    from dedup import __version__
 
     level = config.copies
     facts: list[ArticleFacts] = []

@@ -33,6 +33,7 @@ from dedup.engine.stages import (
 from dedup.model import Article, ClusterResult, Document, ScoredPair
 from dedup.score import DocumentSpace
 from dedup.text import prepare
+from dedup.version import __version__
 
 Progress = Callable[[str, int], None]
 """Called as progress(stage, n_done_increment); the CLI turns it into a progress bar."""
@@ -156,7 +157,6 @@ def _score_chunk(chunk: list[int]) -> list[ScoredPair]:
 
 def run_cluster(articles: Sequence[Article], config: DedupConfig, progress: Progress = _no_progress) -> ClusterResult:
     """The whole cluster pipeline over an in-memory batch."""
-    from dedup import __version__
 
     documents = prepare_all(articles, progress)
     document_space = DocumentSpace(documents)

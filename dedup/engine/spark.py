@@ -60,6 +60,7 @@ from dedup.score import (
     row_products,
 )
 from dedup.text import prepare
+from dedup.version import __version__
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -280,7 +281,6 @@ def run_cluster_spark(
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    from dedup import __version__
     from dedup.engine.spark_graph import connected_components
 
     keep = StorageLevel.MEMORY_AND_DISK

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import combinations
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,6 +37,9 @@ from dedup.eval.loaders import (
 )
 from dedup.eval.metrics import accuracy_f1, adjusted_rand, pairwise_prf, pearson, span_overlap
 from dedup.model import Article, PairDiff, Sentence
+
+if TYPE_CHECKING:
+    from dedup.flag import FlagConfig
 
 COPIED_KINDS = frozenset({"verbatim", "edited"})
 """Sentence classes that say a sentence was copied (PAN's passages are copied without obfuscation)."""
@@ -784,3 +788,58 @@ def _entry(name: str) -> EvalSet:
         msg = f"unknown evaluation set {name!r}, expected one of {', '.join(EVAL_SETS)}"
         raise DedupError(msg)
     return EVAL_SETS[name]
+
+
+def pan_figures(folder: PathLike, *, config: FlagConfig | None = None, limit: int | None = None) -> dict:
+    """Flag PAN's suspicious documents against all its source documents and count the outcomes.
+
+    Call it from an evaluation harness. Each suspicious document is an article, every source
+    document a wire story; a suspicious document's own sources are those its ``pairs`` rows give,
+    every other row's source is a wrong one. `limit` keeps the first rows of ``pairs`` only (a
+    quick check). PAN's suspicious documents copy from more sources than this subset's pairs
+    list (under other obfuscations), so a "wrong" source is often a real, unlisted copy.
+
+    Returns
+    -------
+    dict
+        ``documents`` and ``wire`` (counts), ``own_source_documents`` (share of suspicious
+        documents flagged derived from at least one own source), ``own_source_pairs`` (share of
+        gold pairs whose source is among the flagged sources), ``wrong_source_documents`` (share
+        flagged derived from at least one wrong source), ``wrong_source_pairs`` (share of
+        suspicious-document x wrong-source pairs flagged), and ``derivations`` (label counts).
+    """
+    from dedup.flag import DERIVATIONS, flag_articles
+    pairs = load_pan(folder)[:limit]
+    suspicious: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    own: dict[str, set[str]] = {}
+    for pair in pairs:
+        suspicious[pair.susp_id] = pair.susp_text
+        sources[pair.src_id] = pair.src_text
+        own.setdefault(pair.susp_id, set()).add(pair.src_id)
+    result = flag_articles(
+        [Article(id=name, text=text) for name, text in suspicious.items()],
+        wire=[Article(id=name, text=text) for name, text in sources.items()],
+        config=config,
+    )
+    own_documents = own_pairs = wrong_documents = wrong_pairs = 0
+    derivations = dict.fromkeys(DERIVATIONS, 0)
+    for flag in result.flags:
+        derivations[flag.derivation] += 1
+        flagged = {source.id for source in flag.sources}
+        own_documents += bool(flagged & own[flag.id])
+        own_pairs += len(flagged & own[flag.id])
+        wrong_documents += bool(flagged - own[flag.id])
+        wrong_pairs += len(flagged - own[flag.id])
+    n_docs, n_pairs = len(suspicious), sum(len(v) for v in own.values())
+    negatives = n_docs * len(sources) - n_pairs
+    return {
+        "documents": n_docs,
+        "wire": len(sources),
+        "gold_pairs": n_pairs,
+        "own_source_documents": own_documents / n_docs,
+        "own_source_pairs": own_pairs / n_pairs,
+        "wrong_source_documents": wrong_documents / n_docs,
+        "wrong_source_pairs": wrong_pairs / max(1, negatives),
+        "derivations": derivations,
+    }

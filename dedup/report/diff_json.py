@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 
 from dedup.model import PairDiff, Sentence
+from dedup.version import __version__
 
 DIFF_JSON_KEYS = ("version", "a", "b", "relation", "cosine", "shares", "sentences", "links")
 
@@ -26,7 +27,6 @@ def diff_record(result: PairDiff) -> dict:
         (``{"a": [indices], "b": [indices], "kind", "similarity", "word_changes": [[op, a_words,
         b_words], ...]}``, in the alignment's order).
     """
-    from dedup import __version__
 
     alignment = result.alignment
     return {

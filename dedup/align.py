@@ -7,6 +7,7 @@ pair (duplicate, near-duplicate, rewrite, same-story, unrelated) is read off its
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -381,13 +382,27 @@ def scored_pair(
 def word_changes(a_text: str, b_text: str) -> tuple[WordChange, ...]:
     """Word-level diff of two sentences as displayed (original case and punctuation), for reports.
 
-    Words are compared case-insensitively and without surrounding punctuation, so that a moved
-    comma or a capital does not count as a changed word.
+    The units are `display_tokens`: words, and punctuation marks on their own, so that an added
+    clause shows as ``Monday {+after talks+}.``, not ``Monday. {+after talks.+}``. Tokens are compared
+    without case, so a capital alone is no change; each keeps the whitespace before it, so the
+    tokens of one side, joined, give its text back.
     """
-    a_words, b_words = a_text.split(), b_text.split()
-    keys_a = [w.strip(".,;:!?\"'()[]").lower() for w in a_words]
-    keys_b = [w.strip(".,;:!?\"'()[]").lower() for w in b_words]
+    a_tokens, b_tokens = display_tokens(a_text), display_tokens(b_text)
+    keys_a = [token.strip().lower() for token in a_tokens]
+    keys_b = [token.strip().lower() for token in b_tokens]
     matcher = difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False)
     return tuple(
-        WordChange(op, tuple(a_words[i1:i2]), tuple(b_words[j1:j2])) for op, i1, i2, j1, j2 in matcher.get_opcodes()
+        WordChange(op, tuple(a_tokens[i1:i2]), tuple(b_tokens[j1:j2])) for op, i1, i2, j1, j2 in matcher.get_opcodes()
     )
+
+
+# A word (letters and digits, with inner apostrophes, dots and hyphens: don't, U.S, 3.5, well-known)
+# or any other single character, each with the whitespace before it.
+_DISPLAY_TOKEN = re.compile(r"\s*(?:[^\W_]+(?:['\u2019.\-][^\W_]+)*|\S)")
+
+
+def display_tokens(text: str) -> list[str]:
+    """Words and single punctuation marks of `text`, each with the whitespace before it: joined,
+    they give `text` back without its trailing whitespace. The units of `word_changes`, and how a
+    renderer cuts a link's word changes back into its sentences."""
+    return _DISPLAY_TOKEN.findall(text)

@@ -116,7 +116,9 @@ class Alignment:
 class WordChange:
     """One step of the word-level diff inside an aligned sentence pair.
 
-    `op` is ``equal``, ``insert`` (words only in B), ``delete`` (only in A) or ``replace``.
+    `op` is ``equal``, ``insert`` (words only in B), ``delete`` (only in A) or ``replace``. `a` and
+    `b` are tokens (`dedup.align.display_tokens`): words and punctuation marks, each with the
+    whitespace before it.
     """
 
     op: str

@@ -95,8 +95,37 @@ def test_text_marks_deleted_and_inserted_words_in_edited_and_rewritten_pairs_onl
     lines = list(diff_text(make_diff()))
     word_lines = [line.lstrip("~ ") for line in lines if line.lstrip().startswith("~")]
     assert "Bravo said two {+new+} words here." in word_lines
-    assert any("{+today.+}" in line for line in word_lines)
+    assert "Delta ends it all {+today+}." in word_lines
     assert len(word_lines) == 2  # none for the verbatim pair
+
+
+def test_punctuation_stays_in_place_around_changed_words():
+    result = make_diff(
+        ["They banned the use of such weapons."],
+        ["They banned the use of weapons of mass destruction."],
+        (SentenceLink((0,), (0,), "edited", 0.7),),
+    )
+    word_line = [line for line in diff_text(result) if line.lstrip().startswith("~")][0]
+    assert word_line.endswith("They banned the use of [-such-] weapons {+of mass destruction+}.")
+
+
+def test_quote_pairs_show_their_word_changes():
+    result = make_diff(
+        ['The minister said: "We will not allow it."'],
+        ['The minister told reporters: "We will not allow it."'],
+        (SentenceLink((0,), (0,), "quote", 0.76),),
+    )
+    word_lines = [line for line in diff_text(result) if line.lstrip().startswith("~")]
+    assert word_lines and word_lines[0].endswith('The minister [-said-] {+told reporters+}: "We will not allow it."')
+    page = "".join(diff_html(result))
+    assert "<del>said</del>" in page and "<ins>told reporters</ins>" in page
+
+
+def test_word_changes_give_each_side_back_when_joined():
+    a_text, b_text = 'He said: "No, never." Then he left.', "He told us: \"No.\" Then, he left at 5.30pm."
+    changes = word_changes(a_text, b_text)
+    assert "".join(token for change in changes for token in change.a) == a_text
+    assert "".join(token for change in changes for token in change.b) == b_text
 
 
 def test_replaced_words_show_both_marks():
@@ -269,7 +298,7 @@ def test_html_marks_word_changes_inside_edited_and_rewritten_pairs():
     assert "a-0" not in parser.marks and "a-2" not in parser.marks  # only-in-A and verbatim
     # the split B side: the inserted word falls in the second sentence of the run
     assert parser.sentences["b-3"]["text"] == "Delta ends" and "b-3" not in parser.marks
-    assert parser.marks["b-4"] == ["ins:today."]
+    assert parser.marks["b-4"] == ["ins:today"]  # the full stop is no change
 
 
 def test_a_hostile_article_renders_as_text():
@@ -281,7 +310,7 @@ def test_a_hostile_article_renders_as_text():
     result = make_diff(hostile, ['Click <script>alert("x")</script> later.'], links, a_id="<b>id</b>")
     page, parser = parse_page(result)
     assert "<script>alert" not in page and "<img" not in page and "<b>id</b>" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in page
     assert parser.scripts == 1
     assert parser.sentences["a-0"]["text"] == hostile[0]  # inside a rewritten pair, with word marks
     assert parser.sentences["a-1"]["text"] == hostile[1]  # only in A, drawn as it is

@@ -18,6 +18,7 @@ import html
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
+from dedup.align import display_tokens
 from dedup.model import PairDiff, Sentence, SentenceLink, WordChange
 from dedup.report.diff_text import SHARE_CLASSES, WORD_DIFF_KINDS, display_order, percent, sentence_label, summary_line
 
@@ -384,8 +385,9 @@ def _marked_sentences(
 ) -> dict[int, str]:
     """Escaped HTML of each of the link's sentences on `side`, with changed words in del/ins.
 
-    The word changes run over the link's sentences joined by spaces; they are cut back into
-    sentences by each sentence's word count. If the counts disagree, nothing is marked.
+    The word changes run over the link's sentences joined by spaces, in `display_tokens`; they are
+    cut back into sentences by each sentence's token count. If the counts disagree, nothing is
+    marked.
     """
     indices = link.a if side == "a" else link.b
     tokens: list[tuple[str, bool]] = []
@@ -393,30 +395,37 @@ def _marked_sentences(
         words = change.a if side == "a" else change.b
         changed = change.op != "equal"
         tokens.extend((word, changed) for word in words)
-    counts = [len(sentences[i].text.split()) for i in indices]
+    counts = [len(display_tokens(sentences[i].text)) for i in indices]
     if sum(counts) != len(tokens):
         return {}
     element = "del" if side == "a" else "ins"
     result: dict[int, str] = {}
     start = 0
     for i, count in zip(indices, counts):
-        result[i] = _mark_runs(tokens[start : start + count], element)
+        result[i] = _mark_runs(tokens[start : start + count], element).strip()
         start += count
     return result
 
 
 def _mark_runs(tokens: Sequence[tuple[str, bool]], element: str) -> str:
-    """Escaped words joined by spaces, each run of changed words wrapped in one `element`."""
+    """Escaped tokens as spaced in the text, each run of changed tokens wrapped in one `element`
+    (the space before a run stays outside it)."""
     pieces: list[str] = []
     run: list[str] = []
-    for word, changed in tokens:
+
+    def close_run() -> None:
+        text = "".join(run)
+        inner = text.lstrip()
+        pieces.append(f"{text[: len(text) - len(inner)]}<{element}>{html.escape(inner)}</{element}>")
+        run.clear()
+
+    for token, changed in tokens:
         if changed:
-            run.append(html.escape(word))
+            run.append(token)
             continue
         if run:
-            pieces.append(f"<{element}>{' '.join(run)}</{element}>")
-            run = []
-        pieces.append(html.escape(word))
+            close_run()
+        pieces.append(html.escape(token))
     if run:
-        pieces.append(f"<{element}>{' '.join(run)}</{element}>")
-    return " ".join(pieces)
+        close_run()
+    return "".join(pieces)

@@ -24,8 +24,9 @@ def diff_record(result: PairDiff) -> dict:
         ``version`` (of dedup), ``a`` and ``b`` (ids), ``relation``, ``cosine``, ``shares``
         (``{"a": {class: share}, "b": ...}`` with classes verbatim, edited, rewritten, quote, new),
         ``sentences`` (``{"a": [{"index", "text", "quote_share"}], "b": [...]}``) and ``links``
-        (``{"a": [indices], "b": [indices], "kind", "similarity", "word_changes": [[op, a_words,
-        b_words], ...]}``, in the alignment's order).
+        (``{"a": [indices], "b": [indices], "kind", "similarity", "word_changes": [[op, a_tokens,
+        b_tokens], ...]}``, in the alignment's order; tokens are `dedup.align.display_tokens`, each
+        with the whitespace before it).
     """
 
     alignment = result.alignment

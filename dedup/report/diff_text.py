@@ -19,7 +19,7 @@ from dedup.report.terminal import clean
 SHARE_CLASSES = ("verbatim", "edited", "rewritten", "quote", "new")
 """Keys of `Alignment.shares`, in the order reports show them."""
 
-WORD_DIFF_KINDS = frozenset({"edited", "rewritten"})
+WORD_DIFF_KINDS = frozenset({"edited", "rewritten", "quote"})
 """Link kinds whose word changes are drawn: verbatim pairs have none, quote pairs share only the quotation."""
 
 _KIND_STYLE = {
@@ -78,17 +78,29 @@ def sentence_label(side: str, indices: Sequence[int]) -> str:
 
 
 def word_diff(changes: Sequence[WordChange], *, color: bool = False) -> str:
-    """Words of an aligned pair with ``[-deleted-]`` and ``{+inserted+}`` marks (a replace is both)."""
+    """Words of an aligned pair with ``[-deleted-]`` and ``{+inserted+}`` marks (a replace is both),
+    spaced as the sentences are: ``He left on Monday {+after talks+}.``"""
     pieces = []
     for change in changes:
         if change.op == "equal":
-            pieces.append(clean(" ".join(change.a)))
+            kept, in_b = "".join(change.a), "".join(change.b)
+            space = _leading_space(kept) or _leading_space(in_b)  # B's, where a quote mark was cut
+            pieces.append(space + clean(kept.lstrip()))
             continue
-        if change.a and change.op in ("delete", "replace"):
-            pieces.append(_paint(f"[-{clean(' '.join(change.a))}-]", color, fg="red"))
-        if change.b and change.op in ("insert", "replace"):
-            pieces.append(_paint(f"{{+{clean(' '.join(change.b))}+}}", color, fg="green"))
-    return " ".join(piece for piece in pieces if piece)
+        deleted = "".join(change.a) if change.op in ("delete", "replace") else ""
+        inserted = "".join(change.b) if change.op in ("insert", "replace") else ""
+        first = deleted or inserted
+        pieces.append(_leading_space(first))
+        if deleted.strip():
+            pieces.append(_paint(f"[-{clean(deleted.strip())}-]", color, fg="red"))
+        if inserted.strip():
+            pieces.append(" " if deleted.strip() else "")
+            pieces.append(_paint(f"{{+{clean(inserted.strip())}+}}", color, fg="green"))
+    return "".join(pieces).strip()
+
+
+def _leading_space(text: str) -> str:
+    return text[: len(text) - len(text.lstrip())]
 
 
 def diff_text(result: PairDiff, *, color: bool = False) -> Iterator[str]:

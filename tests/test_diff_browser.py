@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+from chromium import WIDTHS, needs_chromium
 from test_report_diff import contrast_ratio, delta_e
 
 import dedup
@@ -23,33 +23,12 @@ from dedup.model import Article, PairDiff
 from dedup.report.diff_html import KIND_LABELS, diff_html, verdict
 from dedup.report.diff_text import display_order
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None, reason=f"{CHROMIUM} not installed (apt-get install chromium)"
-)
+pytestmark = needs_chromium
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright)")
 expect = sync_api.expect
 
 ACTIVE = re.compile(r"\bactive\b")
-WIDTHS = [1366, 390]
 HOSTILE = "Readers posted <script>alert(1)</script> and <img src=x onerror=alert(2)> under the story."
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture()

@@ -280,19 +280,15 @@ def copy_diffs(
 def _pair_diff(documents: Sequence, first: int, second: int, cosine: float, config: DedupConfig) -> PairDiff:
     """`PairDiff` of documents `first` (A) and `second` (B), their cosine given, sentences weighed
     in the pair's own space (`dedup.score.pair_space`), as `cluster` weighs them."""
-    from dedup.align import score_pair, word_changes
+    from dedup.align import align, relate, word_changes
     from dedup.score import pair_space
 
-    pair, alignment = score_pair(
-        first,
-        second,
-        documents[first],
-        documents[second],
-        float(cosine),
-        pair_space(documents[first], documents[second]),
-        score_config=config.score,
-        relation_config=config.relation,
+    a, b = documents[first], documents[second]
+    pair, alignment = relate(
+        first, second, a, b, float(cosine), score_config=config.score, relation_config=config.relation
     )
+    if alignment is None:  # settled as unrelated by the cosine; aligned all the same, to be shown
+        alignment = align(a, b, pair_space(a, b), config=config.score)
     changes = tuple(
         word_changes(
             " ".join(alignment.a_sentences[i].text for i in link.a),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.model import Alignment, Document, ScoredPair, Sentence, SentenceLink, WordChange
-from dedup.score import ScoreConfig, SentenceSpace, sentence_class
+from dedup.score import ScoreConfig, SentenceSpace, pair_space, sentence_class
 
 
 @dataclass(frozen=True)
@@ -346,6 +346,48 @@ def _copied_words(alignment: Alignment) -> int:
         if link.kind in ("verbatim", "edited", "rewritten")
         for i in link.a
     )
+
+
+def relate(
+    index_a: int,
+    index_b: int,
+    a: Document,
+    b: Document,
+    cosine: float,
+    *,
+    space_of: Callable[[Document, Document], SentenceSpace] = pair_space,
+    score_config: ScoreConfig | None = None,
+    relation_config: RelationConfig | None = None,
+) -> tuple[ScoredPair, Alignment | None]:
+    """The relation of two documents: the one judgement `cluster`, `diff`, `pairs` and the archive
+    all make, so that a pair gets the same verdict wherever it is asked about.
+
+    Identical words are a `duplicate`. Otherwise a pair below `RelationConfig.align_min_cosine` is
+    `unrelated` without an alignment (returned as None): it shares too few words for any other
+    relation. Every other pair is aligned in the sentence space `space_of(a, b)` (by default the
+    pair's own, `dedup.score.pair_space`) and labelled from the alignment (`score_pair`).
+    """
+    config = relation_config or RelationConfig()
+    if cosine < config.align_min_cosine and not same_words(a, b):
+        return unaligned_pair(index_a, index_b, cosine), None
+    return score_pair(
+        index_a, index_b, a, b, cosine, space_of(a, b), score_config=score_config, relation_config=config
+    )
+
+
+def unaligned_pair(a: int, b: int, cosine: float) -> ScoredPair:
+    """A pair settled by its cosine alone (see `relate`): `unrelated`, nothing aligned."""
+    return ScoredPair(a, b, cosine, 0.0, 0.0, 0.0, 0.0, "unrelated")
+
+
+def needs_alignment(
+    cosines: np.ndarray, wordless_a: np.ndarray, wordless_b: np.ndarray, config: RelationConfig
+) -> np.ndarray:
+    """Which pairs, in bulk, `relate` may have to align: those at or above the alignment cosine,
+    and those where neither side has a content word (a cosine of 0 that cannot tell two identical
+    texts of stop words apart). The others it settles as `unaligned_pair`, so an engine may too."""
+    above = np.asarray(cosines, dtype=np.float64) >= config.align_min_cosine  # as `relate` compares a float
+    return above | (np.asarray(wordless_a, dtype=bool) & np.asarray(wordless_b, dtype=bool))
 
 
 def score_pair(

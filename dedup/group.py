@@ -185,6 +185,8 @@ def _add_rows(
     """Sum of two sparse rows given as (sorted columns, float32 weights)."""
     columns = np.concatenate((first[0], second[0]))
     weights = np.concatenate((first[1], second[1]))
+    if not len(columns):  # two articles without a content word (a duplicate of stop words)
+        return columns, weights
     order = np.argsort(columns, kind="stable")
     columns, weights = columns[order], weights[order]
     starts = np.flatnonzero(np.concatenate(([True], columns[1:] != columns[:-1])))

@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from dedup.align import RelationConfig, score_pair
+from dedup.align import RelationConfig, relate
 from dedup.errors import DedupError
 from dedup.model import Article
-from dedup.score import DocumentSpace, ScoreConfig, pair_space
+from dedup.score import DocumentSpace, ScoreConfig
 from dedup.semantic import MODEL_NAME, SEMANTIC_FEATURES, semantic_features
 from dedup.text import content_stems, normalise, prepare, words
 from dedup.validate import check_text_pairs
@@ -463,23 +463,12 @@ def score_document_pairs(
     cosines = np.clip(DocumentSpace(documents).cosine(index_pairs), 0.0, 1.0).tolist()
     scores = []
     for (i, j), cosine in zip(index_pairs.tolist(), cosines):
-        a, b = documents[i], documents[j]
-        if cosine < config.relation.align_min_cosine:
-            # Too few shared words to align: unrelated, as in `dedup cluster`, unless the texts
-            # are the same words (e.g. no content word at all on either side).
-            same = bool(a.sentences) and _words_of(a) == _words_of(b)
-            label = "duplicate" if same else "unrelated"
-            scores.append(DocumentPairScore(label, cosine, cosine, 0.0, 0.0, 0.0, 0.0))
-            continue
-        space = pair_space(a, b)
-        pair, _ = score_pair(i, j, a, b, cosine, space, score_config=config.score, relation_config=config.relation)
+        pair, _ = relate(
+            i, j, documents[i], documents[j], cosine, score_config=config.score, relation_config=config.relation
+        )
         scores.append(
             DocumentPairScore(
                 pair.relation, cosine, cosine, pair.shared_a, pair.shared_b, pair.rewritten_a, pair.rewritten_b
             )
         )
     return scores
-
-
-def _words_of(document) -> list[str]:
-    return [word for sentence in document.sentences for word in sentence.words]

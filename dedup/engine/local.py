@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from dedup.align import needs_alignment, unaligned_pair
 from dedup.config import CandidateConfig, DedupConfig
 from dedup.engine.stages import (
     align_pairs,
@@ -28,7 +29,6 @@ from dedup.engine.stages import (
     input_warnings,
     number_groups,
     story_signatures,
-    unaligned_pair,
 )
 from dedup.model import Article, ClusterResult, Document, ScoredPair
 from dedup.score import DocumentSpace
@@ -103,23 +103,21 @@ def score_candidates(
     documents: Sequence[Document],
     pairs: np.ndarray,
     cosines: np.ndarray,
+    wordless: np.ndarray,
     config: DedupConfig,
     progress: Progress = _no_progress,
 ) -> list[ScoredPair]:
-    """Alignment coverage and relation of every candidate pair; pairs below the alignment cosine
-    are `unrelated` without being aligned.
-
-    Equal, pair by pair, to `dedup.align.score_pair` in the pair's own sentence space
-    (`dedup.engine.stages.align_pairs`).
+    """Alignment coverage and relation of every candidate pair: `dedup.align.relate`, pair by pair,
+    in the pair's own sentence space (`dedup.engine.stages.align_pairs`); the pairs that `relate`
+    would settle by their cosine alone (`dedup.align.needs_alignment`, given which documents have
+    no content word: `wordless`) are settled here in bulk.
     """
     scored: list[ScoredPair | None] = [None] * len(pairs)
     cosine_list = cosines.tolist()
-    to_align = []
-    for k, ((a, b), cosine) in enumerate(zip(pairs.tolist(), cosine_list)):
-        if cosine < config.relation.align_min_cosine:
-            scored[k] = unaligned_pair(a, b, cosine)
-        else:
-            to_align.append(k)
+    aligned = needs_alignment(cosines, wordless[pairs[:, 0]], wordless[pairs[:, 1]], config.relation)
+    to_align = np.flatnonzero(aligned).tolist()
+    for k in np.flatnonzero(~aligned).tolist():
+        scored[k] = unaligned_pair(int(pairs[k, 0]), int(pairs[k, 1]), cosine_list[k])
     progress("score", len(pairs) - len(to_align))
     _SHARED.update(documents=documents, pairs=pairs, cosines=cosine_list, config=config)
     chunks = [to_align[start : start + _WORK_CHUNK] for start in range(0, len(to_align), _WORK_CHUNK)]
@@ -163,7 +161,8 @@ def run_cluster(articles: Sequence[Article], config: DedupConfig, progress: Prog
     candidates = candidate_pairs(documents, document_space, config.candidates, config.seed)
     progress("candidates", len(candidates))
     cosines = document_space.cosine(candidates)
-    scored = score_candidates(documents, candidates, cosines, config, progress)
+    wordless = document_space.matrix.getnnz(axis=1) == 0
+    scored = score_candidates(documents, candidates, cosines, wordless, config, progress)
     pending = copy_groups(documents, scored, document_space, config)
     return ClusterResult(
         tuple(number_groups(pending)), tuple(scored), config.as_dict(), __version__, input_warnings(pending)

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from dedup.align import needs_alignment, unaligned_pair
 from dedup.config import DedupConfig
 from dedup.engine.stages import (
     align_pairs,
@@ -47,7 +48,6 @@ from dedup.engine.stages import (
     number_groups,
     single_group,
     story_signatures,
-    unaligned_pair,
 )
 from dedup.errors import DedupError
 from dedup.install import install_hint
@@ -329,16 +329,17 @@ def run_cluster_spark(
 
     rows = features.select("idx", "terms", "weights")
     joined = pairs.join(rows.toDF("a", "terms_a", "weights_a"), "a").join(rows.toDF("b", "terms_b", "weights_b"), "b")
-    cosines = joined.mapInArrow(_cosine_batches, "a long, b long, cosine float").persist(keep)
+    cosines = joined.mapInArrow(
+        functools.partial(_cosine_batches, config=config), "a long, b long, cosine float, aligned boolean"
+    ).persist(keep)
     stage("cosine", cosines)
 
-    minimum = config.relation.align_min_cosine
-    to_align = cosines.where(F.col("cosine") >= float(minimum))
+    to_align = cosines.where(F.col("aligned")).select("a", "b", "cosine")
     with_docs = to_align.join(prepared.toDF("a", "doc_a"), "a").join(prepared.toDF("b", "doc_b"), "b")
     scored_aligned = with_docs.mapInArrow(functools.partial(_align_batches, config=config), _SCORED_SCHEMA)
-    # Pairs below the alignment cosine get `unaligned_pair`'s values, read from it.
+    # Pairs `relate` settles by their cosine get `unaligned_pair`'s values, read from it.
     unscored = unaligned_pair(0, 0, 0.0)
-    unaligned = cosines.where(F.col("cosine") < float(minimum)).select(
+    unaligned = cosines.where(~F.col("aligned")).select(
         "a",
         "b",
         "cosine",
@@ -503,7 +504,8 @@ def _bucket_pair_batches(batches: Iterator[pa.RecordBatch], *, max_bucket: int) 
         yield pa.RecordBatch.from_pydict({"a": pa.array(pairs[:, 0]), "b": pa.array(pairs[:, 1])})
 
 
-def _cosine_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+def _cosine_batches(batches: Iterator[pa.RecordBatch], config: DedupConfig) -> Iterator[pa.RecordBatch]:
+    """Each pair's cosine, and whether `relate` may have to align it (`needs_alignment`)."""
     import pyarrow as pa
 
     for batch in batches:
@@ -512,8 +514,17 @@ def _cosine_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatc
         column_of = {term: k for k, term in enumerate(vocabulary)}
         left = _rows_matrix(columns["terms_a"], columns["weights_a"], column_of)
         right = _rows_matrix(columns["terms_b"], columns["weights_b"], column_of)
+        cosines = row_products(left, right)
+        aligned = needs_alignment(
+            cosines, left.getnnz(axis=1) == 0, right.getnnz(axis=1) == 0, config.relation
+        )
         yield pa.RecordBatch.from_pydict(
-            {"a": columns["a"], "b": columns["b"], "cosine": pa.array(row_products(left, right), pa.float32())}
+            {
+                "a": columns["a"],
+                "b": columns["b"],
+                "cosine": pa.array(cosines, pa.float32()),
+                "aligned": pa.array(aligned, pa.bool_()),
+            }
         )
 
 

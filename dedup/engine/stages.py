@@ -14,7 +14,7 @@ from datetime import datetime
 
 import numpy as np
 
-from dedup.align import score_pair
+from dedup.align import relate
 from dedup.config import CandidateConfig, DedupConfig
 from dedup.dates import published_moment, published_problem
 from dedup.group import choose_canonical, copy_components, member_key, output_key, story_clusters
@@ -29,7 +29,7 @@ from dedup.model import (
     ScoredPair,
     opening_words,
 )
-from dedup.score import DocumentSpace, pair_space
+from dedup.score import DocumentSpace
 from dedup.shingles import shingle_hashes_many, token_hash32, token_hashes
 
 
@@ -98,11 +98,6 @@ def banded_pairs(copy: np.ndarray, story: np.ndarray, config: CandidateConfig) -
     return np.unique(pairs, axis=0) if len(pairs) else pairs
 
 
-def unaligned_pair(a: int, b: int, cosine: float) -> ScoredPair:
-    """A candidate pair too far apart in cosine to be worth aligning: `unrelated`."""
-    return ScoredPair(a, b, cosine, 0.0, 0.0, 0.0, 0.0, "unrelated")
-
-
 def align_pairs(
     documents: Mapping[int, Document] | Sequence[Document],
     index_pairs: Sequence[tuple[int, int]],
@@ -111,16 +106,14 @@ def align_pairs(
 ) -> list[ScoredPair]:
     """Alignment coverage and relation of each pair of documents (by index), in order.
 
-    Equal, pair by pair, to `dedup.align.score_pair` with the pair's own sentence space
+    `dedup.align.relate` pair by pair, with the pair's own sentence space
     (`dedup.score.pair_space`): a pair's verdict depends on its two articles only, never on the
     other articles of the batch, and is the one `dedup diff` and `dedup flag` give for it.
     """
     scored = []
     for (a, b), cosine in zip(index_pairs, cosines):
-        doc_a, doc_b = documents[a], documents[b]
-        space = pair_space(doc_a, doc_b)
-        pair, _ = score_pair(
-            a, b, doc_a, doc_b, cosine, space, score_config=config.score, relation_config=config.relation
+        pair, _ = relate(
+            a, b, documents[a], documents[b], cosine, score_config=config.score, relation_config=config.relation
         )
         scored.append(pair)
     return scored

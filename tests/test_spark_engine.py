@@ -25,6 +25,7 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
 
+import dedup.text  # noqa: E402
 from dedup import DedupConfig, DedupError, cluster  # noqa: E402
 from dedup.cli import main  # noqa: E402
 from dedup.engine.spark import cluster_spark, require_spark, spark_session  # noqa: E402
@@ -207,3 +208,16 @@ def test_dedup_imports_and_clusters_without_pyspark(tmp_path):
     )
     assert spark.returncode == 2
     assert spark.stderr == "dedup: error: the Spark engine needs pyspark: pip install 'newsdedup[spark]'\n"
+
+
+def test_an_article_compared_only_in_part_is_said_as_by_the_local_engine(spark, tmp_path):
+    long_text = " ".join(f"Sentence {k} tells of harbour cranes and tides in port {k % 97}." for k in range(9000))
+    assert len(long_text) > dedup.text.MAX_ARTICLE_CHARS
+    batch = tmp_path / "long.jsonl"
+    batch.write_text(json.dumps({"id": "long", "text": long_text}) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    local = runner.invoke(main, ["cluster", str(batch), str(SEEDS), "--format", "jsonl"])
+    remote = runner.invoke(main, ["cluster", str(batch), str(SEEDS), "--format", "jsonl", "--engine", "spark"])
+    assert local.exit_code == 0 and remote.exit_code == 0
+    assert "only the first" in local.stderr and remote.stderr == local.stderr
+    assert remote.stdout == local.stdout

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from dedup import text as text_module
 from dedup.align import needs_alignment, unaligned_pair
 from dedup.config import DedupConfig
 from dedup.engine.stages import (
@@ -221,6 +222,10 @@ def read_articles_spark(
     if found:
         dropped = spark.createDataFrame([(row["idx"],) for row in found], "idx long")
         articles = articles.join(dropped, "idx", "left_anti")
+    # An article compared only in part is said, as the local engine's command line says it.
+    cut = articles.where(F.length("text") > text_module.MAX_ARTICLE_CHARS).orderBy("idx")
+    for row in cut.select("id", "origin", "text").toLocalIterator():
+        report(text_module.cut_warning(row["origin"] or row["id"], row["text"]))
     return articles
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from dedup.errors import DedupError
-from dedup.io.readers import _JSON_TYPE_NAMES, _sniff_encoding, json_record, stdin_lines
+from dedup.io.readers import JSON_TYPE_NAMES, json_record, sniff_encoding, stdin_lines
+from dedup.io.records import Problem
 from dedup.validate import surrogate_problem
 
 PAIR_TEXT_FIELDS = ("text1", "text2")
@@ -34,11 +35,6 @@ class PairRecord:
     text2: str
     fields: dict[str, object] = field(default_factory=dict)
     origin: str = ""
-
-
-@dataclass(frozen=True)
-class _Problem:
-    message: str
 
 
 def read_pairs(
@@ -87,7 +83,7 @@ def read_pairs(
     report = warn if warn is not None else _ignore
     found = False
     for item in _items(os.fspath(path), stdin, report):
-        if isinstance(item, _Problem):
+        if isinstance(item, Problem):
             if not skip_bad:
                 raise DedupError(item.message)
             report(item.message)
@@ -102,7 +98,7 @@ def _ignore(message: str) -> None:
     """Default `warn`: drop the message."""
 
 
-def _items(path: str, stdin: TextIO | None, warn: Callable[[str], None]) -> Iterator[PairRecord | _Problem]:
+def _items(path: str, stdin: TextIO | None, warn: Callable[[str], None]) -> Iterator[PairRecord | Problem]:
     if path == "-":
         yield from _jsonl_records(_split_lines(stdin_lines(stdin, warn)), "<stdin>")
         return
@@ -115,7 +111,7 @@ def _items(path: str, stdin: TextIO | None, warn: Callable[[str], None]) -> Iter
     if os.path.isdir(path):
         raise DedupError(f"{path}: is a directory, expected a .jsonl or .tsv file of pairs")
     try:
-        encoding = _sniff_encoding(path, warn)
+        encoding = sniff_encoding(path, warn)
         with open(path, encoding=encoding) as stream:
             lines = _split_lines(stream)
             if suffix in _JSONL_SUFFIXES:
@@ -134,7 +130,7 @@ def _split_lines(stream: Iterable[str]) -> Iterator[str]:
         yield line.rstrip("\r\n")
 
 
-def _jsonl_records(lines: Iterable[str], label: str) -> Iterator[PairRecord | _Problem]:
+def _jsonl_records(lines: Iterable[str], label: str) -> Iterator[PairRecord | Problem]:
     for number, line in enumerate(lines, start=1):
         if number == 1:
             line = line.removeprefix("\ufeff")
@@ -142,10 +138,10 @@ def _jsonl_records(lines: Iterable[str], label: str) -> Iterator[PairRecord | _P
             continue
         origin = f"{label}:{number}"
         record = json_record(line, origin, expected="an object with text1 and text2")
-        yield _Problem(record) if isinstance(record, str) else _pair_from_record(record, origin)
+        yield Problem(record) if isinstance(record, str) else _pair_from_record(record, origin)
 
 
-def _tsv_records(lines: Iterable[str], path: str) -> Iterator[PairRecord | _Problem]:
+def _tsv_records(lines: Iterable[str], path: str) -> Iterator[PairRecord | Problem]:
     rows = iter(lines)
     header_line = next(rows, None)
     if header_line is None or not header_line.strip():
@@ -162,7 +158,7 @@ def _tsv_records(lines: Iterable[str], path: str) -> Iterator[PairRecord | _Prob
         origin = f"{path}:{number}"
         cells = line.split("\t")
         if len(cells) != len(columns):
-            yield _Problem(f"{origin}: malformed TSV record: row has {len(cells)} fields, header has {len(columns)}")
+            yield Problem(f"{origin}: malformed TSV record: row has {len(cells)} fields, header has {len(columns)}")
             continue
         record: dict[str, object] = {}
         for name, key, cell in zip(columns, lowered, cells):
@@ -170,17 +166,17 @@ def _tsv_records(lines: Iterable[str], path: str) -> Iterator[PairRecord | _Prob
         yield _pair_from_record(record, origin)
 
 
-def _pair_from_record(record: dict, origin: str) -> PairRecord | _Problem:
+def _pair_from_record(record: dict, origin: str) -> PairRecord | Problem:
     for name in PAIR_TEXT_FIELDS:
         if name not in record:
-            return _Problem(f"{origin}: record has no '{name}'")
+            return Problem(f"{origin}: record has no '{name}'")
         if not isinstance(record[name], str):
-            kind = _JSON_TYPE_NAMES.get(type(record[name]), type(record[name]).__name__)
-            return _Problem(f"{origin}: '{name}' must be a string, found {kind}")
+            kind = JSON_TYPE_NAMES.get(type(record[name]), type(record[name]).__name__)
+            return Problem(f"{origin}: '{name}' must be a string, found {kind}")
         if not record[name].strip():
-            return _Problem(f"{origin}: empty '{name}'")
+            return Problem(f"{origin}: empty '{name}'")
     problem = surrogate_problem(origin, record.items())
     if problem is not None:
-        return _Problem(problem)
+        return Problem(problem)
     others = {key: value for key, value in record.items() if key not in PAIR_TEXT_FIELDS}
     return PairRecord(record["text1"], record["text2"], others, origin)

@@ -38,7 +38,7 @@ from types import ModuleType
 
 from dedup.errors import DedupError
 from dedup.install import install_hint
-from dedup.io.readers import _OPTIONAL_FIELDS, _article_files, _article_from_record, _guarded, _Problem
+from dedup.io.records import OPTIONAL_FIELDS, Problem, article_files, article_from_record, guarded
 from dedup.model import Article
 
 PARQUET_SUFFIX = ".parquet"
@@ -68,7 +68,7 @@ _DIGITS = re.compile(r"(\d+)")
 # --- input ------------------------------------------------------------------------------------
 
 
-def read_parquet(path: str) -> Iterator[Article | _Problem]:
+def read_parquet(path: str) -> Iterator[Article | Problem]:
     """Yield the articles of a Parquet file or dataset directory, and the problems met on the way.
 
     The reader behind `read_articles` for Parquet input: a bad row or a bad part file is a problem
@@ -83,10 +83,10 @@ def read_parquet(path: str) -> Iterator[Article | _Problem]:
     try:
         parts = parquet_part_files(path)
     except DedupError as error:
-        yield _Problem(str(error))
+        yield Problem(str(error))
         return
     for part in parts:
-        yield from _guarded(part, _read_part_file(part))
+        yield from guarded(part, _read_part_file(part))
 
 
 def holds_parquet(directory: str) -> bool:
@@ -121,7 +121,7 @@ def parquet_part_files(path: str) -> list[str]:
         return [path]
     try:
         parts = list(_parquet_files(path, visited=set(), strict=True))
-        articles = (found for found in _article_files(path, visited=set()) if isinstance(found, str))
+        articles = (found for found in article_files(path, visited=set()) if isinstance(found, str))
         article = next(articles, None) if parts else None
     except OSError as error:
         raise DedupError(f"{error.filename or path}: cannot read: {error.strerror}") from None
@@ -163,8 +163,8 @@ def article_from_row(row: dict, origin: str) -> Article:
     DedupError
         With the reader's one-line message when the row is not a valid article.
     """
-    article = _article_from_record(_record_from_row(row), origin)
-    if isinstance(article, _Problem):
+    article = article_from_record(_record_from_row(row), origin)
+    if isinstance(article, Problem):
         raise DedupError(article.message)
     return article
 
@@ -202,13 +202,13 @@ def _natural_key(name: str) -> tuple:
     return tuple(int(piece) if index % 2 else piece for index, piece in enumerate(pieces)), name
 
 
-def _read_part_file(path: str) -> Iterator[Article | _Problem]:
+def _read_part_file(path: str) -> Iterator[Article | Problem]:
     """Yield one article or problem per row of one Parquet file, streaming record batches."""
     pa = _pyarrow(path, "reading")
     with _open_parquet(path) as parquet_file:
         names = parquet_file.schema_arrow.names
         _check_columns(path, names, REQUIRED_COLUMNS)
-        wanted = [name for name in ("id", "text", *_OPTIONAL_FIELDS) if name in names]
+        wanted = [name for name in ("id", "text", *OPTIONAL_FIELDS) if name in names]
         batches = parquet_file.iter_batches(batch_size=_BATCH_ROWS, columns=wanted)
         row_number = 0
         while True:
@@ -225,7 +225,7 @@ def _read_part_file(path: str) -> Iterator[Article | _Problem]:
             for row in rows:
                 row_number += 1
                 origin = f"{path}:row {row_number}"
-                yield _article_from_record(_record_from_row(row), origin)
+                yield article_from_record(_record_from_row(row), origin)
 
 
 def _open_parquet(path: str):
@@ -251,7 +251,7 @@ def _check_columns(path: str, names: Sequence[str], required: Sequence[str]) -> 
 
 
 def _record_from_row(row: Mapping[str, object]) -> dict:
-    """A Parquet row as the record `_article_from_record` validates, typed as JSON would give it.
+    """A Parquet row as the record `article_from_record` validates, typed as JSON would give it.
 
     Decimal ids become their text (JSON has no decimals); dates, times and timestamps in optional
     fields become ISO 8601 text, so a timestamp ``published`` sorts as the text the model expects.
@@ -259,7 +259,7 @@ def _record_from_row(row: Mapping[str, object]) -> dict:
     record = dict(row)
     if isinstance(record.get("id"), Decimal):
         record["id"] = str(record["id"])
-    for field in _OPTIONAL_FIELDS:
+    for field in OPTIONAL_FIELDS:
         value = record.get(field)
         if isinstance(value, (datetime.date, datetime.time)):
             record[field] = value.isoformat()

@@ -21,16 +21,22 @@ from typing import TextIO
 
 from dedup.errors import DedupError
 from dedup.io.frontmatter import split_front_matter
+from dedup.io.parquet import holds_parquet, read_parquet
+from dedup.io.records import (
+    TEXT_SUFFIXES,
+    Problem,
+    article_files,
+    article_from_record,
+    file_problem,
+    guarded,
+)
 from dedup.model import Article
-from dedup.validate import printable, surrogate_problem
+from dedup.validate import printable
 
-_TEXT_SUFFIXES = (".txt", ".md")
 _JSONL_SUFFIXES = (".jsonl", ".json")
 _CSV_DELIMITERS = {".csv": ",", ".tsv": "\t"}
 _PARQUET_SUFFIX = ".parquet"
 _SUPPORTED = ".txt, .md, .jsonl, .json, .csv, .tsv, .parquet"
-
-_OPTIONAL_FIELDS = ("title", "source", "published", "url")
 
 NOT_UTF8_NOTICE = "not UTF-8, read as cp1252"
 """What the readers warn, after a file's path, about a file they decoded as cp1252."""
@@ -41,7 +47,7 @@ _SCAN_CHUNK_BYTES = 1 << 20
 # Bytes that cp1252 leaves undefined: a file holding one is in neither supported encoding.
 _UNDEFINED_IN_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
-_JSON_TYPE_NAMES = {
+JSON_TYPE_NAMES = {
     dict: "object",
     list: "array",
     str: "string",
@@ -50,13 +56,6 @@ _JSON_TYPE_NAMES = {
     bool: "boolean",
     type(None): "null",
 }
-
-
-@dataclass(frozen=True)
-class _Problem:
-    """A problem a reader found and stepped over; the caller decides whether it is fatal."""
-
-    message: str
 
 
 def read_articles(
@@ -139,10 +138,10 @@ class ArticleGate:
         self.warn = warn if warn is not None else _ignore
         self._first_origin_of: dict[str, str] = {}
 
-    def admit(self, item: Article | _Problem) -> Article | None:
+    def admit(self, item: Article | Problem) -> Article | None:
         """`item` if it is an article to keep; None if it is a problem or a repeated id that
         `skip_bad` steps over (after a warning); raises `DedupError` otherwise."""
-        if isinstance(item, _Problem):
+        if isinstance(item, Problem):
             self._refuse(item.message)
             return None
         return item if self.admit_id(item.id, item.origin) else None
@@ -178,9 +177,9 @@ class RecordBatch:
     label: str
     first_line: int = 1
     lines: tuple[str, ...] = ()
-    items: tuple[Article | _Problem, ...] = ()
+    items: tuple[Article | Problem, ...] = ()
 
-    def parse(self) -> list[Article | _Problem]:
+    def parse(self) -> list[Article | Problem]:
         """Articles and problems of this batch, in input order, exactly as `read_articles` finds them."""
         if not self.lines:
             return list(self.items)
@@ -203,7 +202,7 @@ def read_record_batches(
         if name == "-" or (suffix in _JSONL_SUFFIXES and os.path.isfile(name)):
             yield from _jsonl_line_batches(name, stdin, batch_size, report)
             continue
-        items: list[Article | _Problem] = []
+        items: list[Article | Problem] = []
         for item in _read_input(name, stdin, report):
             items.append(item)
             if len(items) == batch_size:
@@ -226,7 +225,7 @@ def _jsonl_line_batches(
             if name == "-":
                 stream = stdin_lines(stdin, warn)
             else:
-                stream = stack.enter_context(open(name, encoding=_sniff_encoding(name, warn)))
+                stream = stack.enter_context(open(name, encoding=sniff_encoding(name, warn)))
             for line in stream:
                 lines.append(line)
                 if len(lines) == batch_size:
@@ -237,7 +236,7 @@ def _jsonl_line_batches(
         if lines:
             yield RecordBatch(label, first_line, tuple(lines))
             lines = []
-        yield RecordBatch(label, items=(_file_problem(label, error),))
+        yield RecordBatch(label, items=(file_problem(label, error),))
     if lines:
         yield RecordBatch(label, first_line, tuple(lines))
 
@@ -246,32 +245,30 @@ def _ignore(message: str) -> None:
     """Default `warn`: drop the message."""
 
 
-def _read_input(name: str, stdin: TextIO | None, warn: Callable[[str], None]) -> Iterator[Article | _Problem]:
+def _read_input(name: str, stdin: TextIO | None, warn: Callable[[str], None]) -> Iterator[Article | Problem]:
     """Dispatch one input to its reader; a missing path is a problem, an unknown type an error."""
     if name == "-":
-        yield from _guarded("<stdin>", _records_from_jsonl_lines(stdin_lines(stdin, warn), "<stdin>"))
+        yield from guarded("<stdin>", _records_from_jsonl_lines(stdin_lines(stdin, warn), "<stdin>"))
         return
     try:
         is_directory = stat.S_ISDIR(os.stat(name).st_mode)
     except FileNotFoundError:
-        yield _Problem(f"{name}: no such file or directory")
+        yield Problem(f"{name}: no such file or directory")
         return
     except OSError as error:
-        yield _Problem(f"{name}: cannot read: {error.strerror}")
+        yield Problem(f"{name}: cannot read: {error.strerror}")
         return
     if is_directory:
         yield from _read_directory(name, warn)
         return
     suffix = os.path.splitext(name)[1].lower()
-    if suffix in _TEXT_SUFFIXES:
-        yield from _guarded(name, _read_text_file(name, warn))
+    if suffix in TEXT_SUFFIXES:
+        yield from guarded(name, _read_text_file(name, warn))
     elif suffix in _JSONL_SUFFIXES:
-        yield from _guarded(name, _read_jsonl_file(name, warn))
+        yield from guarded(name, _read_jsonl_file(name, warn))
     elif suffix in _CSV_DELIMITERS:
-        yield from _guarded(name, _read_csv_file(name, _CSV_DELIMITERS[suffix], warn))
+        yield from guarded(name, _read_csv_file(name, _CSV_DELIMITERS[suffix], warn))
     elif suffix == _PARQUET_SUFFIX:
-        from dedup.io.parquet import read_parquet  # here, not at the top: dedup.io.parquet imports this module
-
         yield from read_parquet(name)
     else:
         shown = f"'{suffix}'" if suffix else "without an extension"
@@ -279,75 +276,23 @@ def _read_input(name: str, stdin: TextIO | None, warn: Callable[[str], None]) ->
         raise DedupError(msg)
 
 
-def _guarded(path: str, items: Iterator[Article | _Problem]) -> Iterator[Article | _Problem]:
-    """Pass `items` through, turning an error that ends a file into a problem naming that file."""
-    try:
-        yield from items
-    except (DedupError, UnicodeDecodeError, OSError) as error:
-        yield _file_problem(path, error)
-
-
-def _file_problem(path: str, error: DedupError | UnicodeDecodeError | OSError) -> _Problem:
-    """The problem an error that ends the reading of `path` amounts to."""
-    if isinstance(error, DedupError):
-        return _Problem(str(error))
-    if isinstance(error, UnicodeDecodeError):
-        return _Problem(f"{path}: cannot decode: {error.reason} at byte {error.start}")
-    return _Problem(f"{path}: cannot read: {error.strerror or error}")
-
-
 # --- directories and whole-file articles -------------------------------------------------------
 
 
-def _read_directory(directory: str, warn: Callable[[str], None]) -> Iterator[Article | _Problem]:
+def _read_directory(directory: str, warn: Callable[[str], None]) -> Iterator[Article | Problem]:
     """Yield one article per ``.txt``/``.md`` file under `directory`, in path order; or read a Parquet dataset."""
-    from dedup.io.parquet import holds_parquet, read_parquet  # here: dedup.io.parquet imports this module
-
     if holds_parquet(directory):
         yield from read_parquet(directory)
         return
     found = False
-    for path in _article_files(directory, visited=set()):
-        if isinstance(path, _Problem):
+    for path in article_files(directory, visited=set()):
+        if isinstance(path, Problem):
             yield path
             continue
         found = True
-        yield from _guarded(path, _read_text_file(path, warn))
+        yield from guarded(path, _read_text_file(path, warn))
     if not found:
-        yield _Problem(f"{directory}: no .txt or .md articles in directory")
-
-
-def _article_files(directory: str, *, visited: set[str]) -> Iterator[str | _Problem]:
-    """Paths of article files under `directory`, depth first with entries sorted by name, and a
-    problem, in its place, for each directory or entry that cannot be read (no permission, a
-    symbolic link loop); the walk goes on past it.
-
-    `visited` holds resolved directories already walked, so that a symlink loop ends.
-    """
-    real = os.path.realpath(directory)
-    if real in visited:
-        return
-    visited.add(real)
-    try:
-        with os.scandir(directory) as scan:
-            entries = sorted(scan, key=lambda entry: entry.name)
-    except OSError as error:
-        yield _Problem(f"{directory}: cannot read directory: {error.strerror or error}")
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        path = os.path.join(directory, entry.name)
-        try:
-            is_directory = entry.is_dir()
-            is_article = not is_directory and entry.is_file()
-        except OSError as error:  # e.g. ELOOP: a link to a link to itself
-            yield _Problem(f"{path}: cannot read: {error.strerror or error}")
-            continue
-        if is_directory:
-            yield from _article_files(path, visited=visited)
-        elif is_article and os.path.splitext(entry.name)[1].lower() in _TEXT_SUFFIXES:
-            yield path
+        yield Problem(f"{directory}: no .txt or .md articles in directory")
 
 
 def _read_text_file(path: str, warn: Callable[[str], None]) -> Iterator[Article]:
@@ -394,7 +339,7 @@ def _not_text_message(path: str, byte: int, offset: int) -> str:
     return f"{path}: not UTF-8 or cp1252 text (byte 0x{byte:02x} at offset {offset})"
 
 
-def _sniff_encoding(path: str, warn: Callable[[str], None]) -> str:
+def sniff_encoding(path: str, warn: Callable[[str], None]) -> str:
     """Return the codec to open `path` with, scanning it in chunks so that memory stays flat.
 
     UTF-8 (with an optional BOM) when the whole file decodes as UTF-8, else cp1252 with a warning.
@@ -459,13 +404,13 @@ def stdin_lines(stdin: TextIO | None, warn: Callable[[str], None]) -> Iterator[s
 # --- JSON Lines -------------------------------------------------------------------------------
 
 
-def _read_jsonl_file(path: str, warn: Callable[[str], None]) -> Iterator[Article | _Problem]:
-    encoding = _sniff_encoding(path, warn)
+def _read_jsonl_file(path: str, warn: Callable[[str], None]) -> Iterator[Article | Problem]:
+    encoding = sniff_encoding(path, warn)
     with open(path, encoding=encoding) as stream:
         yield from _records_from_jsonl_lines(stream, path)
 
 
-def _records_from_jsonl_lines(lines: Iterable[str], label: str, *, first_line: int = 1) -> Iterator[Article | _Problem]:
+def _records_from_jsonl_lines(lines: Iterable[str], label: str, *, first_line: int = 1) -> Iterator[Article | Problem]:
     """Parse JSON Lines one line at a time; a bad line is a problem and the next line is still read."""
     for line_number, line in enumerate(lines, start=first_line):
         if line_number == 1:
@@ -475,10 +420,10 @@ def _records_from_jsonl_lines(lines: Iterable[str], label: str, *, first_line: i
         origin = f"{label}:{line_number}"
         record = json_record(line, origin)
         if isinstance(record, str):
-            yield _Problem(record)
+            yield Problem(record)
         else:
             # JSON spells a surrogate only as a \u escape; UTF-8 and cp1252 text decodes to none.
-            yield _article_from_record(record, origin, check_surrogates="\\u" in line)
+            yield article_from_record(record, origin, check_surrogates="\\u" in line)
 
 
 def json_record(line: str, origin: str, *, expected: str = "an object") -> dict | str:
@@ -492,7 +437,7 @@ def json_record(line: str, origin: str, *, expected: str = "an object") -> dict 
         reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
         return f"{origin}: malformed JSON Lines record: {reason}"
     if not isinstance(record, dict):
-        kind = _JSON_TYPE_NAMES.get(type(record), type(record).__name__)
+        kind = JSON_TYPE_NAMES.get(type(record), type(record).__name__)
         return f"{origin}: record is a JSON {kind}, not {expected}"
     return record
 
@@ -500,14 +445,14 @@ def json_record(line: str, origin: str, *, expected: str = "an object") -> dict 
 # --- CSV --------------------------------------------------------------------------------------
 
 
-def _read_csv_file(path: str, delimiter: str, warn: Callable[[str], None]) -> Iterator[Article | _Problem]:
+def _read_csv_file(path: str, delimiter: str, warn: Callable[[str], None]) -> Iterator[Article | Problem]:
     """Read a CSV/TSV file with a header row, one article per row; blank rows are skipped.
 
     A record that cannot be parsed, and a quoted field left open (it runs to the end of the file,
     or over `_CSV_RECORD_LINE_BUDGET` lines), is a problem named by the line the record starts on;
     reading then goes on from the line after it, so the rows a stray quote would swallow are kept.
     """
-    encoding = _sniff_encoding(path, warn)
+    encoding = sniff_encoding(path, warn)
     with open(path, encoding=encoding, newline="") as stream:
         lines = _CsvLines(stream)
         try:
@@ -540,7 +485,7 @@ def _read_csv_file(path: str, delimiter: str, warn: Callable[[str], None]) -> It
             except csv.Error as error:
                 problem = str(error)
             if problem is not None:
-                yield _Problem(f"{path}:{lines.record_start}: malformed CSV record: {problem}")
+                yield Problem(f"{path}:{lines.record_start}: malformed CSV record: {problem}")
                 lines.reread_after_record_start()
                 rows = csv.reader(lines, delimiter=delimiter)
                 continue
@@ -548,10 +493,10 @@ def _read_csv_file(path: str, delimiter: str, warn: Callable[[str], None]) -> It
                 continue
             origin = f"{path}:{lines.record_start}"
             if len(row) != len(columns):
-                yield _Problem(f"{origin}: malformed CSV record: row has {len(row)} fields, header has {len(columns)}")
+                yield Problem(f"{origin}: malformed CSV record: row has {len(row)} fields, header has {len(columns)}")
                 continue
             record = {field: row[index] for field, index in column_of.items()}
-            yield _article_from_record(record, origin)
+            yield article_from_record(record, origin)
 
 
 # A CSV record over this many lines is taken as a quoted field left open. News articles in the
@@ -621,40 +566,3 @@ def _missing_column_message(path: str, column: str, columns: list[str], delimite
 
 
 # --- records ----------------------------------------------------------------------------------
-
-
-def _article_from_record(record: dict, origin: str, *, check_surrogates: bool = True) -> Article | _Problem:
-    """Validate one JSON Lines or CSV record and build its `Article`, or say what is wrong.
-
-    `check_surrogates=False` skips looking for lone surrogates, for a record that cannot hold one.
-    """
-    article_id = record.get("id")
-    if article_id is None:
-        return _Problem(f"{origin}: record has no 'id'")
-    if isinstance(article_id, bool) or not isinstance(article_id, (str, int, float)):
-        return _Problem(f"{origin}: 'id' must be a string or number")
-    article_id = str(article_id)
-    if not article_id.strip():
-        return _Problem(f"{origin}: empty 'id'")
-    text = record.get("text")
-    if text is None:
-        return _Problem(f"{origin}: record has no 'text'")
-    if not isinstance(text, str):
-        return _Problem(f"{origin}: 'text' must be a string")
-    if not text.strip():
-        return _Problem(f"{origin}: empty 'text'")
-    optional = {field: _optional_value(record.get(field)) for field in _OPTIONAL_FIELDS}
-    if check_surrogates:
-        # JSON can spell a lone UTF-16 surrogate (\ud800), which no UTF-8 output can hold.
-        problem = surrogate_problem(origin, [("id", article_id), ("text", text), *optional.items()])
-        if problem is not None:
-            return _Problem(problem)
-    return Article(id=article_id, text=text, origin=origin, **optional)
-
-
-def _optional_value(value: object) -> str | None:
-    """An optional field as stored: stripped text, None when absent or empty."""
-    if value is None:
-        return None
-    text = (value if isinstance(value, str) else str(value)).strip()
-    return text or None

@@ -92,7 +92,7 @@ def _same_path(first: str, second: str) -> bool:
 def _read_from_directory(path: str, directory: str) -> bool:
     """True when `path` is an existing file that reading `directory` as an input would read."""
     from dedup.io.parquet import PARQUET_SUFFIX
-    from dedup.io.readers import _TEXT_SUFFIXES
+    from dedup.io.records import TEXT_SUFFIXES
 
     if not os.path.isdir(directory) or not os.path.isfile(path):
         return False
@@ -103,7 +103,7 @@ def _read_from_directory(path: str, directory: str) -> bool:
     suffix = os.path.splitext(real_path)[1].lower()
     if any(part.startswith(".") for part in parts):  # hidden: never read
         return False
-    if suffix in _TEXT_SUFFIXES:
+    if suffix in TEXT_SUFFIXES:
         return True
     return suffix == PARQUET_SUFFIX and not any(part.startswith("_") for part in parts)  # as Spark skips _names
 

@@ -1,0 +1,115 @@
+"""What every reader of articles shares: the record that becomes an `Article`, the problem a reader
+steps over, and the walk that finds article files in a directory. The readers of text, JSON Lines
+and CSV files (`dedup.io.readers`) and of Parquet (`dedup.io.parquet`) build on it, so neither
+imports the other's private parts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dedup.errors import DedupError
+from dedup.model import Article
+from dedup.validate import surrogate_problem
+
+TEXT_SUFFIXES = (".txt", ".md")
+"""File name endings of one-article text files, in a directory or named alone."""
+
+OPTIONAL_FIELDS = ("title", "source", "published", "url")
+"""Fields of a record, besides `id` and `text`, that an `Article` keeps."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem a reader found and stepped over; the caller decides whether it is fatal."""
+
+    message: str
+
+
+def guarded(path: str, items: Iterator[Article | Problem]) -> Iterator[Article | Problem]:
+    """Pass `items` through, turning an error that ends a file into a problem naming that file."""
+    try:
+        yield from items
+    except (DedupError, UnicodeDecodeError, OSError) as error:
+        yield file_problem(path, error)
+
+
+def file_problem(path: str, error: DedupError | UnicodeDecodeError | OSError) -> Problem:
+    """The problem an error that ends the reading of `path` amounts to."""
+    if isinstance(error, DedupError):
+        return Problem(str(error))
+    if isinstance(error, UnicodeDecodeError):
+        return Problem(f"{path}: cannot decode: {error.reason} at byte {error.start}")
+    return Problem(f"{path}: cannot read: {error.strerror or error}")
+
+
+def article_files(directory: str, *, visited: set[str]) -> Iterator[str | Problem]:
+    """Paths of article files under `directory`, depth first with entries sorted by name, and a
+    problem, in its place, for each directory or entry that cannot be read (no permission, a
+    symbolic link loop); the walk goes on past it.
+
+    `visited` holds resolved directories already walked, so that a symlink loop ends.
+    """
+    real = os.path.realpath(directory)
+    if real in visited:
+        return
+    visited.add(real)
+    try:
+        with os.scandir(directory) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError as error:
+        yield Problem(f"{directory}: cannot read directory: {error.strerror or error}")
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = os.path.join(directory, entry.name)
+        try:
+            is_directory = entry.is_dir()
+            is_article = not is_directory and entry.is_file()
+        except OSError as error:  # e.g. ELOOP: a link to a link to itself
+            yield Problem(f"{path}: cannot read: {error.strerror or error}")
+            continue
+        if is_directory:
+            yield from article_files(path, visited=visited)
+        elif is_article and os.path.splitext(entry.name)[1].lower() in TEXT_SUFFIXES:
+            yield path
+
+
+def article_from_record(record: dict, origin: str, *, check_surrogates: bool = True) -> Article | Problem:
+    """Validate one JSON Lines or CSV record and build its `Article`, or say what is wrong.
+
+    `check_surrogates=False` skips looking for lone surrogates, for a record that cannot hold one.
+    """
+    article_id = record.get("id")
+    if article_id is None:
+        return Problem(f"{origin}: record has no 'id'")
+    if isinstance(article_id, bool) or not isinstance(article_id, (str, int, float)):
+        return Problem(f"{origin}: 'id' must be a string or number")
+    article_id = str(article_id)
+    if not article_id.strip():
+        return Problem(f"{origin}: empty 'id'")
+    text = record.get("text")
+    if text is None:
+        return Problem(f"{origin}: record has no 'text'")
+    if not isinstance(text, str):
+        return Problem(f"{origin}: 'text' must be a string")
+    if not text.strip():
+        return Problem(f"{origin}: empty 'text'")
+    optional = {field: _optional_value(record.get(field)) for field in OPTIONAL_FIELDS}
+    if check_surrogates:
+        # JSON can spell a lone UTF-16 surrogate (\ud800), which no UTF-8 output can hold.
+        problem = surrogate_problem(origin, [("id", article_id), ("text", text), *optional.items()])
+        if problem is not None:
+            return Problem(problem)
+    return Article(id=article_id, text=text, origin=origin, **optional)
+
+
+def _optional_value(value: object) -> str | None:
+    """An optional field as stored: stripped text, None when absent or empty."""
+    if value is None:
+        return None
+    text = (value if isinstance(value, str) else str(value)).strip()
+    return text or None

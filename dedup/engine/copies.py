@@ -127,10 +127,9 @@ class ArticleFacts(NamedTuple):
     opening: str
 
 
-def _parse_and_sketch(job: tuple[RecordBatch, CopyLevelConfig, int]) -> tuple[list, TextSketches]:
+def _parse_and_sketch(level: CopyLevelConfig, seed: int, batch: RecordBatch) -> tuple[list, TextSketches]:
     """In a worker: a batch's items in input order (`ArticleFacts` for articles, the readers'
     problems as they are) and the sketches of its articles' texts."""
-    batch, level, seed = job
     items = batch.parse()
     texts = [item.text for item in items if isinstance(item, Article)]
     facts = [
@@ -185,8 +184,8 @@ def run_copies(
     level = config.copies
     facts: list[ArticleFacts] = []
     sketches = []
-    jobs = ((batch, level, config.seed) for batch in batches)
-    for items, sketch in ordered_map(_parse_and_sketch, jobs, processes, in_flight=2 * processes):
+    sketched = ordered_map(_parse_and_sketch, batches, processes, in_flight=2 * processes, inputs=(level, config.seed))
+    for items, sketch in sketched:
         kept, row = [], 0
         for item in items:
             if isinstance(item, ArticleFacts):

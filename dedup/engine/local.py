@@ -45,9 +45,8 @@ def _no_progress(stage: str, advance: int) -> None:
 
 # Below these sizes one process is faster than starting workers and shipping results back.
 _PARALLEL_MIN_PAIRS = 2_000
-# Work handed to a worker at once, and inputs of worker functions (set before forking).
+# Work handed to a worker at once.
 _WORK_CHUNK = 5_000
-_SHARED: dict[str, object] = {}
 
 
 def workers() -> int:
@@ -61,28 +60,54 @@ def workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def ordered_map(function: Callable, jobs: Iterable, processes: int, *, in_flight: int) -> Iterator:
-    """``function(job)`` for each job, in order, in `processes` forked workers (which share this
-    process's memory as it was when they started) with at most `in_flight` jobs handed out ahead of
-    the result being read, so that a stream of jobs is never read faster than it is used; in this
-    process when there is one job, one process, or no fork (not Linux)."""
+def ordered_map(
+    function: Callable, jobs: Iterable, processes: int, *, in_flight: int, inputs: tuple = ()
+) -> Iterator:
+    """``function(*inputs, job)`` for each job, in order, in `processes` forked workers with at most
+    `in_flight` jobs handed out ahead of the result being read, so that a stream of jobs is never
+    read faster than it is used; in this process when there is one job, one process, or no fork
+    (not Linux).
+
+    `inputs` are what every job needs (a batch's documents, the config): each worker is given
+    them once, when it starts, by the pool's initializer, and a fork shares their memory with it
+    instead of copying them; only the jobs and the results travel between processes.
+    """
     jobs = iter(jobs)
     first = next(jobs, None)
     second = next(jobs, None) if first is not None else None
     if second is None or processes < 2 or not sys.platform.startswith("linux"):
         for job in (first, second):
             if job is not None:
-                yield function(job)
-        yield from map(function, jobs)
+                yield function(*inputs, job)
+        for job in jobs:
+            yield function(*inputs, job)
         return
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        pending: deque = deque(pool.apply_async(function, (job,)) for job in (first, second))
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes, initializer=_WorkerTask.start, initargs=(function, inputs)) as pool:
+        pending: deque = deque(pool.apply_async(_WorkerTask.run, (job,)) for job in (first, second))
         for job in jobs:
             if len(pending) >= in_flight:
                 yield pending.popleft().get()
-            pending.append(pool.apply_async(function, (job,)))
+            pending.append(pool.apply_async(_WorkerTask.run, (job,)))
         while pending:
             yield pending.popleft().get()
+
+
+class _WorkerTask:
+    """The function and inputs of the pool a worker process belongs to, set once by the pool's
+    initializer in that worker (never in the process that made the pool)."""
+
+    function: Callable | None = None
+    inputs: tuple = ()
+
+    @classmethod
+    def start(cls, function: Callable, inputs: tuple) -> None:
+        cls.function, cls.inputs = function, inputs
+
+    @classmethod
+    def run(cls, job: object) -> object:
+        assert cls.function is not None, "run only in a worker started by ordered_map"
+        return cls.function(*cls.inputs, job)
 
 
 def prepare_all(articles: Sequence[Article], progress: Progress = _no_progress) -> list[Document]:
@@ -119,16 +144,14 @@ def score_candidates(
     for k in np.flatnonzero(~aligned).tolist():
         scored[k] = unaligned_pair(int(pairs[k, 0]), int(pairs[k, 1]), cosine_list[k])
     progress("score", len(pairs) - len(to_align))
-    _SHARED.update(documents=documents, pairs=pairs, cosines=cosine_list, config=config)
     chunks = [to_align[start : start + _WORK_CHUNK] for start in range(0, len(to_align), _WORK_CHUNK)]
     processes = min(workers(), len(chunks)) if len(to_align) >= 2 * _PARALLEL_MIN_PAIRS else 1
-    try:
-        for chunk, chunk_scores in zip(chunks, ordered_map(_score_chunk, chunks, processes, in_flight=2 * processes)):
-            for k, pair in zip(chunk, chunk_scores):
-                scored[k] = pair
-            progress("score", len(chunk))
-    finally:
-        _SHARED.clear()
+    inputs = (documents, pairs, cosine_list, config)
+    scores = ordered_map(_score_chunk, chunks, processes, in_flight=2 * processes, inputs=inputs)
+    for chunk, chunk_scores in zip(chunks, scores):
+        for k, pair in zip(chunk, chunk_scores):
+            scored[k] = pair
+        progress("score", len(chunk))
     return scored  # type: ignore[return-value]
 
 
@@ -141,16 +164,11 @@ def candidate_pairs(
     return banded_pairs(copy_signatures(documents, config, seed), story_signatures(space, config, seed), config)
 
 
-def _score_chunk(chunk: list[int]) -> list[ScoredPair]:
-    """Scored pairs of the candidate pairs numbered in `chunk` (inputs in `_SHARED`)."""
-    pairs: np.ndarray = _SHARED["pairs"]  # type: ignore[assignment]
-    cosines: list[float] = _SHARED["cosines"]  # type: ignore[assignment]
-    return align_pairs(
-        _SHARED["documents"],  # type: ignore[arg-type]
-        [tuple(pair) for pair in pairs[chunk].tolist()],
-        [cosines[k] for k in chunk],
-        _SHARED["config"],  # type: ignore[arg-type]
-    )
+def _score_chunk(
+    documents: Sequence[Document], pairs: np.ndarray, cosines: list[float], config: DedupConfig, chunk: list[int]
+) -> list[ScoredPair]:
+    """Scored pairs of the candidate pairs numbered in `chunk`."""
+    return align_pairs(documents, [tuple(pair) for pair in pairs[chunk].tolist()], [cosines[k] for k in chunk], config)
 
 
 def run_cluster(articles: Sequence[Article], config: DedupConfig, progress: Progress = _no_progress) -> ClusterResult:

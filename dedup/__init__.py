@@ -41,6 +41,7 @@ from dedup.pairs import (
     score_document_pairs,
     score_sentence_pairs,
 )
+from dedup.progress import Progress
 from dedup.validate import checked_articles
 from dedup.version import __version__
 
@@ -86,7 +87,9 @@ __all__ = [
 ]
 
 
-def cluster(articles: Iterable[Article], *, config: DedupConfig | None = None, progress=None) -> ClusterResult:
+def cluster(
+    articles: Iterable[Article], *, config: DedupConfig | None = None, progress: Progress | None = None
+) -> ClusterResult:
     """Group a batch of articles into stories and, inside each, copy groups with a canonical original.
 
     Parameters
@@ -121,7 +124,9 @@ def cluster(articles: Iterable[Article], *, config: DedupConfig | None = None, p
     return run_cluster(batch, config or DedupConfig(), progress or (lambda stage, advance: None))
 
 
-def cluster_copies(articles: Iterable[Article], *, config: DedupConfig | None = None, progress=None) -> ClusterResult:
+def cluster_copies(
+    articles: Iterable[Article], *, config: DedupConfig | None = None, progress: Progress | None = None
+) -> ClusterResult:
     """Group a stream of articles into copy groups only (duplicates and near-duplicates), fast and
     in memory that holds signatures and term counts, not the articles.
 
@@ -171,7 +176,7 @@ def cluster_copies_inputs(
     skip_bad: bool = False,
     warn: Callable[[str], None] | None = None,
     config: DedupConfig | None = None,
-    progress=None,
+    progress: Progress | None = None,
 ) -> ClusterResult:
     """`cluster_copies` over files, as `dedup.io.readers.read_articles` reads them (same formats,
     same errors and warnings), with JSON Lines records parsed in the worker processes too."""

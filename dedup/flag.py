@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,6 +34,7 @@ from dedup.dates import parse_published
 from dedup.errors import DedupError
 from dedup.minhash import MinHasher
 from dedup.model import Alignment, Article, Document, Sentence
+from dedup.progress import PREPARE, SCORE, Progress, no_progress
 from dedup.score import DocumentSpace, ScoreConfig, pair_space
 from dedup.shingles import shingle_hashes, token_hash32
 from dedup.text import prepare
@@ -46,7 +47,6 @@ DERIVATIONS = ("wholly-derived", "partially-derived", "non-derived")
 DERIVED_CLASSES = ("verbatim", "edited", "rewritten")
 """Sentence classes that count as taken from wire; a shared quotation (``quote``) is counted apart."""
 
-Progress = Callable[[str, int], None]
 """Called as progress(stage, n_done_increment); the CLI turns it into a progress bar."""
 
 # Articles whose alignments are built together: bounds the prepared documents held at once (a
@@ -328,7 +328,7 @@ def flag_articles(
     """
 
     config = config or FlagConfig()
-    report = progress or _no_progress
+    report = progress or no_progress
     batch = _checked(articles, "article")
     if not batch:
         raise DedupError("flag: no articles to flag")
@@ -377,8 +377,6 @@ def _same_articles(articles: Sequence[Article], stories: Sequence[Article]) -> d
     return selves
 
 
-def _no_progress(stage: str, advance: int) -> None:
-    return None
 
 
 def _checked(articles: Iterable[Article], what: str) -> list[Article]:
@@ -439,7 +437,7 @@ class Features:
 
 
 def document_features(
-    articles: Sequence[Article], config: FlagConfig, *, stride: int, progress: Progress = _no_progress
+    articles: Sequence[Article], config: FlagConfig, *, stride: int, progress: Progress = no_progress
 ) -> Features:
     """Prepare each article once and keep only its passage signatures and content stems.
 
@@ -463,7 +461,7 @@ def document_features(
                 window_owner.append(index)
         if (index + 1) % _SIGNATURE_CHUNK == 0:
             _flush_signatures(hasher, windows, window_owner, signatures, owners)
-        progress("prepare", 1)
+        progress(PREPARE, 1)
     _flush_signatures(hasher, windows, window_owner, signatures, owners)
     num_perm = config.passage_bands * config.passage_rows
     return Features(
@@ -716,7 +714,7 @@ def judge_all(
     config: FlagConfig,
     *,
     ranks: np.ndarray | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     selves: Mapping[int, set[int]] | None = None,
 ) -> list[ArticleFlag]:
     """Align each article with its candidates and judge it, in chunks of prepared documents.
@@ -766,7 +764,7 @@ def judge_all(
             )
             flags[article_index] = flag
             sources_of[article_index] = [wire_indices[k] for k in chosen]
-            progress("score", 1)
+            progress(SCORE, 1)
     return [flags[index] for index in range(len(articles))]
 
 

@@ -16,6 +16,7 @@ LAYERS: dict[str, int] = {
     # 0: plain data, errors, settings every layer may use
     "dedup.errors": 0,
     "dedup.version": 0,
+    "dedup.progress": 0,
     "dedup.model": 0,
     "dedup.dates": 0,
     "dedup.validate": 0,

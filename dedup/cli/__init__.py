@@ -18,6 +18,7 @@ import click
 from dedup import Article, DedupError, __version__
 from dedup.cli.notices import WarningLog
 from dedup.io.writers import open_output, refuse_input_as_output
+from dedup.progress import CANDIDATES, PREPARE, SCORE, Progress
 from dedup.report.terminal import clean
 from dedup.text import cut_warning
 
@@ -121,7 +122,7 @@ def stderr_is_terminal() -> bool:
 
 
 @contextlib.contextmanager
-def progress_bar(total: int | None) -> Iterator[Callable[[str, int], None]]:
+def progress_bar(total: int | None) -> Iterator[Progress]:
     """A progress callback drawing a bar on stderr, or a no-op when stderr is not a terminal.
 
     `total` is the number of articles, or None for a stream of unknown length (a counter then).
@@ -143,11 +144,11 @@ def progress_bar(total: int | None) -> Iterator[Callable[[str, int], None]]:
         tasks: dict[str, int] = {}
 
         def advance(stage: str, amount: int) -> None:
-            if stage == "candidates":
-                tasks["score"] = bar.add_task("score", total=amount)
+            if stage == CANDIDATES:  # the total of the score stage, announced before it starts
+                tasks[SCORE] = bar.add_task(SCORE, total=amount)
                 return
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total if stage == "prepare" else None)
+                tasks[stage] = bar.add_task(stage, total=total if stage == PREPARE else None)
             bar.advance(tasks[stage], amount)
 
         yield advance

@@ -30,6 +30,7 @@ from dedup.pairs import (
     score_document_pairs,
     score_sentence_pairs,
 )
+from dedup.progress import CANDIDATES, SCORE
 from dedup.text import cut_warning
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def pairs_command(
     columns = DOCUMENT_COLUMNS if level == "document" else SEMANTIC_COLUMNS if semantic else SENTENCE_COLUMNS
     total = _count_for_progress(input_path)
     with progress_bar(total) as progress:
-        progress("candidates", total)  # the bar's "score" task, sized by the input's line count
+        progress(CANDIDATES, total)  # the bar's "score" task, sized by the input's line count
         rows = _scored_rows(records, level, chunk_size, columns, progress, semantic)
         first = next(rows, None)
         with destination.open() as stream:
@@ -161,7 +162,7 @@ def _scored_rows(
             scores = score_document_pairs(texts)
         for record, result in zip(chunk, scores):
             yield _row(record, result, columns)
-        progress("score", len(chunk))
+        progress(SCORE, len(chunk))
 
 
 def _row(record: PairRecord, result: SentencePairScore | DocumentPairScore, columns: Iterable[str]) -> dict:

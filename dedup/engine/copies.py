@@ -24,7 +24,7 @@ Rewrites are not found at this level: a rewrite shares too few 5-grams to become
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 import numpy as np
@@ -39,12 +39,11 @@ from dedup.group import choose_canonical, member_key, output_key
 from dedup.io.readers import ArticleGate, RecordBatch
 from dedup.minhash import MinHasher, lsh_candidate_pairs
 from dedup.model import Article, ClusterResult, CopyGroup, Member, opening_words
+from dedup.progress import CANDIDATES, READ, SCORE, Progress
 from dedup.score import row_products
 from dedup.shingles import shingle_hashes_flat
 from dedup.version import __version__
 from dedup.wordhash import WordBatch, fmix64, word_hashes
-
-Progress = Callable[[str, int], None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,7 +195,7 @@ def run_copies(
             else:
                 gate.admit(item)  # a problem: raised, or reported and skipped
         sketches.append(sketch if len(kept) == row else _sketch_rows(sketch, kept))
-        progress("read", len(kept))
+        progress(READ, len(kept))
     count = len(facts)
     if count == 0:
         return ClusterResult((), (), config.as_dict(), __version__)
@@ -207,11 +206,11 @@ def run_copies(
     vectors = tfidf_rows(counts, in_place=True)
 
     candidates = lsh_candidate_pairs(signatures, bands=level.bands, rows=level.rows, max_bucket=level.max_bucket)
-    progress("candidates", len(candidates))
+    progress(CANDIDATES, len(candidates))
     cosines = _cosines(vectors, candidates)
     is_copy = cosines >= level.min_cosine
     copies = candidates[is_copy]
-    progress("score", len(candidates))
+    progress(SCORE, len(candidates))
     graph = sp.coo_matrix((np.ones(len(copies), dtype=np.int8), (copies[:, 0], copies[:, 1])), shape=(count, count))
     _, component = connected_components(graph, directed=False)
     known = _KnownCosines(copies, cosines[is_copy], count)

@@ -31,17 +31,10 @@ from dedup.engine.stages import (
     story_signatures,
 )
 from dedup.model import Article, ClusterResult, Document, ScoredPair
+from dedup.progress import CANDIDATES, PREPARE, SCORE, Progress, no_progress
 from dedup.score import DocumentSpace
 from dedup.text import prepare
 from dedup.version import __version__
-
-Progress = Callable[[str, int], None]
-"""Called as progress(stage, n_done_increment); the CLI turns it into a progress bar."""
-
-
-def _no_progress(stage: str, advance: int) -> None:
-    return None
-
 
 # Below these sizes one process is faster than starting workers and shipping results back.
 _PARALLEL_MIN_PAIRS = 2_000
@@ -110,7 +103,7 @@ class _WorkerTask:
         return cls.function(*cls.inputs, job)
 
 
-def prepare_all(articles: Sequence[Article], progress: Progress = _no_progress) -> list[Document]:
+def prepare_all(articles: Sequence[Article], progress: Progress = no_progress) -> list[Document]:
     """Prepare every article (normalise, strip furniture, split sentences), in input order.
 
     In this process: copies share their repeated sentences' texts and token tuples through
@@ -120,7 +113,7 @@ def prepare_all(articles: Sequence[Article], progress: Progress = _no_progress) 
     documents = []
     for article in articles:
         documents.append(prepare(article))
-        progress("prepare", 1)
+        progress(PREPARE, 1)
     return documents
 
 
@@ -130,7 +123,7 @@ def score_candidates(
     cosines: np.ndarray,
     wordless: np.ndarray,
     config: DedupConfig,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> list[ScoredPair]:
     """Alignment coverage and relation of every candidate pair: `dedup.align.relate`, pair by pair,
     in the pair's own sentence space (`dedup.engine.stages.align_pairs`); the pairs that `relate`
@@ -143,7 +136,7 @@ def score_candidates(
     to_align = np.flatnonzero(aligned).tolist()
     for k in np.flatnonzero(~aligned).tolist():
         scored[k] = unaligned_pair(int(pairs[k, 0]), int(pairs[k, 1]), cosine_list[k])
-    progress("score", len(pairs) - len(to_align))
+    progress(SCORE, len(pairs) - len(to_align))
     chunks = [to_align[start : start + _WORK_CHUNK] for start in range(0, len(to_align), _WORK_CHUNK)]
     processes = min(workers(), len(chunks)) if len(to_align) >= 2 * _PARALLEL_MIN_PAIRS else 1
     inputs = (documents, pairs, cosine_list, config)
@@ -151,7 +144,7 @@ def score_candidates(
     for chunk, chunk_scores in zip(chunks, scores):
         for k, pair in zip(chunk, chunk_scores):
             scored[k] = pair
-        progress("score", len(chunk))
+        progress(SCORE, len(chunk))
     return scored  # type: ignore[return-value]
 
 
@@ -171,13 +164,13 @@ def _score_chunk(
     return align_pairs(documents, [tuple(pair) for pair in pairs[chunk].tolist()], [cosines[k] for k in chunk], config)
 
 
-def run_cluster(articles: Sequence[Article], config: DedupConfig, progress: Progress = _no_progress) -> ClusterResult:
+def run_cluster(articles: Sequence[Article], config: DedupConfig, progress: Progress = no_progress) -> ClusterResult:
     """The whole cluster pipeline over an in-memory batch."""
 
     documents = prepare_all(articles, progress)
     document_space = DocumentSpace(documents)
     candidates = candidate_pairs(documents, document_space, config.candidates, config.seed)
-    progress("candidates", len(candidates))
+    progress(CANDIDATES, len(candidates))
     cosines = document_space.cosine(candidates)
     wordless = document_space.matrix.getnnz(axis=1) == 0
     scored = score_candidates(documents, candidates, cosines, wordless, config, progress)

@@ -13,12 +13,13 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
 
 from dedup.dates import published_moment
-from dedup.model import COPY_RELATIONS, Article, ScoredPair
+from dedup.model import COPY_RELATIONS, ScoredPair
 from dedup.score import row_dots
 
 WIRE_SOURCES = frozenset(
@@ -211,7 +212,23 @@ def copy_components(count: int, pairs: Sequence[ScoredPair], story: Sequence[int
     return [root(i) for i in range(count)]
 
 
-def choose_canonical(members: Sequence[int], articles: Sequence[Article], lengths: Sequence[int]) -> tuple[int, str]:
+class CanonicalFacts(Protocol):
+    """What the canonical rule reads of an article: an `Article`, or the copy level's
+    `ArticleFacts`, which keeps these and not the text."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def source(self) -> str | None: ...
+
+    @property
+    def published(self) -> str | None: ...
+
+
+def choose_canonical(
+    members: Sequence[int], articles: Sequence[CanonicalFacts], lengths: Sequence[int]
+) -> tuple[int, str]:
     """The original of a copy group and the rule that chose it.
 
     Earliest `published` (read by `dedup.dates`, time zones honoured) when every member has a

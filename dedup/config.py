@@ -25,6 +25,8 @@ class CandidateConfig:
     0.978 -> 0.977, for 7x the candidates on DUC (25% of all pairs), most below the alignment cosine.
     """
 
+    # 5-word shingles: the usual choice for near-duplicate web and news text (Broder 1997 used
+    # word windows of this size); one edited word then changes at most 5 shingles.
     shingle_size: int = 5
     copy_bands: int = 32
     copy_rows: int = 4
@@ -46,7 +48,7 @@ class CandidateConfig:
             "max_bucket",
         ):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 

@@ -166,7 +166,8 @@ def _child_copies_stages(path: str, trace: bool) -> dict:
     from dedup.shingles import shingle_hashes_flat
     from dedup.wordhash import word_hashes
 
-    level = DedupConfig().copies
+    config = DedupConfig()
+    level = config.copies
     stages = _Stages(trace)
     texts = [article.text for article in read_articles([path])]
     stages.end("read")
@@ -182,7 +183,7 @@ def _child_copies_stages(path: str, trace: bool) -> dict:
     stages.end("term counts")
     vectors = copies.tfidf_rows(counts)
     stages.end("tf-idf")
-    pairs = lsh_candidate_pairs(signatures, bands=level.bands, rows=level.rows, max_bucket=level.max_bucket)
+    pairs = lsh_candidate_pairs(signatures, bands=level.bands, rows=level.rows, max_bucket=config.candidates.max_bucket)
     stages.end("LSH")
     verified = pairs[copies._cosines(vectors, pairs) >= level.min_cosine]
     stages.end("verify")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from dedup.align import RelationConfig
+from dedup.flag import FlagConfig
 from dedup.group import GroupConfig
+from dedup.pairs import PairsConfig
 from dedup.score import ScoreConfig
 
 
@@ -34,7 +36,10 @@ class CandidateConfig:
     story_bands: int = 32
     story_rows: int = 1
     # A bucket larger than this is a term every article shares (boilerplate); its members are
-    # joined in a star, not all pairs, to keep the candidate count linear.
+    # joined in a star, not all pairs, to keep the candidate count linear. The copy level's buckets
+    # (CopyLevelConfig) are cut the same way. (`FlagConfig.max_wire_bucket` is another rule: across two
+    # sets an oversized wire bucket is dropped, since a star would make its first wire story a
+    # source of every article in the bucket.)
     max_bucket: int = 200
 
     def __post_init__(self) -> None:
@@ -72,7 +77,6 @@ class CopyLevelConfig:
     num_perm: int = 128
     bands: int = 64
     rows: int = 2
-    max_bucket: int = 200
     min_cosine: float = 0.5
     # Words are hashed into 2**22 TF-IDF columns, 4x scikit-learn's HashingVectorizer default:
     # with a vocabulary of 400,000 words a word shares its column with another about one time in
@@ -83,7 +87,7 @@ class CopyLevelConfig:
     chunk_size: int = 250
 
     def __post_init__(self) -> None:
-        for name in ("shingle_size", "num_perm", "bands", "rows", "max_bucket", "chunk_size"):
+        for name in ("shingle_size", "num_perm", "bands", "rows", "chunk_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -102,7 +106,14 @@ class CopyLevelConfig:
 
 @dataclass(frozen=True)
 class DedupConfig:
-    """Every parameter of a run; reports record it with the package version and the seed."""
+    """Every parameter of a run, one stage config per field and one seed for all of them; reports
+    record it with the package version.
+
+    `cluster` reads `candidates`, `score`, `relation` and `group`; `cluster_copies` reads `copies`
+    and `candidates.max_bucket`; `flag` reads `flag` and `score` (its sentence classes are
+    `cluster`'s); `pairs` reads `pairs`, and `score` and `relation` so that a pair gets the relation
+    `cluster` would give it and a sentence is `edited` at the same word ratio.
+    """
 
     seed: int = 1
     candidates: CandidateConfig = field(default_factory=CandidateConfig)
@@ -110,6 +121,12 @@ class DedupConfig:
     relation: RelationConfig = field(default_factory=RelationConfig)
     group: GroupConfig = field(default_factory=GroupConfig)
     copies: CopyLevelConfig = field(default_factory=CopyLevelConfig)
+    flag: FlagConfig = field(default_factory=FlagConfig)
+    pairs: PairsConfig = field(default_factory=PairsConfig)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 1 << 32:
+            raise ValueError(f"seed must be an integer in [0, 2**32), got {self.seed!r}")
 
     def as_dict(self) -> dict:
         """Plain nested dict of every parameter, for reports."""

@@ -69,7 +69,6 @@ class FlagConfig:
     built from real sentences in known proportions, and PAN (see each comment).
     """
 
-    seed: int = 1
     # --- copy grain: MinHash of word 5-gram shingles over passages (windows of words), so that a
     # copied passage inside a long article is found: whole-document Jaccard of a 30% excerpt is
     # under 0.2, which document-level LSH misses. Wire windows do not overlap, article windows
@@ -88,8 +87,10 @@ class FlagConfig:
     story_bands: int = 64
     story_rows: int = 2
     # A bucket holding more wire documents than this is boilerplate (a stock paragraph, a term
-    # every story has); it gives no candidates, so the candidate count stays linear.
-    max_bucket: int = 200
+    # every story has); it gives no candidates, so the candidate count stays linear. Within one set
+    # (`CandidateConfig.max_bucket`) such a bucket becomes a star instead; across two sets a star
+    # would make its first wire story a source of every article in the bucket.
+    max_wire_bucket: int = 200
     # --- cheap filter before alignment, the expensive step.
     # Candidates below this whole-document TF-IDF cosine are not aligned unless a passage matched
     # (RelationConfig.align_min_cosine: a 3-sentence excerpt of a 30-sentence story scores about 0.3).
@@ -132,7 +133,6 @@ class FlagConfig:
     near_copy_similarity: float = 0.75
     # Evidence pairs kept per article, strongest first.
     max_evidence: int = 10
-    score: ScoreConfig = field(default_factory=ScoreConfig)
 
     def __post_init__(self) -> None:
         positive = (
@@ -143,7 +143,7 @@ class FlagConfig:
             "story_terms",
             "story_bands",
             "story_rows",
-            "max_bucket",
+            "max_wire_bucket",
             "top_k",
             "containment_words",
             "copied_min_sentences",
@@ -174,8 +174,6 @@ class FlagConfig:
             raise ValueError(
                 f"passage_words must be at least shingle_size ({self.shingle_size}), got {self.passage_words}"
             )
-        if not 0 <= self.seed < 1 << 32:
-            raise ValueError(f"seed must be an integer in [0, 2**32), got {self.seed!r}")
 
     def as_dict(self) -> dict:
         """Plain nested dict of every parameter, for reports."""
@@ -291,6 +289,8 @@ def flag_articles(
     *,
     wire: Iterable[Article] | None = None,
     config: FlagConfig | None = None,
+    score: ScoreConfig | None = None,
+    seed: int = 1,
     progress: Progress | None = None,
 ) -> FlagResult:
     """Flag each article as wholly, partially or non-derived from wire copy, with sources and evidence.
@@ -310,6 +310,11 @@ def flag_articles(
         is never taken as a source, since nothing says what it came before.
     config : FlagConfig, optional
         Candidate search parameters and class boundaries; the shipped, measured defaults when omitted.
+    score : ScoreConfig, optional
+        The sentence classes of the alignment, `dedup cluster`'s own (`DedupConfig.score`).
+    seed : int
+        Seed of the MinHash permutations (`DedupConfig.seed`). `dedup.flag` passes all three from
+        one `DedupConfig`; this is the stage under it.
     progress : callable, optional
         ``progress(stage, advance)`` is called as work is done, for a progress bar: ``prepare``
         once per document (wire stories and articles), ``candidates`` once with the number of
@@ -328,6 +333,7 @@ def flag_articles(
     """
 
     config = config or FlagConfig()
+    score = score or ScoreConfig()
     report = progress or no_progress
     batch = _checked(articles, "article")
     if not batch:
@@ -340,23 +346,28 @@ def flag_articles(
         if not stories:
             raise DedupError("flag: the wire set is empty: give at least one wire story to compare with")
         ranks, order, mode = None, "none", "wire"
-    article_features = document_features(batch, config, stride=config.passage_words // 2 or 1, progress=report)
+    article_features = document_features(
+        batch, config, stride=config.passage_words // 2 or 1, seed=seed, progress=report
+    )
     wire_features = (
         article_features
         if wire is None
-        else document_features(stories, config, stride=config.passage_words, progress=report)
+        else document_features(stories, config, stride=config.passage_words, seed=seed, progress=report)
     )
-    candidates = select_candidates(article_features, wire_features, config, ranks=ranks)
+    candidates = select_candidates(article_features, wire_features, config, seed=seed, ranks=ranks)
     report("candidates", len(batch))
     selves = _same_articles(batch, stories) if wire is not None else {}
-    flags = judge_all(batch, stories, candidates, config, ranks=ranks, progress=report, selves=selves)
+    flags = judge_all(
+        batch, stories, candidates, config, score=score, ranks=ranks, progress=report, selves=selves
+    )
     warnings = tuple(
         f"{batch[a].origin or batch[a].id}: also in the wire set (as {stories[w].origin or stories[w].id}); "
         "not compared with itself"
         for a, own in sorted(selves.items())
         for w in sorted(own)
     )
-    return FlagResult(tuple(flags), mode, order, len(stories), config.as_dict(), __version__, warnings)
+    settings = {"seed": seed, "flag": config.as_dict(), "score": dataclasses.asdict(score)}
+    return FlagResult(tuple(flags), mode, order, len(stories), settings, __version__, warnings)
 
 
 def _same_articles(articles: Sequence[Article], stories: Sequence[Article]) -> dict[int, set[int]]:
@@ -437,14 +448,14 @@ class Features:
 
 
 def document_features(
-    articles: Sequence[Article], config: FlagConfig, *, stride: int, progress: Progress = no_progress
+    articles: Sequence[Article], config: FlagConfig, *, stride: int, seed: int, progress: Progress = no_progress
 ) -> Features:
     """Prepare each article once and keep only its passage signatures and content stems.
 
     Passages are windows of `config.passage_words` words every `stride` words (the last window
     ends with the text), so a copied passage is found inside a longer text.
     """
-    hasher = MinHasher(num_perm=config.passage_bands * config.passage_rows, seed=config.seed)
+    hasher = MinHasher(num_perm=config.passage_bands * config.passage_rows, seed=seed)
     interned: dict[str, str] = {}
     signatures, owners, stems = [], [], []
     windows: list[np.ndarray] = []
@@ -511,7 +522,7 @@ class Candidates:
 
 
 def select_candidates(
-    articles: Features, wire: Features, config: FlagConfig, *, ranks: np.ndarray | None = None
+    articles: Features, wire: Features, config: FlagConfig, *, seed: int, ranks: np.ndarray | None = None
 ) -> Candidates:
     """Find each article's wire candidates by LSH at two grains, score them by cosine, keep the top k.
 
@@ -530,7 +541,7 @@ def select_candidates(
         wire.passage_signatures,
         bands=config.passage_bands,
         rows=config.passage_rows,
-        max_bucket=config.max_bucket,
+        max_bucket=config.max_wire_bucket,
     )
     agreement = _agreement(articles.passage_signatures, wire.passage_signatures, query, index)
     passage_codes = articles.passage_owner[query] * n_wire + wire.passage_owner[index]
@@ -539,7 +550,7 @@ def select_candidates(
     # Story grain: documents sharing their distinctive terms.
     terms = story_terms(space, config.story_terms, n_articles, same_set)
     term_hashes = np.array([token_hash32(term) for term in space.vocabulary], dtype=np.uint32)
-    story_hasher = MinHasher(num_perm=config.story_bands * config.story_rows, seed=config.seed)
+    story_hasher = MinHasher(num_perm=config.story_bands * config.story_rows, seed=seed)
     term_signatures = story_hasher.signatures([term_hashes[columns] for columns in terms])
     nonempty = np.array([len(columns) > 0 for columns in terms], dtype=bool)
     article_rows = np.flatnonzero(nonempty[:n_articles])
@@ -549,7 +560,7 @@ def select_candidates(
         term_signatures[wire_offset + wire_rows],
         bands=config.story_bands,
         rows=config.story_rows,
-        max_bucket=config.max_bucket,
+        max_bucket=config.max_wire_bucket,
     )
     story_codes = article_rows[query] * n_wire + wire_rows[index]
 
@@ -713,6 +724,7 @@ def judge_all(
     candidates: Candidates,
     config: FlagConfig,
     *,
+    score: ScoreConfig,
     ranks: np.ndarray | None = None,
     progress: Progress = no_progress,
     selves: Mapping[int, set[int]] | None = None,
@@ -749,7 +761,7 @@ def judge_all(
             alignments = []
             if article_doc.sentences and wire_docs:
                 alignments = [
-                    align(article_doc, wire_doc, pair_space(article_doc, wire_doc), config=config.score)
+                    align(article_doc, wire_doc, pair_space(article_doc, wire_doc), config=score)
                     for wire_doc in wire_docs
                 ]
             flag, chosen = judge(
@@ -759,6 +771,7 @@ def judge_all(
                 alignments,
                 cosines,
                 config,
+                score_config=score,
                 time_order=[float(ranks[w]) for w in wire_indices] if same_set else None,
                 containment=phrase_containment(article_doc, wire_docs, config.containment_words),
             )
@@ -840,6 +853,7 @@ def judge(
     cosines: Sequence[float],
     config: FlagConfig,
     *,
+    score_config: ScoreConfig,
     time_order: Sequence[float] | None = None,
     containment: float = 0.0,
 ) -> tuple[ArticleFlag, list[int]]:
@@ -859,7 +873,7 @@ def judge(
     """
     lengths = [len(s.text) for s in article.sentences]
     total_chars = sum(lengths) or 1
-    per_candidate = [sentence_links(al, config.score) for al in alignments]
+    per_candidate = [sentence_links(al, score_config) for al in alignments]
     order = sorted(range(len(alignments)), key=lambda k: (time_order[k] if time_order is not None else 0.0, k))
 
     def strongest(quotes_copied_from: set[int]) -> dict[int, tuple[_Link, int]]:

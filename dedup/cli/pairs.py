@@ -19,6 +19,7 @@ from dedup.cli import (
     stderr_is_terminal,
     warn,
 )
+from dedup.config import DedupConfig
 from dedup.errors import DedupError
 from dedup.io.pair_readers import PairRecord, read_pairs
 from dedup.io.writers import write_csv, write_jsonl
@@ -106,7 +107,7 @@ def pairs_command(
     total = _count_for_progress(input_path)
     with progress_bar(total) as progress:
         progress(CANDIDATES, total)  # the bar's "score" task, sized by the input's line count
-        rows = _scored_rows(records, level, chunk_size, columns, progress, semantic)
+        rows = _scored_rows(records, level, chunk_size, columns, progress, DedupConfig(), semantic)
         first = next(rows, None)
         with destination.open() as stream:
             if first is None:
@@ -138,6 +139,7 @@ def _scored_rows(
     chunk_size: int,
     columns: tuple[str, ...],
     progress,
+    config: DedupConfig,
     semantic: bool = False,
 ) -> Iterator[dict]:
     """Score the records chunk by chunk and yield one output row per record, in input order.
@@ -153,13 +155,13 @@ def _scored_rows(
             encoder = SentenceEncoder()
         texts = [(record.text1, record.text2) for record in chunk]
         if level == "sentence":
-            scores = score_sentence_pairs(texts, semantic=encoder)
+            scores = score_sentence_pairs(texts, config=config.pairs, score=config.score, semantic=encoder)
         else:
             for record in chunk:
                 for name, text in (("text1", record.text1), ("text2", record.text2)):
                     if message := cut_warning(f"{record.origin} {name}", text):
                         warn(message)
-            scores = score_document_pairs(texts)
+            scores = score_document_pairs(texts, score=config.score, relation=config.relation)
         for record, result in zip(chunk, scores):
             yield _row(record, result, columns)
         progress(SCORE, len(chunk))

@@ -89,3 +89,4 @@ def flag_command(
             write_csv(flag_rows(result, articles), stream, FLAG_CSV_FIELDS)
         else:
             emit_lines(flag_table(result), stream)
+    destination.record(result.config, output_format)

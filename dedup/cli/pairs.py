@@ -101,23 +101,24 @@ def pairs_command(
     if semantic and level != "sentence":
         raise DedupError("--semantic scores sentence pairs: use it with --level sentence")
     destination = Output(output, (input_path,))
+    config = DedupConfig()
     chunk_size = chunk_size or (SEMANTIC_CHUNK_SIZE if semantic else CHUNK_SIZES[level])
     records = read_pairs(input_path, skip_bad=skip_bad, warn=warn)
     columns = DOCUMENT_COLUMNS if level == "document" else SEMANTIC_COLUMNS if semantic else SENTENCE_COLUMNS
     total = _count_for_progress(input_path)
     with progress_bar(total) as progress:
         progress(CANDIDATES, total)  # the bar's "score" task, sized by the input's line count
-        rows = _scored_rows(records, level, chunk_size, columns, progress, DedupConfig(), semantic)
+        rows = _scored_rows(records, level, chunk_size, columns, progress, config, semantic)
         first = next(rows, None)
         with destination.open() as stream:
-            if first is None:
-                return
-            everything = _chain(first, rows)
-            if output_format == "jsonl":
-                write_jsonl(everything, stream)
-            else:
-                header = [key for key in first if key not in columns] + list(columns)
-                write_csv(_warn_unknown_columns(everything, header), stream, header)
+            if first is not None:
+                everything = _chain(first, rows)
+                if output_format == "jsonl":
+                    write_jsonl(everything, stream)
+                else:
+                    header = [key for key in first if key not in columns] + list(columns)
+                    write_csv(_warn_unknown_columns(everything, header), stream, header)
+    destination.record(config.as_dict(), output_format)
 
 
 def _count_for_progress(path: str) -> int:

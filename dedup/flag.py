@@ -32,10 +32,10 @@ from dedup.align import align
 from dedup.arrays import unique_sorted
 from dedup.dates import parse_published
 from dedup.errors import DedupError
-from dedup.minhash import MinHasher
+from dedup.minhash import MinHasher, row_keys
 from dedup.model import Alignment, Article, Document, Sentence
 from dedup.progress import PREPARE, SCORE, Progress, no_progress
-from dedup.score import DocumentSpace, ScoreConfig, pair_space
+from dedup.score import DocumentSpace, ScoreConfig, pair_space, top_terms
 from dedup.shingles import shingle_hashes, token_hash32
 from dedup.text import prepare
 from dedup.validate import checked_articles
@@ -57,7 +57,6 @@ _COSINE_CHUNK = 100_000
 # Documents whose passage signatures are computed at once (bounds the shingle arrays in memory).
 _SIGNATURE_CHUNK = 2_000
 _CLASS_STRENGTH = {"verbatim": 3, "edited": 2, "rewritten": 1, "quote": 0}
-_BAND_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 
 @dataclass(frozen=True)
@@ -616,11 +615,10 @@ def _stem_documents(stems: Sequence[tuple[str, ...]]) -> list[Document]:
 
 
 def story_terms(space: DocumentSpace, count: int, n_articles: int, same_set: bool) -> list[np.ndarray]:
-    """Each document's `count` highest-weighted TF-IDF terms among those that can make a pair.
-
-    Mirrors `dedup.engine.stages.story_terms` across two sets: a term makes a pair only if it is
-    found on both sides (in an article and in a wire story), or in two documents of one batch.
-    Rows ``[0, n_articles)`` of the space are the articles, the rest the wire stories.
+    """Each document's `count` highest-weighted TF-IDF terms among those that can make a pair
+    (`dedup.score.top_terms`, as `dedup cluster` picks them): across two sets a term makes a pair
+    only if it is found on both sides (in an article and in a wire story), in one batch only if two
+    documents hold it. Rows ``[0, n_articles)`` of the space are the articles, the rest the wire stories.
     """
     matrix = space.matrix
     if same_set:
@@ -630,16 +628,7 @@ def story_terms(space: DocumentSpace, count: int, n_articles: int, same_set: boo
         in_articles = np.bincount(matrix.indices[:split], minlength=matrix.shape[1]) > 0
         in_wire = np.bincount(matrix.indices[split:], minlength=matrix.shape[1]) > 0
         usable = in_articles & in_wire
-    terms = []
-    for row in range(matrix.shape[0]):
-        start, end = matrix.indptr[row], matrix.indptr[row + 1]
-        columns, weights = matrix.indices[start:end], matrix.data[start:end]
-        keep = usable[columns]
-        columns, weights = columns[keep], weights[keep]
-        if len(columns) > count:
-            columns = columns[np.lexsort((columns, -weights))[:count]]
-        terms.append(np.sort(columns))
-    return terms
+    return top_terms(matrix, count, usable)
 
 
 def cross_bucket_pairs(
@@ -658,8 +647,8 @@ def cross_bucket_pairs(
     codes = []
     for band in range(bands):
         columns = slice(band * rows, (band + 1) * rows)
-        index_keys = band_keys(index_signatures[:, columns])
-        query_keys = band_keys(query_signatures[:, columns])
+        index_keys = row_keys(index_signatures[:, columns])
+        query_keys = row_keys(query_signatures[:, columns])
         order = np.argsort(index_keys, kind="stable")
         sorted_keys = index_keys[order]
         lo = np.searchsorted(sorted_keys, query_keys, side="left")
@@ -676,15 +665,6 @@ def cross_bucket_pairs(
         return empty, empty
     unique_codes = unique_sorted(np.concatenate(codes))
     return np.divmod(unique_codes, n_index)
-
-
-def band_keys(band: np.ndarray) -> np.ndarray:
-    """One uint64 key per row of a band of signature columns, equal for equal rows."""
-    keys = band[:, 0].astype(np.uint64)
-    for column in range(1, band.shape[1]):
-        keys *= _BAND_MULTIPLIER
-        keys += band[:, column]
-    return keys
 
 
 def _agreement(query_signatures, index_signatures, query, index) -> np.ndarray:

@@ -263,7 +263,7 @@ def lsh_candidate_pairs(signatures: np.ndarray, *, bands: int, rows: int, max_bu
     distinct = []
     for first_band in range(0, bands, _BANDS_PER_MERGE):
         codes = [
-            _band_pair_codes(_band_keys(signatures[:, band * rows : (band + 1) * rows]), max_bucket)
+            _band_pair_codes(row_keys(signatures[:, band * rows : (band + 1) * rows]), max_bucket)
             for band in range(first_band, min(first_band + _BANDS_PER_MERGE, bands))
         ]
         distinct.append(unique_sorted(np.concatenate(codes)))
@@ -277,7 +277,7 @@ def band_keys(signatures: np.ndarray, *, bands: int, rows: int) -> np.ndarray:
     signatures = np.asarray(signatures)
     keys = np.empty((signatures.shape[0], bands), dtype=np.uint64)
     for band in range(bands):
-        keys[:, band] = _band_keys(signatures[:, band * rows : (band + 1) * rows])
+        keys[:, band] = row_keys(signatures[:, band * rows : (band + 1) * rows])
     return keys
 
 
@@ -291,8 +291,9 @@ def bucket_pairs(members: np.ndarray, max_bucket: int) -> np.ndarray:
     return np.column_stack((np.full(len(members) - 1, members[0]), members[1:]))
 
 
-def _band_keys(band: np.ndarray) -> np.ndarray:
-    """One uint64 key per row of `band`, equal for equal rows (polynomial in wrapping uint64)."""
+def row_keys(band: np.ndarray) -> np.ndarray:
+    """One uint64 key per row of `band` (one band's signature columns), equal for equal rows
+    (polynomial in wrapping uint64): the bucket key of every LSH banding in the package."""
     keys = band[:, 0].astype(np.uint64)
     for column in range(1, band.shape[1]):
         keys *= _BAND_MULTIPLIER

@@ -151,6 +151,28 @@ class DocumentSpace:
         return row_products(self.matrix[pairs[:, 0]], self.matrix[pairs[:, 1]])
 
 
+def top_terms(matrix: sp.csr_matrix, count: int, usable: np.ndarray) -> list[np.ndarray]:
+    """Each row's `count` highest-weighted columns among the `usable` ones (a boolean per column),
+    sorted ascending; ties in weight go to the lower column.
+
+    The story grain's terms (`dedup.engine.stages.story_terms` within a batch, `dedup.flag.story_terms`
+    across two sets), which differ only in which terms can make a pair.
+    """
+    n_rows = matrix.shape[0]
+    if n_rows == 0:
+        return []
+    rows = np.repeat(np.arange(n_rows), np.diff(matrix.indptr))
+    keep = usable[matrix.indices]
+    rows, columns, weights = rows[keep], matrix.indices[keep], matrix.data[keep]
+    order = np.lexsort((columns, -weights, rows))
+    rows, columns = rows[order], columns[order]
+    row_starts = np.searchsorted(rows, np.arange(n_rows))
+    top = np.arange(len(rows)) - row_starts[rows] < count
+    rows, columns = rows[top], columns[top]
+    order = np.lexsort((columns, rows))
+    return np.split(columns[order], np.searchsorted(rows[order], np.arange(1, n_rows)))
+
+
 def row_products(left: sp.csr_matrix, right: sp.csr_matrix) -> np.ndarray:
     """Dot product of each row of `left` with the same row of `right` (float32, summed in column
     order): with columns in sorted term order, the same values whichever batch the rows are in."""

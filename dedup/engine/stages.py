@@ -29,7 +29,7 @@ from dedup.model import (
     ScoredPair,
     opening_words,
 )
-from dedup.score import DocumentSpace
+from dedup.score import DocumentSpace, top_terms
 from dedup.shingles import shingle_hashes_many, token_hash32, token_hashes
 
 
@@ -40,19 +40,7 @@ def story_terms(space: DocumentSpace, count: int) -> list[np.ndarray]:
     highest, so they are left out before ranking (`space.document_frequency` counts the whole
     batch, also when the space holds part of it). Ties in weight go to the lower column.
     """
-    matrix = space.matrix
-    n_docs = matrix.shape[0]
-    shared = space.document_frequency >= 2
-    rows = np.repeat(np.arange(n_docs), np.diff(matrix.indptr))
-    keep = shared[matrix.indices]
-    rows, columns, weights = rows[keep], matrix.indices[keep], matrix.data[keep]
-    order = np.lexsort((columns, -weights, rows))
-    rows, columns = rows[order], columns[order]
-    row_starts = np.searchsorted(rows, np.arange(n_docs))
-    top = np.arange(len(rows)) - row_starts[rows] < count
-    rows, columns = rows[top], columns[top]
-    order = np.lexsort((columns, rows))
-    return np.split(columns[order], np.searchsorted(rows[order], np.arange(1, n_docs)))
+    return top_terms(space.matrix, count, space.document_frequency >= 2)
 
 
 def document_shingles(documents: Sequence[Document], n: int) -> list[np.ndarray]:

@@ -24,13 +24,12 @@ import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
 
 from dedup.align import align
 from dedup.arrays import unique_sorted
-from dedup.dates import parse_published
+from dedup.dates import published_moment, published_problem
 from dedup.errors import DedupError
 from dedup.minhash import MinHasher
 from dedup.model import Alignment, Article, Document, Sentence
@@ -282,7 +281,8 @@ class FlagResult:
     config: dict = field(default_factory=dict)
     version: str = ""
     warnings: tuple[str, ...] = ()
-    """What a caller should tell the user (an article that is also in the wire set, never its own source)."""
+    """What a caller should tell the user: a `published` that is not a date (batch mode; the article is
+    taken as undated), an article that is also in the wire set (never its own source)."""
 
 
 # --- public entry point ----------------------------------------------------------------------
@@ -323,8 +323,9 @@ def flag_articles(
     Raises
     ------
     DedupError
-        For an empty batch, an empty wire set, an object that is not an Article, a repeated id,
-        or (without a wire set) a `published` value that is not an ISO 8601 date.
+        For an empty batch, an empty wire set, an object that is not an Article, a repeated id.
+        Without a wire set, a `published` value that is not an ISO 8601 date is not an error: the
+        article is taken as undated and `FlagResult.warnings` says so.
     """
 
     config = config or FlagConfig()
@@ -340,6 +341,10 @@ def flag_articles(
         if not stories:
             raise DedupError("flag: the wire set is empty: give at least one wire story to compare with")
         ranks, order, mode = None, "none", "wire"
+    date_warnings: tuple[str, ...] = ()
+    if wire is None:
+        found = (published_problem(article.published, article.origin or article.id) for article in batch)
+        date_warnings = tuple(problem for problem in found if problem is not None)
     article_features = document_features(batch, config, stride=config.passage_words // 2 or 1, progress=report)
     wire_features = (
         article_features
@@ -356,7 +361,9 @@ def flag_articles(
         for a, own in sorted(selves.items())
         for w in sorted(own)
     )
-    return FlagResult(tuple(flags), mode, order, len(stories), config.as_dict(), __version__, warnings)
+    return FlagResult(
+        tuple(flags), mode, order, len(stories), config.as_dict(), __version__, date_warnings + warnings
+    )
 
 
 def _same_articles(articles: Sequence[Article], stories: Sequence[Article]) -> dict[int, set[int]]:
@@ -400,11 +407,10 @@ def time_ranks(articles: Sequence[Article]) -> tuple[np.ndarray, str]:
     Articles are ranked by `published` (ISO 8601; a naive time is taken as UTC), ties by input
     order. With no dated article, input order is time order (``input``). With some dated, the
     undated rank after all of them (``published+undated``), and since a source must rank strictly
-    earlier and an undated article ranks `inf`, an undated article is never a source.
+    earlier and an undated article ranks `inf`, an undated article is never a source. A `published`
+    that is not a date counts as none (`dedup.dates.published_moment`; `flag_articles` warns of it).
     """
-    moments: list[datetime | None] = []
-    for article in articles:
-        moments.append(None if article.published is None else _parse_published(article))
+    moments = [published_moment(article.published) for article in articles]
     dated = [m for m in moments if m is not None]
     if not dated:
         return np.arange(len(articles), dtype=np.float64), "input"
@@ -413,13 +419,6 @@ def time_ranks(articles: Sequence[Article]) -> tuple[np.ndarray, str]:
     for position, index in enumerate(ordinal):
         ranks[index] = position if moments[index] is not None else np.inf
     return ranks, "published" if len(dated) == len(articles) else "published+undated"
-
-
-def _parse_published(article: Article) -> datetime:
-    try:
-        return parse_published(article.published)
-    except ValueError as error:
-        raise DedupError(f"{article.origin or article.id}: {error}") from None
 
 
 # --- stage 1: features -----------------------------------------------------------------------

@@ -218,10 +218,17 @@ def test_repeated_ids_and_foreign_objects_are_errors(parts):
         flag_articles(["text"], wire=[Article(id="w", text="x")])
 
 
-def test_a_published_value_that_is_not_a_date_is_an_error_naming_the_article():
+def test_a_published_value_that_is_not_a_date_is_a_warning_and_the_article_undated():
     batch = [Article(id="a", text="x", published="yesterday", origin="feed.csv:2"), Article(id="b", text="y")]
-    with pytest.raises(DedupError, match=r"feed.csv:2: published 'yesterday' is not an ISO 8601 date"):
-        flag_articles(batch)
+    result = flag_articles(batch)
+    assert result.order == "input"  # no article has a readable date
+    assert result.warnings == (
+        "feed.csv:2: published 'yesterday' is not an ISO 8601 date (e.g. 2024-12-22 or 2024-12-22T09:30:00Z); "
+        "the article is taken as undated",
+    )
+    dated = [Article(id="a", text="x", published="yesterday"), Article(id="b", text="y", published="2024-12-21")]
+    assert flag_articles(dated).order == "published+undated"
+    assert time_ranks(dated)[0].tolist() == [float("inf"), 0.0]
 
 
 def test_flag_config_validates_its_parameters():

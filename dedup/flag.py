@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -643,7 +644,9 @@ def cross_bucket_pairs(
     if len(query_signatures) == 0 or len(index_signatures) == 0:
         return empty, empty
     n_index = np.int64(len(index_signatures))
-    codes = []
+    # Merged band by band: what is held is the pairs found so far, once each, never every band's
+    # pairs at once (20,000 one-word articles share buckets in every band).
+    codes = np.zeros(0, dtype=np.int64)
     for band in range(bands):
         columns = slice(band * rows, (band + 1) * rows)
         index_keys = band_keys(index_signatures[:, columns])
@@ -659,11 +662,12 @@ def cross_bucket_pairs(
         query_rows = np.repeat(np.arange(len(query_keys), dtype=np.int64), sizes)
         first = np.repeat(lo - (np.cumsum(sizes) - sizes), sizes)
         index_rows = order[first + np.arange(len(query_rows))]
-        codes.append(unique_sorted(query_rows * n_index + index_rows))
-    if not codes:
+        band_codes = unique_sorted(query_rows * n_index + index_rows)
+        del query_rows, first, index_rows
+        codes = band_codes if not len(codes) else unique_sorted(np.concatenate((codes, band_codes)))
+    if not len(codes):
         return empty, empty
-    unique_codes = unique_sorted(np.concatenate(codes))
-    return np.divmod(unique_codes, n_index)
+    return np.divmod(codes, n_index)
 
 
 def band_keys(band: np.ndarray) -> np.ndarray:
@@ -730,6 +734,8 @@ def judge_all(
     sequence = np.lexsort((np.arange(len(articles)), ranks)).tolist() if same_set else list(range(len(articles)))
     flags: dict[int, ArticleFlag] = {}
     sources_of: dict[int, list[int]] = {}
+    repeated_texts = {text for text, count in Counter(article.text for article in articles).items() if count > 1}
+    aligned = _PairAlignments(config.score)
     for chunk_start in range(0, len(sequence), _ALIGN_CHUNK):
         documents = _PreparedDocuments(articles, articles if same_set else stories)
         for article_index in sequence[chunk_start : chunk_start + _ALIGN_CHUNK]:
@@ -747,10 +753,8 @@ def judge_all(
             wire_docs = [documents.wire(w) for w in wire_indices]
             alignments = []
             if article_doc.sentences and wire_docs:
-                alignments = [
-                    align(article_doc, wire_doc, pair_space(article_doc, wire_doc), config=config.score)
-                    for wire_doc in wire_docs
-                ]
+                repeated = articles[article_index].text in repeated_texts
+                alignments = [aligned(article_doc, wire_doc, repeated) for wire_doc in wire_docs]
             flag, chosen = judge(
                 articles[article_index].id,
                 article_doc,
@@ -779,6 +783,35 @@ def phrase_containment(article: Document, sources: Sequence[Document], n: int) -
     )
     grams = unique_sorted(grams)
     return float(np.isin(grams, found).sum() / len(grams))
+
+
+class _PairAlignments:
+    """`align` of an article and a wire document in the pair's own space, each pair of bodies
+    aligned once when asked to remember it: for an article whose text the batch repeats (copies
+    of one wire story; 20,000 one-word articles), whose alignments with the same wire texts would
+    otherwise be computed again for every copy. An alignment depends on the two bodies alone; a
+    remembered one is given under the asking documents' ids."""
+
+    # Remembered alignments at most: past it the memory starts again, so that a batch of many
+    # repeated texts holds a bounded number of alignments.
+    LIMIT = 20_000
+
+    def __init__(self, config: ScoreConfig) -> None:
+        self._config = config
+        self._known: dict[tuple[str, str], Alignment] = {}
+
+    def __call__(self, article: Document, wire: Document, remember: bool) -> Alignment:
+        if not remember:
+            return align(article, wire, pair_space(article, wire), config=self._config)
+        key = (article.body, wire.body)
+        known = self._known.get(key)
+        if known is None:
+            if len(self._known) >= self.LIMIT:
+                self._known.clear()
+            known = self._known[key] = align(article, wire, pair_space(article, wire), config=self._config)
+        if (known.a_id, known.b_id) != (article.id, wire.id):
+            known = dataclasses.replace(known, a_id=article.id, b_id=wire.id)
+        return known
 
 
 class _PreparedDocuments:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from dedup.config import CandidateConfig, CopyLevelConfig, DedupConfig
-from dedup.errors import DedupError
+from dedup.errors import ConfigError, DedupError
 from dedup.flag import (
     DERIVATIONS,
     ArticleFlag,
@@ -54,6 +54,7 @@ __all__ = [
     "CandidateConfig",
     "CandidatePair",
     "ClusterResult",
+    "ConfigError",
     "CopyGroup",
     "CopyLevelConfig",
     "DedupConfig",

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from dedup.align import RelationConfig
+from dedup.errors import ConfigError
 from dedup.group import GroupConfig
+from dedup.minhash import check_seed
 from dedup.score import ScoreConfig
 
 
@@ -47,7 +49,7 @@ class CandidateConfig:
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -84,18 +86,18 @@ class CopyLevelConfig:
         for name in ("shingle_size", "num_perm", "bands", "rows", "max_bucket", "chunk_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
         if self.bands * self.rows > self.num_perm:
             msg = f"bands * rows must be at most num_perm ({self.num_perm}), got {self.bands} * {self.rows}"
-            raise ValueError(msg)
+            raise ConfigError(msg)
         if not 0.0 <= self.min_cosine <= 1.0:
-            raise ValueError(f"min_cosine must be between 0 and 1, got {self.min_cosine!r}")
+            raise ConfigError(f"min_cosine must be between 0 and 1, got {self.min_cosine!r}")
         if (
             isinstance(self.feature_bits, bool)
             or not isinstance(self.feature_bits, int)
             or not 8 <= self.feature_bits <= 30
         ):
-            raise ValueError(f"feature_bits must be an integer from 8 to 30, got {self.feature_bits!r}")
+            raise ConfigError(f"feature_bits must be an integer from 8 to 30, got {self.feature_bits!r}")
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,9 @@ class DedupConfig:
     relation: RelationConfig = field(default_factory=RelationConfig)
     group: GroupConfig = field(default_factory=GroupConfig)
     copies: CopyLevelConfig = field(default_factory=CopyLevelConfig)
+
+    def __post_init__(self) -> None:
+        check_seed(self.seed)
 
     def as_dict(self) -> dict:
         """Plain nested dict of every parameter, for reports."""

@@ -31,7 +31,7 @@ import numpy as np
 from dedup.align import align
 from dedup.arrays import unique_sorted
 from dedup.dates import published_moment, published_problem
-from dedup.errors import DedupError
+from dedup.errors import ConfigError, DedupError
 from dedup.minhash import MinHasher
 from dedup.model import Alignment, Article, Document, Sentence
 from dedup.progress import PREPARE, SCORE, Progress, no_progress
@@ -152,9 +152,9 @@ class FlagConfig:
         for name in positive:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
         if isinstance(self.copied_min_words, bool) or not isinstance(self.copied_min_words, int):
-            raise ValueError(f"copied_min_words must be an integer, got {self.copied_min_words!r}")
+            raise ConfigError(f"copied_min_words must be an integer, got {self.copied_min_words!r}")
         for name in (
             "min_cosine",
             "min_passage_agreement",
@@ -162,20 +162,20 @@ class FlagConfig:
         ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
+                raise ConfigError(f"{name} must be between 0 and 1, got {value!r}")
         for name in ("derived_weight", "length_weight", "partial_score", "wholly_score"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise ValueError(f"{name} must be a finite number, got {value!r}")
+                raise ConfigError(f"{name} must be a finite number, got {value!r}")
         if self.partial_score > self.wholly_score:
             msg = f"partial_score ({self.partial_score}) must not exceed wholly_score ({self.wholly_score})"
-            raise ValueError(msg)
+            raise ConfigError(msg)
         if self.passage_words < self.shingle_size:
-            raise ValueError(
+            raise ConfigError(
                 f"passage_words must be at least shingle_size ({self.shingle_size}), got {self.passage_words}"
             )
         if not 0 <= self.seed < 1 << 32:
-            raise ValueError(f"seed must be an integer in [0, 2**32), got {self.seed!r}")
+            raise ConfigError(f"seed must be an integer in [0, 2**32), got {self.seed!r}")
 
     def as_dict(self) -> dict:
         """Plain nested dict of every parameter, for reports."""

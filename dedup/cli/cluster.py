@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dedup import DedupConfig, DedupError, cluster, cluster_copies_inputs, copy_diffs
+from dedup import ConfigError, DedupConfig, DedupError, cluster, cluster_copies_inputs, copy_diffs
 from dedup.cli import (
     Output,
     emit_lines,
@@ -108,7 +108,10 @@ def cluster_command(
         raise DedupError("--level copies runs on the local engine only; drop --engine spark")
     if output_format == "html" and (level == "copies" or engine == "spark"):
         raise DedupError("--format html needs the story level on the local engine (it embeds sentence alignments)")
-    config = DedupConfig(seed=seed)
+    try:
+        config = DedupConfig(seed=seed)
+    except ConfigError as error:
+        raise ConfigError(f"--seed: {error}") from None
     if level == "copies":
         with progress_bar(None) as progress:
             result = cluster_copies_inputs(inputs, skip_bad=skip_bad, warn=warn, config=config, progress=progress)

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 
 from dedup.config import CandidateConfig, CopyLevelConfig, DedupConfig
-from dedup.errors import DedupError
+from dedup.errors import ConfigError, DedupError
 from dedup.flag import (
     DERIVATIONS,
     ArticleFlag,
@@ -92,6 +92,7 @@ __all__ = [
     "CandidateConfig",
     "CandidatePair",
     "ClusterResult",
+    "ConfigError",
     "CopyGroup",
     "CopyLevelConfig",
     "DedupConfig",

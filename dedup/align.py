@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dedup.errors import ConfigError
 from dedup.model import Alignment, Document, ScoredPair, Sentence, SentenceLink, WordChange
 from dedup.score import ScoreConfig, SentenceSpace, pair_space, sentence_class
 
@@ -55,11 +56,11 @@ class RelationConfig:
         for name in names + ("same_story_cosine", "align_min_cosine"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
+                raise ConfigError(f"{name} must be between 0 and 1, got {value!r}")
         for name in ("rewrite_min_sentences", "copy_min_words"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
 
 
 _COPIED = ("verbatim", "edited")

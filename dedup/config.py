@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from dedup.align import RelationConfig
+from dedup.errors import ConfigError
 from dedup.flag import FlagConfig
 from dedup.group import GroupConfig
+from dedup.minhash import check_seed
 from dedup.pairs import PairsConfig
 from dedup.score import ScoreConfig
 
@@ -54,7 +56,7 @@ class CandidateConfig:
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -90,18 +92,18 @@ class CopyLevelConfig:
         for name in ("shingle_size", "num_perm", "bands", "rows", "chunk_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
         if self.bands * self.rows > self.num_perm:
             msg = f"bands * rows must be at most num_perm ({self.num_perm}), got {self.bands} * {self.rows}"
-            raise ValueError(msg)
+            raise ConfigError(msg)
         if not 0.0 <= self.min_cosine <= 1.0:
-            raise ValueError(f"min_cosine must be between 0 and 1, got {self.min_cosine!r}")
+            raise ConfigError(f"min_cosine must be between 0 and 1, got {self.min_cosine!r}")
         if (
             isinstance(self.feature_bits, bool)
             or not isinstance(self.feature_bits, int)
             or not 8 <= self.feature_bits <= 30
         ):
-            raise ValueError(f"feature_bits must be an integer from 8 to 30, got {self.feature_bits!r}")
+            raise ConfigError(f"feature_bits must be an integer from 8 to 30, got {self.feature_bits!r}")
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,7 @@ class DedupConfig:
     pairs: PairsConfig = field(default_factory=PairsConfig)
 
     def __post_init__(self) -> None:
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 1 << 32:
-            raise ValueError(f"seed must be an integer in [0, 2**32), got {self.seed!r}")
+        check_seed(self.seed)
 
     def as_dict(self) -> dict:
         """Plain nested dict of every parameter, for reports."""

@@ -1,4 +1,4 @@
-"""The one exception type a user of `dedup` needs to catch."""
+"""The exception types of `dedup`: `DedupError` is the one a user needs to catch."""
 
 from __future__ import annotations
 
@@ -7,4 +7,12 @@ class DedupError(Exception):
     """Bad input or a bad parameter, with a message naming the input, the place and the reason.
 
     The CLI prints the message as one line on stderr and exits with status 2.
+    """
+
+
+class ConfigError(DedupError, ValueError):
+    """A setting out of its range (``seed=-1``, ``bands=0``): raised by every config check.
+
+    A `DedupError`, so that the CLI says it in one line and exits with status 2, and a
+    `ValueError`, as a bad argument to a constructor is in Python (scikit-learn, datasketch).
     """

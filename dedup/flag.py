@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
 
 from dedup.align import align
 from dedup.arrays import unique_sorted
-from dedup.dates import parse_published
-from dedup.errors import DedupError
+from dedup.dates import published_moment, published_problem
+from dedup.errors import ConfigError, DedupError
 from dedup.minhash import MinHasher, row_keys
 from dedup.model import Alignment, Article, Document, Sentence
 from dedup.progress import PREPARE, SCORE, Progress, no_progress
@@ -151,9 +151,9 @@ class FlagConfig:
         for name in positive:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
         if isinstance(self.copied_min_words, bool) or not isinstance(self.copied_min_words, int):
-            raise ValueError(f"copied_min_words must be an integer, got {self.copied_min_words!r}")
+            raise ConfigError(f"copied_min_words must be an integer, got {self.copied_min_words!r}")
         for name in (
             "min_cosine",
             "min_passage_agreement",
@@ -161,16 +161,16 @@ class FlagConfig:
         ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
+                raise ConfigError(f"{name} must be between 0 and 1, got {value!r}")
         for name in ("derived_weight", "length_weight", "partial_score", "wholly_score"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise ValueError(f"{name} must be a finite number, got {value!r}")
+                raise ConfigError(f"{name} must be a finite number, got {value!r}")
         if self.partial_score > self.wholly_score:
             msg = f"partial_score ({self.partial_score}) must not exceed wholly_score ({self.wholly_score})"
-            raise ValueError(msg)
+            raise ConfigError(msg)
         if self.passage_words < self.shingle_size:
-            raise ValueError(
+            raise ConfigError(
                 f"passage_words must be at least shingle_size ({self.shingle_size}), got {self.passage_words}"
             )
 
@@ -279,7 +279,8 @@ class FlagResult:
     config: dict = field(default_factory=dict)
     version: str = ""
     warnings: tuple[str, ...] = ()
-    """What a caller should tell the user (an article that is also in the wire set, never its own source)."""
+    """What a caller should tell the user: a `published` that is not a date (batch mode; the article is
+    taken as undated), an article that is also in the wire set (never its own source)."""
 
 
 # --- public entry point ----------------------------------------------------------------------
@@ -327,8 +328,9 @@ def flag_articles(
     Raises
     ------
     DedupError
-        For an empty batch, an empty wire set, an object that is not an Article, a repeated id,
-        or (without a wire set) a `published` value that is not an ISO 8601 date.
+        For an empty batch, an empty wire set, an object that is not an Article, a repeated id.
+        Without a wire set, a `published` value that is not an ISO 8601 date is not an error: the
+        article is taken as undated and `FlagResult.warnings` says so.
     """
 
     config = config or FlagConfig()
@@ -345,6 +347,10 @@ def flag_articles(
         if not stories:
             raise DedupError("flag: the wire set is empty: give at least one wire story to compare with")
         ranks, order, mode = None, "none", "wire"
+    date_warnings: tuple[str, ...] = ()
+    if wire is None:
+        found = (published_problem(article.published, article.origin or article.id) for article in batch)
+        date_warnings = tuple(problem for problem in found if problem is not None)
     article_features = document_features(
         batch, config, stride=config.passage_words // 2 or 1, seed=seed, progress=report
     )
@@ -366,7 +372,7 @@ def flag_articles(
         for w in sorted(own)
     )
     settings = {"seed": seed, "flag": config.as_dict(), "score": dataclasses.asdict(score)}
-    return FlagResult(tuple(flags), mode, order, len(stories), settings, __version__, warnings)
+    return FlagResult(tuple(flags), mode, order, len(stories), settings, __version__, date_warnings + warnings)
 
 
 def _same_articles(articles: Sequence[Article], stories: Sequence[Article]) -> dict[int, set[int]]:
@@ -410,11 +416,10 @@ def time_ranks(articles: Sequence[Article]) -> tuple[np.ndarray, str]:
     Articles are ranked by `published` (ISO 8601; a naive time is taken as UTC), ties by input
     order. With no dated article, input order is time order (``input``). With some dated, the
     undated rank after all of them (``published+undated``), and since a source must rank strictly
-    earlier and an undated article ranks `inf`, an undated article is never a source.
+    earlier and an undated article ranks `inf`, an undated article is never a source. A `published`
+    that is not a date counts as none (`dedup.dates.published_moment`; `flag_articles` warns of it).
     """
-    moments: list[datetime | None] = []
-    for article in articles:
-        moments.append(None if article.published is None else _parse_published(article))
+    moments = [published_moment(article.published) for article in articles]
     dated = [m for m in moments if m is not None]
     if not dated:
         return np.arange(len(articles), dtype=np.float64), "input"
@@ -423,13 +428,6 @@ def time_ranks(articles: Sequence[Article]) -> tuple[np.ndarray, str]:
     for position, index in enumerate(ordinal):
         ranks[index] = position if moments[index] is not None else np.inf
     return ranks, "published" if len(dated) == len(articles) else "published+undated"
-
-
-def _parse_published(article: Article) -> datetime:
-    try:
-        return parse_published(article.published)
-    except ValueError as error:
-        raise DedupError(f"{article.origin or article.id}: {error}") from None
 
 
 # --- stage 1: features -----------------------------------------------------------------------
@@ -644,7 +642,9 @@ def cross_bucket_pairs(
     if len(query_signatures) == 0 or len(index_signatures) == 0:
         return empty, empty
     n_index = np.int64(len(index_signatures))
-    codes = []
+    # Merged band by band: what is held is the pairs found so far, once each, never every band's
+    # pairs at once (20,000 one-word articles share buckets in every band).
+    codes = np.zeros(0, dtype=np.int64)
     for band in range(bands):
         columns = slice(band * rows, (band + 1) * rows)
         index_keys = row_keys(index_signatures[:, columns])
@@ -660,11 +660,12 @@ def cross_bucket_pairs(
         query_rows = np.repeat(np.arange(len(query_keys), dtype=np.int64), sizes)
         first = np.repeat(lo - (np.cumsum(sizes) - sizes), sizes)
         index_rows = order[first + np.arange(len(query_rows))]
-        codes.append(unique_sorted(query_rows * n_index + index_rows))
-    if not codes:
+        band_codes = unique_sorted(query_rows * n_index + index_rows)
+        del query_rows, first, index_rows
+        codes = band_codes if not len(codes) else unique_sorted(np.concatenate((codes, band_codes)))
+    if not len(codes):
         return empty, empty
-    unique_codes = unique_sorted(np.concatenate(codes))
-    return np.divmod(unique_codes, n_index)
+    return np.divmod(codes, n_index)
 
 
 def _agreement(query_signatures, index_signatures, query, index) -> np.ndarray:
@@ -723,6 +724,8 @@ def judge_all(
     sequence = np.lexsort((np.arange(len(articles)), ranks)).tolist() if same_set else list(range(len(articles)))
     flags: dict[int, ArticleFlag] = {}
     sources_of: dict[int, list[int]] = {}
+    repeated_texts = {text for text, count in Counter(article.text for article in articles).items() if count > 1}
+    aligned = _PairAlignments(score)
     for chunk_start in range(0, len(sequence), _ALIGN_CHUNK):
         documents = _PreparedDocuments(articles, articles if same_set else stories)
         for article_index in sequence[chunk_start : chunk_start + _ALIGN_CHUNK]:
@@ -740,10 +743,8 @@ def judge_all(
             wire_docs = [documents.wire(w) for w in wire_indices]
             alignments = []
             if article_doc.sentences and wire_docs:
-                alignments = [
-                    align(article_doc, wire_doc, pair_space(article_doc, wire_doc), config=score)
-                    for wire_doc in wire_docs
-                ]
+                repeated = articles[article_index].text in repeated_texts
+                alignments = [aligned(article_doc, wire_doc, repeated) for wire_doc in wire_docs]
             flag, chosen = judge(
                 articles[article_index].id,
                 article_doc,
@@ -773,6 +774,35 @@ def phrase_containment(article: Document, sources: Sequence[Document], n: int) -
     )
     grams = unique_sorted(grams)
     return float(np.isin(grams, found).sum() / len(grams))
+
+
+class _PairAlignments:
+    """`align` of an article and a wire document in the pair's own space, each pair of bodies
+    aligned once when asked to remember it: for an article whose text the batch repeats (copies
+    of one wire story; 20,000 one-word articles), whose alignments with the same wire texts would
+    otherwise be computed again for every copy. An alignment depends on the two bodies alone; a
+    remembered one is given under the asking documents' ids."""
+
+    # Remembered alignments at most: past it the memory starts again, so that a batch of many
+    # repeated texts holds a bounded number of alignments.
+    LIMIT = 20_000
+
+    def __init__(self, config: ScoreConfig) -> None:
+        self._config = config
+        self._known: dict[tuple[str, str], Alignment] = {}
+
+    def __call__(self, article: Document, wire: Document, remember: bool) -> Alignment:
+        if not remember:
+            return align(article, wire, pair_space(article, wire), config=self._config)
+        key = (article.body, wire.body)
+        known = self._known.get(key)
+        if known is None:
+            if len(self._known) >= self.LIMIT:
+                self._known.clear()
+            known = self._known[key] = align(article, wire, pair_space(article, wire), config=self._config)
+        if (known.a_id, known.b_id) != (article.id, wire.id):
+            known = dataclasses.replace(known, a_id=article.id, b_id=wire.id)
+        return known
 
 
 class _PreparedDocuments:

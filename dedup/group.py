@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from dedup.dates import published_moment
+from dedup.errors import ConfigError
 from dedup.model import COPY_RELATIONS, ScoredPair
 from dedup.score import row_dots
 
@@ -77,7 +78,7 @@ class GroupConfig:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.story_linkage <= 1.0:
-            raise ValueError(f"story_linkage must be between 0 and 1, got {self.story_linkage!r}")
+            raise ConfigError(f"story_linkage must be between 0 and 1, got {self.story_linkage!r}")
 
 
 def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matrix, config: GroupConfig) -> list[int]:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from dedup.arrays import unique_sorted
+from dedup.errors import ConfigError
 
 SCHEMES = ("affine32", "legacy")
 """Permutation schemes of datasketch 2.x that `MinHasher` reproduces; "affine32" is datasketch's default."""
@@ -33,14 +34,15 @@ _BANDS_PER_MERGE = 8
 def _check_positive_int(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         msg = f"{name} must be a positive integer, got {value!r}"
-        raise ValueError(msg)
+        raise ConfigError(msg)
 
 
-def _check_seed(seed: object) -> None:
+def check_seed(seed: object) -> None:
+    """Raise `ConfigError` unless `seed` is a MinHash seed: an integer in [0, 2**32)."""
     # numpy.random.RandomState, which datasketch seeds, takes 0 <= seed < 2**32.
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < _UINT32_LIMIT:
         msg = f"seed must be an integer in [0, 2**32), got {seed!r}"
-        raise ValueError(msg)
+        raise ConfigError(msg)
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:
@@ -72,10 +74,10 @@ class MinHasher:
 
     def __init__(self, num_perm: int = 128, seed: int = 1, *, scheme: str = "affine32") -> None:
         _check_positive_int("num_perm", num_perm)
-        _check_seed(seed)
+        check_seed(seed)
         if scheme not in SCHEMES:
             msg = f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}"
-            raise ValueError(msg)
+            raise ConfigError(msg)
         self.num_perm = int(num_perm)
         self.seed = int(seed)
         self.scheme = scheme
@@ -253,7 +255,7 @@ def lsh_candidate_pairs(signatures: np.ndarray, *, bands: int, rows: int, max_bu
     n_docs, num_perm = signatures.shape
     if bands * rows > num_perm:
         msg = f"bands * rows must be at most num_perm ({num_perm}), got bands={bands} * rows={rows}"
-        raise ValueError(msg)
+        raise ConfigError(msg)
     if n_docs < 2:
         return np.empty((0, 2), dtype=np.int64)
 

@@ -30,6 +30,17 @@ class Article:
     origin: str = ""
 
 
+def id_order(article: Article) -> tuple[str, str]:
+    """The order a batch is processed in, whatever order it came in: by id, then (for equal ids,
+    which a batch does not hold) by text.
+
+    The story clusters' greedy average linkage breaks ties by index and sums rows in merge order,
+    so processing a batch in this order makes stories and canonicals depend on the batch as a
+    set, not on its input order (#20).
+    """
+    return (article.id, article.text)
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A sentence of an article's body after normalisation.

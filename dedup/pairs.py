@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from dedup.align import RelationConfig, relate
-from dedup.errors import DedupError
+from dedup.errors import ConfigError, DedupError
 from dedup.model import Article
 from dedup.score import DocumentSpace, ScoreConfig
 from dedup.semantic import MODEL_NAME, SEMANTIC_FEATURES, semantic_features
@@ -137,12 +137,12 @@ class PairsConfig:
         for name in ("rewritten_probability",):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
+                raise ConfigError(f"{name} must be between 0 and 1, got {value!r}")
         for item in fields(self):
             if item.name.startswith(("rewritten_", "similarity_")):
                 value = getattr(self, item.name)
                 if not isinstance(value, int | float) or not math.isfinite(value):
-                    raise ValueError(f"{item.name} must be a finite number, got {value!r}")
+                    raise ConfigError(f"{item.name} must be a finite number, got {value!r}")
         for name in ("semantic_rewritten", "semantic_similarity"):
             value = getattr(self, name)
             if len(value) != 1 + len(SEMANTIC_SENTENCE_FEATURES) or not all(
@@ -150,10 +150,10 @@ class PairsConfig:
             ):
                 expected = 1 + len(SEMANTIC_SENTENCE_FEATURES)
                 msg = f"{name} must be {expected} finite numbers (intercept, then one per feature)"
-                raise ValueError(msg)
+                raise ConfigError(msg)
         if not 1 <= self.char_ngram_min <= self.char_ngram_max:
             msg = f"char n-gram range must satisfy 1 <= min <= max, got ({self.char_ngram_min}, {self.char_ngram_max})"
-            raise ValueError(msg)
+            raise ConfigError(msg)
 
     def rewritten_weights(self) -> tuple[float, np.ndarray]:
         """(intercept, coefficients in `SENTENCE_FEATURES` order) of the rewritten-or-different model."""

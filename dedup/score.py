@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from dedup.background import background_idf
+from dedup.errors import ConfigError
 from dedup.model import Document, Sentence
 from dedup.text import content_stems, words
 
@@ -66,10 +67,10 @@ class ScoreConfig:
         for name in (*names, "quote_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
+                raise ConfigError(f"{name} must be between 0 and 1, got {value!r}")
         minimum = self.edited_min_words
         if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 1:
-            raise ValueError(f"edited_min_words must be a positive integer, got {minimum!r}")
+            raise ConfigError(f"edited_min_words must be a positive integer, got {minimum!r}")
 
 
 _QUOTED = re.compile(r'"[^"]*"?')

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dedup.errors import DedupError
+from dedup.errors import ConfigError, DedupError
 from dedup.install import install_hint
 
 SEMANTIC_FEATURES = ("embedding_cosine", "token_f1", "token_min", "unaligned_weight", "unaligned_max")
@@ -176,7 +176,7 @@ class SentenceEncoder:
 
     def __init__(self, model_path: str | os.PathLike | None = None, *, batch_size: int = 32) -> None:
         if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size!r}")
+            raise ConfigError(f"batch_size must be at least 1, got {batch_size!r}")
         self.batch_size = batch_size
         self.model_path = Path(model_path) if model_path is not None else model_directory()
         os.environ.setdefault("HF_HUB_OFFLINE", "1")

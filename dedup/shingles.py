@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from dedup.errors import ConfigError
 from dedup.wordhash import fmix64
 
 
@@ -74,7 +75,7 @@ def shingle_hashes(tokens: Sequence[str], n: int) -> np.ndarray:
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         msg = f"n must be a positive integer, got {n!r}"
-        raise ValueError(msg)
+        raise ConfigError(msg)
     token_hashes = np.fromiter(map(token_hash32, tokens), dtype=np.uint32, count=len(tokens))
     if n == 1 or len(token_hashes) == 0:
         return token_hashes
@@ -108,7 +109,7 @@ def shingle_hashes_many(token_hash_arrays: Sequence[np.ndarray], n: int) -> list
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         msg = f"n must be a positive integer, got {n!r}"
-        raise ValueError(msg)
+        raise ConfigError(msg)
     lengths = np.fromiter(map(len, token_hash_arrays), dtype=np.int64, count=len(token_hash_arrays))
     if n == 1 or not len(lengths):
         return [np.asarray(h, dtype=np.uint32) for h in token_hash_arrays]
@@ -140,7 +141,7 @@ def shingle_hashes_flat(token_hashes: np.ndarray, offsets: np.ndarray, n: int) -
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         msg = f"n must be a positive integer, got {n!r}"
-        raise ValueError(msg)
+        raise ConfigError(msg)
     offsets = np.asarray(offsets, dtype=np.int64)
     lengths = np.diff(offsets)
     token_hashes = np.asarray(token_hashes)

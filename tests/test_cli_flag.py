@@ -179,16 +179,38 @@ def test_a_wire_directory_walk_error_is_a_wire_warning_with_skip_bad(runner, tmp
     assert next(r for r in records if r["id"] == REWRITE)["derivation"] != "non-derived"
 
 
-def test_an_undated_published_value_is_a_one_line_error(runner, tmp_path):
+def test_a_published_value_that_is_not_a_date_is_a_warning_in_batch_mode(runner, tmp_path):
     batch = tmp_path / "batch.jsonl"
     records = [
         {"id": "a", "text": "One sentence here. Another sentence there.", "published": "last Tuesday"},
         {"id": "b", "text": "A different text entirely. With two sentences."},
     ]
     batch.write_text("".join(json.dumps(r) + "\n" for r in records))
-    result = runner.invoke(main, ["flag", str(batch)])
-    assert result.exit_code == 2
-    assert "published 'last Tuesday' is not an ISO 8601 date" in result.stderr
+    result = runner.invoke(main, ["flag", str(batch), "--format", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        f"dedup: warning: {batch}:1: published 'last Tuesday' is not an ISO 8601 date "
+        "(e.g. 2024-12-22 or 2024-12-22T09:30:00Z); the article is taken as undated"
+    ]
+    flagged = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in flagged] == ["a", "b"]
+    assert flagged[0]["published"] == "last Tuesday"  # echoed as given
+
+
+def test_an_article_with_an_unreadable_date_is_never_a_source(runner, tmp_path):
+    seeds = sorted(SEEDS.glob("*.txt"))
+    source, rewrite = (path.read_text(encoding="utf-8") for path in seeds[:2])
+    batch = tmp_path / "batch.jsonl"
+    records = [
+        {"id": "source", "text": source, "published": "the day before"},
+        {"id": "rewrite", "text": rewrite, "published": "2024-12-22"},
+    ]
+    batch.write_text("".join(json.dumps(r) + "\n" for r in records))
+    result = runner.invoke(main, ["flag", str(batch), "--format", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    assert "taken as undated" in result.stderr
+    flagged = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert flagged["rewrite"]["derivation"] == "non-derived"  # its only candidate source is undated
 
 
 def test_help_names_the_options(runner):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import numpy as np
 import pytest
@@ -219,10 +220,17 @@ def test_repeated_ids_and_foreign_objects_are_errors(parts):
         flag_articles(["text"], wire=[Article(id="w", text="x")])
 
 
-def test_a_published_value_that_is_not_a_date_is_an_error_naming_the_article():
+def test_a_published_value_that_is_not_a_date_is_a_warning_and_the_article_undated():
     batch = [Article(id="a", text="x", published="yesterday", origin="feed.csv:2"), Article(id="b", text="y")]
-    with pytest.raises(DedupError, match=r"feed.csv:2: published 'yesterday' is not an ISO 8601 date"):
-        flag_articles(batch)
+    result = flag_articles(batch)
+    assert result.order == "input"  # no article has a readable date
+    assert result.warnings == (
+        "feed.csv:2: published 'yesterday' is not an ISO 8601 date (e.g. 2024-12-22 or 2024-12-22T09:30:00Z); "
+        "the article is taken as undated",
+    )
+    dated = [Article(id="a", text="x", published="yesterday"), Article(id="b", text="y", published="2024-12-21")]
+    assert flag_articles(dated).order == "published+undated"
+    assert time_ranks(dated)[0].tolist() == [float("inf"), 0.0]
 
 
 def test_flag_config_validates_its_parameters():
@@ -344,3 +352,33 @@ def test_an_article_is_never_its_own_source(seed_articles):
     assert len(result.warnings) == 1 and "not compared with itself" in result.warnings[0]
     rewrite = next(flag for flag in result.flags if flag.id == seed_articles["001"].id)
     assert [s.id for s in rewrite.sources] == [source.id]
+
+
+def test_repeated_texts_are_aligned_once_and_flag_as_without_the_memory(monkeypatch, seed_articles):
+    flag_module = sys.modules["dedup.flag"]  # `dedup.flag` the attribute is the function
+    vocabulary = ["harbour", "cranes", "budget", "council", "storm"]
+    batch = [Article(id=f"w{k:03d}", text=vocabulary[k * 7 % 5]) for k in range(60)]
+    seeds = [seed_articles[key].text for key in sorted(seed_articles)]
+    batch += [Article(id=f"s{k:03d}", text=seeds[k % 2]) for k in range(6)]  # copies of two seeds
+    calls = []
+    real_align = flag_module.align
+
+    def counting_align(*args, **kwargs):
+        calls.append(1)
+        return real_align(*args, **kwargs)
+
+    monkeypatch.setattr(flag_module, "align", counting_align)
+    remembered = flag_articles(batch)
+    aligned_with_memory = len(calls)
+
+    class Forgetful(flag_module._PairAlignments):
+        def __call__(self, article, wire, remember):
+            return super().__call__(article, wire, False)
+
+    monkeypatch.setattr(flag_module, "_PairAlignments", Forgetful)
+    calls.clear()
+    forgotten = flag_articles(batch)
+    assert remembered == forgotten
+    assert aligned_with_memory < len(calls) / 3
+    derived = {f.id for f in remembered.flags if f.id.startswith("s") and f.derivation != "non-derived"}
+    assert {"s002", "s003", "s004", "s005"} <= derived  # each later copy of a seed derives from an earlier one

@@ -41,6 +41,7 @@ LAYERS: dict[str, int] = {
     "dedup.pairs": 5,
     "dedup.flag": 5,
     "dedup.config": 5,
+    "dedup.actions": 5,
     # 6: engines, above the stages they run
     "dedup.engine": 6,
     # 7: the public API

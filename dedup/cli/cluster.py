@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from dedup import DedupConfig, DedupError, cluster, cluster_copies_inputs, copy_diffs
+from dedup import ConfigError, DedupConfig, DedupError, cluster, cluster_copies_inputs, copy_diffs
+from dedup.actions import DROP_LIST_FIELDS, keep_plan
 from dedup.cli import (
     Output,
     emit_lines,
@@ -19,8 +20,9 @@ from dedup.cli import (
     warn_cut,
 )
 from dedup.install import install_hint
+from dedup.io.kept import check_kept_destination, kept_origins, write_drop_list, write_kept
 from dedup.io.readers import read_articles
-from dedup.io.writers import write_csv, write_jsonl
+from dedup.io.writers import refuse_input_as_output, write_csv, write_jsonl
 from dedup.report.cluster_html import cluster_html
 from dedup.report.records import CLUSTER_CSV_FIELDS, cluster_records, cluster_rows
 from dedup.report.table import cluster_table
@@ -75,6 +77,32 @@ from dedup.report.table import cluster_table
     multiple=True,
     help="A Spark setting for --engine spark, e.g. spark.driver.memory=8g (repeatable; see docs/scaling.md).",
 )
+@click.option(
+    "--kept",
+    "kept_path",
+    metavar="PATH",
+    type=click.Path(),
+    default=None,
+    help="Write the kept articles here, their input records unchanged and in the inputs' format (JSON Lines, "
+    "CSV or Parquet: one file; text files: a new directory of the kept files). See --keep.",
+)
+@click.option(
+    "--keep",
+    type=click.Choice(["canonical", "all"]),
+    default="canonical",
+    show_default=True,
+    help="canonical: one article per copy group, duplicates and near-duplicates dropped. all: every article.",
+)
+@click.option("--drop-rewrites", is_flag=True, help="With --keep canonical, drop rewrites of a kept article too.")
+@click.option(
+    "--drop-list",
+    "drop_list",
+    metavar="PATH",
+    type=click.Path(),
+    default=None,
+    help="Write each dropped article's id, the id it duplicates, the group's canonical, its relation and the "
+    "reason here (CSV for a .csv name, else JSON Lines).",
+)
 @handles_errors
 def cluster_command(
     inputs: tuple[str, ...],
@@ -86,6 +114,10 @@ def cluster_command(
     engine: str,
     spark_master: str | None,
     spark_conf: tuple[str, ...],
+    kept_path: str | None,
+    keep: str,
+    drop_rewrites: bool,
+    drop_list: str | None,
 ) -> None:
     """Group INPUT articles into stories and copy groups, and pick each group's original.
 
@@ -96,6 +128,14 @@ def cluster_command(
     if output_format == "parquet" and output in (None, "-"):
         raise DedupError("--format parquet writes a directory: give it with -o DIR")
     destination = Output(output, inputs)
+    if kept_path is not None:
+        check_kept_destination(kept_path, inputs)
+    if drop_list is not None:
+        refuse_input_as_output(drop_list, inputs)
+    if kept_path is None and drop_list is None and (drop_rewrites or keep != "canonical"):
+        raise DedupError("--keep and --drop-rewrites need --kept PATH or --drop-list PATH")
+    if drop_rewrites and keep != "canonical":
+        raise DedupError("--drop-rewrites needs --keep canonical")
     if (spark_master is not None or spark_conf) and engine != "spark":
         raise DedupError("--spark-master and --spark-conf need --engine spark")
     settings = {}
@@ -108,7 +148,10 @@ def cluster_command(
         raise DedupError("--level copies runs on the local engine only; drop --engine spark")
     if output_format == "html" and (level == "copies" or engine == "spark"):
         raise DedupError("--format html needs the story level on the local engine (it embeds sentence alignments)")
-    config = DedupConfig(seed=seed)
+    try:
+        config = DedupConfig(seed=seed)
+    except ConfigError as error:
+        raise ConfigError(f"--seed: {error}") from None
     if level == "copies":
         with progress_bar(None) as progress:
             result = cluster_copies_inputs(inputs, skip_bad=skip_bad, warn=warn, config=config, progress=progress)
@@ -131,6 +174,12 @@ def cluster_command(
             result = cluster(articles, config=config, progress=progress)
     for message in result.warnings:
         warn(message)
+    if kept_path is not None or drop_list is not None:
+        plan = keep_plan(result, keep=keep, drop_rewrites=drop_rewrites)
+        if kept_path is not None:
+            write_kept(inputs, kept_origins(inputs, plan.kept, skip_bad=skip_bad), kept_path)
+        if drop_list is not None:
+            write_drop_list((item.as_record() for item in plan.dropped), drop_list, DROP_LIST_FIELDS, inputs)
     if output_format == "parquet":
         from dedup.io.parquet import CLUSTER_PARQUET_TYPES, write_parquet
 

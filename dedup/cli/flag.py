@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dedup import DedupConfig, DedupError, flag
+from dedup import ConfigError, DedupConfig, DedupError, flag
 from dedup.cli import (
     Output,
     emit_lines,
@@ -73,11 +73,11 @@ def flag_command(
             )
         except DedupError as error:
             raise DedupError(f"--wire: {error}") from None
-    articles = warn_cut(read_articles(inputs, skip_bad=skip_bad, warn=warn))
     try:
         config = DedupConfig(seed=seed)
-    except ValueError as error:
-        raise DedupError(f"--seed: {error}") from None
+    except ConfigError as error:
+        raise ConfigError(f"--seed: {error}") from None
+    articles = warn_cut(read_articles(inputs, skip_bad=skip_bad, warn=warn))
     with progress_bar(len(articles) + len(wire or ())) as progress:
         result = flag(articles, wire=wire, config=config, progress=progress)
     for message in result.warnings:

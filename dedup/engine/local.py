@@ -28,9 +28,10 @@ from dedup.engine.stages import (
     copy_signatures,
     input_warnings,
     number_groups,
+    pairs_in_input_order,
     story_signatures,
 )
-from dedup.model import Article, ClusterResult, Document, ScoredPair
+from dedup.model import Article, ClusterResult, Document, ScoredPair, id_order
 from dedup.progress import CANDIDATES, PREPARE, SCORE, Progress, no_progress
 from dedup.score import DocumentSpace
 from dedup.text import prepare
@@ -165,16 +166,24 @@ def _score_chunk(
 
 
 def run_cluster(articles: Sequence[Article], config: DedupConfig, progress: Progress = no_progress) -> ClusterResult:
-    """The whole cluster pipeline over an in-memory batch."""
+    """The whole cluster pipeline over an in-memory batch (ids unique).
 
-    documents = prepare_all(articles, progress)
+    The batch is processed in `id_order`, so that its stories and canonicals do not depend on the
+    input order; the scored pairs and the warnings are given back numbered by input position.
+    """
+    order = sorted(range(len(articles)), key=lambda k: id_order(articles[k]))
+    documents = prepare_all([articles[k] for k in order], progress)
     document_space = DocumentSpace(documents)
     candidates = candidate_pairs(documents, document_space, config.candidates, config.seed)
     progress(CANDIDATES, len(candidates))
     cosines = document_space.cosine(candidates)
     wordless = document_space.matrix.getnnz(axis=1) == 0
     scored = score_candidates(documents, candidates, cosines, wordless, config, progress)
-    pending = copy_groups(documents, scored, document_space, config)
+    pending = copy_groups(documents, scored, document_space, config, positions=order)
     return ClusterResult(
-        tuple(number_groups(pending)), tuple(scored), config.as_dict(), __version__, input_warnings(pending)
+        tuple(number_groups(pending)),
+        tuple(pairs_in_input_order(scored, order)),
+        config.as_dict(),
+        __version__,
+        input_warnings(pending),
     )

@@ -269,6 +269,24 @@ def _parquet_frame(
     return checked.where(F.col("problem").isNull()).drop("problem")
 
 
+def articles_in_id_order(articles: DataFrame) -> DataFrame:
+    """`articles` (`_ARTICLE_SCHEMA`, ids unique) numbered in `dedup.model.id_order`: `idx` becomes
+    the article's rank by id, and `position` keeps its input position (which orders warnings).
+
+    The local engine processes a batch in the same order, so stories and canonicals do not depend
+    on the input order and both engines number every document alike. Only ids and positions are
+    ranked (in one partition); the texts stay where they are.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    ranks = articles.select(
+        F.col("idx").alias("position"), (F.row_number().over(Window.orderBy("id", "idx")) - 1).alias("rank")
+    )
+    numbered = articles.withColumnRenamed("idx", "position").join(ranks, "position")
+    return numbered.withColumnRenamed("rank", "idx")
+
+
 def run_cluster_spark(
     spark: SparkSession,
     articles: DataFrame,
@@ -302,7 +320,8 @@ def run_cluster_spark(
 
     if on_stage is not None:
         context.setJobGroup("prepare", "dedup: prepare")
-    prepared = articles.mapInArrow(_prepare_batches, "idx long, doc binary").persist(keep)
+    articles = articles_in_id_order(articles)
+    prepared = articles.mapInArrow(_prepare_batches, "idx long, position long, doc binary").persist(keep)
     n_documents = prepared.count()
     stage("prepare")
     if n_documents == 0:
@@ -340,7 +359,8 @@ def run_cluster_spark(
     stage("cosine", cosines)
 
     to_align = cosines.where(F.col("aligned")).select("a", "b", "cosine")
-    with_docs = to_align.join(prepared.toDF("a", "doc_a"), "a").join(prepared.toDF("b", "doc_b"), "b")
+    docs = prepared.select("idx", "doc")
+    with_docs = to_align.join(docs.toDF("a", "doc_a"), "a").join(docs.toDF("b", "doc_b"), "b")
     scored_aligned = with_docs.mapInArrow(functools.partial(_align_batches, config=config), _SCORED_SCHEMA)
     # Pairs `relate` settles by their cosine get `unaligned_pair`'s values, read from it.
     unscored = unaligned_pair(0, 0, 0.0)
@@ -428,7 +448,9 @@ def _prepare_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBat
         for k in range(batch.num_rows):
             article = Article(**{field: columns[field][k] for field in _ARTICLE_FIELDS})
             docs.append(pickle.dumps(prepare(article), protocol=pickle.HIGHEST_PROTOCOL))
-        yield pa.RecordBatch.from_pydict({"idx": columns["idx"], "doc": pa.array(docs, type=pa.binary())})
+        yield pa.RecordBatch.from_pydict(
+            {"idx": columns["idx"], "position": columns["position"], "doc": pa.array(docs, type=pa.binary())}
+        )
 
 
 def _documents(batch: pa.RecordBatch, column: str = "doc") -> list[Document]:
@@ -581,8 +603,8 @@ def _component_groups(
     import pandas as pd
 
     docs = docs.sort_values("idx")  # type: ignore[attr-defined]
-    positions = docs["idx"].tolist()
-    local = {position: k for k, position in enumerate(positions)}
+    positions = docs["position"].tolist()
+    local = {index: k for k, index in enumerate(docs["idx"].tolist())}
     documents = [pickle.loads(value) for value in docs["doc"]]
     scored = sorted(
         (
@@ -612,7 +634,7 @@ def _single_group_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Reco
     for batch in batches:
         groups = [
             pickle.dumps(single_group(document, position), protocol=pickle.HIGHEST_PROTOCOL)
-            for document, position in zip(_documents(batch), batch.column("idx").to_pylist())
+            for document, position in zip(_documents(batch), batch.column("position").to_pylist())
         ]
         yield pa.RecordBatch.from_pydict({"group": pa.array(groups, type=pa.binary())})
 

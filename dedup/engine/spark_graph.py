@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dedup.errors import DedupError
+from dedup.errors import ConfigError, DedupError
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -122,7 +122,7 @@ def component_of_every(nodes: DataFrame, components: DataFrame) -> DataFrame:
 
 def _check_rounds(name: str, value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
 
 
 def _oriented(edges: DataFrame) -> DataFrame:

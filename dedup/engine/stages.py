@@ -9,7 +9,7 @@ that every value, down to the last bit of a float32 cosine, is the one the local
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -137,7 +137,7 @@ def copy_groups(
     """Story clusters, copy groups inside them, canonical articles and each member's relation.
 
     `pairs` index `documents` (rows of `document_space`); `positions` are the documents' places in
-    the input (default: their index), in increasing order. Members follow the canonical article
+    the input (default: their index), which orders the warnings. Members follow the canonical article
     in time order (`member_key`). Each member other than the canonical is related to one other
     member (`Member.of`, see `relation_tree`) by a scored copy pair, and its figures are that
     pair's.
@@ -268,6 +268,30 @@ def _date_warnings(
         if problem is not None:
             found.append((positions[m], problem))
     return tuple(found)
+
+
+def pairs_in_input_order(pairs: Iterable[ScoredPair], positions: Sequence[int]) -> list[ScoredPair]:
+    """Scored pairs of documents processed in another order (`dedup.model.id_order`) numbered by
+    input position (`positions[k]` is document k's): each pair's sides are swapped where needed so
+    that ``a < b``, and the pairs are sorted by ``(a, b)`` as the candidates were."""
+    found = []
+    for pair in pairs:
+        a, b = positions[pair.a], positions[pair.b]
+        if a < b:
+            found.append(replace(pair, a=a, b=b))
+        else:
+            found.append(
+                replace(
+                    pair,
+                    a=b,
+                    b=a,
+                    shared_a=pair.shared_b,
+                    shared_b=pair.shared_a,
+                    rewritten_a=pair.rewritten_b,
+                    rewritten_b=pair.rewritten_a,
+                )
+            )
+    return sorted(found, key=lambda pair: (pair.a, pair.b))
 
 
 def number_groups(pending: Iterable[PendingGroup]) -> list[CopyGroup]:

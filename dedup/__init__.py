@@ -22,6 +22,7 @@ from dedup.flag import (
     Source,
     flag_articles,
 )
+from dedup.index import AddResult, CheckResult, CheckVerdict, Index, IndexStats
 from dedup.model import (
     Alignment,
     Article,
@@ -74,6 +75,11 @@ __all__ = [
     "SharedQuotes",
     "Shares",
     "Source",
+    "AddResult",
+    "CheckResult",
+    "CheckVerdict",
+    "Index",
+    "IndexStats",
     "cluster",
     "cluster_copies",
     "cluster_copies_inputs",

@@ -104,6 +104,8 @@ class CheckVerdict:
     source: str | None = None
     published: str | None = None
     title: str | None = None
+    in_index: bool = False
+    """The index already holds an article with this id (it is never compared with itself)."""
 
 
 def check_article(
@@ -118,6 +120,7 @@ def check_article(
     shared = store.bucket_members(sketch.keys, config.candidates.max_bucket)
     eligible = [row for row, count in shared.items() if count >= check_config.min_shared_buckets]
     ranked = sorted(eligible, key=lambda row: (-shared[row], row))[: check_config.max_candidates]
+    in_index = bool(store.rows_of([article.id]))
     candidates = [item for item in store.load(ranked, with_text=False) if item.article.id != article.id]
     pairs = _scored(store, document, candidates, frequencies, config)
     matches = sorted(
@@ -144,6 +147,7 @@ def check_article(
         article.source,
         article.published,
         article.title,
+        in_index,
     )
 
 

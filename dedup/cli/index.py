@@ -178,10 +178,8 @@ def check_command(
             result = index.check(articles, progress=progress)
         if add_after:
             added = index.add(articles, wire=wire)
-            warn(
-                f"added {added.added} articles to {index_path}"
-                + (f" ({len(added.skipped)} already in it)" if added.skipped else "")
-            )
+            skipped = f" ({len(added.skipped)} already in it)" if added.skipped else ""
+            click.echo(f"dedup: added {added.added} articles to {index_path}{skipped}", err=True)
     with destination.open() as stream:
         if output_format == "jsonl":
             write_jsonl(check_records(result), stream)

@@ -190,7 +190,8 @@ class Index:
         verdicts = []
         for article in checked_articles(articles, "article"):
             progress(PREPARE, 1)
-            verdicts.append(check_article(self._store, article, self.config, self.check_config, has_wire=has_wire))
+            with self._store.snapshot():
+                verdicts.append(check_article(self._store, article, self.config, self.check_config, has_wire=has_wire))
             progress(SCORE, 1)
         return CheckResult(
             tuple(verdicts),

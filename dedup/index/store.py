@@ -86,6 +86,16 @@ class Store:
             raise
         self.connection.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: every query in the block sees the index as one commit left it,
+        even while another process adds."""
+        self.connection.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.connection.execute("COMMIT")
+
     def settings(self) -> dict | None:
         """The settings the index was made with (seed, candidate parameters), or None for a new one."""
         row = self.connection.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()

@@ -233,20 +233,36 @@ def _writer(path: Path, n_docs: int, batch: int) -> subprocess.Popen:
     )
 
 
-def test_readers_check_while_a_writer_adds(tmp_path, seed_articles):
+READER = """
+import sys
+from dedup import Article, Index
+text = open(sys.argv[2], encoding="utf-8").read()
+with Index(sys.argv[1], create=False) as index:
+    for _ in range(int(sys.argv[3])):
+        print(index.check([Article(id="probe", text=text)]).verdicts[0].verdict, flush=True)
+"""
+
+
+def test_two_readers_check_while_a_writer_adds(tmp_path, seed_articles):
     path = tmp_path / "c.db"
     with Index(str(path)) as index:
         index.add([seed_articles["000"]])
     writer = _writer(path, 400, 40)
+    probe = seed_articles["001"].origin
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(path), probe, "30"], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
     checks = 0
     try:
-        with Index(str(path), create=False) as reader:
+        with Index(str(path), create=False) as own_reader:
             while writer.poll() is None or checks == 0:
-                assert reader.check([seed_articles["001"]]).verdicts[0].verdict == "rewrite"
+                assert own_reader.check([seed_articles["001"]]).verdicts[0].verdict == "rewrite"
                 checks += 1
     finally:
         writer.wait(timeout=300)
+        out, _ = reader.communicate(timeout=300)
     assert writer.returncode == 0 and checks >= 1
+    assert reader.returncode == 0 and out.split() == ["rewrite"] * 30
     with Index(str(path), create=False) as index:
         assert index.stats().articles == 401
 

@@ -320,3 +320,8 @@ def test_meter_days_derivation_agrees_with_dedup_flag(tmp_path):
         total += len(papers)
     assert total >= 200
     assert same / total >= 0.95, f"{same} of {total} articles have the label dedup flag gives"
+
+
+def test_a_bad_seed_is_refused(tmp_path):
+    with pytest.raises(DedupError, match="seed must be an integer"):
+        Index(str(tmp_path / "a.db"), seed=-1)

@@ -105,12 +105,10 @@ class Index:
 
     def _settle_settings(self, seed: int | None) -> DedupConfig:
         settings = self._store.settings()
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 32):
+            raise DedupError(f"seed must be an integer in [0, 2**32), got {seed!r}")
         if settings is None:
-            try:
-                config = DedupConfig(seed=1 if seed is None else seed)
-                CandidateConfig()  # validated defaults
-            except ValueError as error:
-                raise DedupError(f"{self.path}: {error}") from None
+            config = DedupConfig(seed=1 if seed is None else seed)
             with self._store.transaction():
                 self._store.save_settings({"seed": config.seed, "candidates": config.as_dict()["candidates"]})
             settings = self._store.settings() or {}

@@ -12,6 +12,7 @@ wire copy, the derivation `dedup.flag.flag_articles` gives.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -167,7 +168,7 @@ def _scored(
     documents = [stand_in_document(document.id, query_terms, query_counts), *stand_ins]
     # The background table weighs most stems; the index's frequencies are needed for the others only.
     vocabulary = sorted({term for item in candidates for term in item.terms} - set(frequencies.counts))
-    unweighed = [term for term, idf in zip(vocabulary, background_idf(vocabulary).tolist()) if idf != idf]
+    unweighed = [term for term, idf in zip(vocabulary, background_idf(vocabulary).tolist()) if math.isnan(idf)]
     counts = dict(frequencies.counts)
     counts.update(store.frequencies(unweighed))
     space = DocumentSpace(documents, frequencies=DocumentFrequencies(counts, frequencies.n_documents))

@@ -325,3 +325,4 @@ def test_meter_days_derivation_agrees_with_dedup_flag(tmp_path):
 def test_a_bad_seed_is_refused(tmp_path):
     with pytest.raises(DedupError, match="seed must be an integer"):
         Index(str(tmp_path / "a.db"), seed=-1)
+    assert not (tmp_path / "a.db").exists()

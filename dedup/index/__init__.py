@@ -93,6 +93,8 @@ class Index:
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise DedupError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 32):
+            raise DedupError(f"seed must be an integer in [0, 2**32), got {seed!r}")
         self.path = str(path)
         self.batch_size = batch_size
         self.check_config = check_config or CheckConfig()
@@ -105,8 +107,6 @@ class Index:
 
     def _settle_settings(self, seed: int | None) -> DedupConfig:
         settings = self._store.settings()
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 32):
-            raise DedupError(f"seed must be an integer in [0, 2**32), got {seed!r}")
         if settings is None:
             config = DedupConfig(seed=1 if seed is None else seed)
             with self._store.transaction():

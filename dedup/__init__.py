@@ -23,6 +23,7 @@ from dedup.flag import (
     Source,
     flag_articles,
 )
+from dedup.index import AddResult, CheckResult, CheckVerdict, Index, IndexStats
 from dedup.model import (
     Alignment,
     Article,
@@ -113,6 +114,11 @@ __all__ = [
     "SharedQuotes",
     "Shares",
     "Source",
+    "AddResult",
+    "CheckResult",
+    "CheckVerdict",
+    "Index",
+    "IndexStats",
     "cluster",
     "cluster_copies",
     "cluster_copies_inputs",

@@ -44,6 +44,8 @@ LAYERS: dict[str, int] = {
     "dedup.actions": 5,
     # 6: engines, above the stages they run
     "dedup.engine": 6,
+    # the archive composes the stages and the engine's stage functions
+    "dedup.index": 6,
     # 7: the public API
     "dedup": 7,
     # 8: renderers

@@ -213,11 +213,17 @@ from dedup.cli import cluster as _cluster  # noqa: E402,F401
 from dedup.cli import diff as _diff  # noqa: E402,F401
 from dedup.cli import eval as _eval  # noqa: E402,F401
 from dedup.cli import flag as _flag  # noqa: E402,F401
+from dedup.cli import index as _index  # noqa: E402,F401
 from dedup.cli import pairs as _pairs  # noqa: E402,F401
 
 # Every command takes --verbose, and every command writing an output --manifest, which
-# `handles_errors` (wrapping every command) consumes.
-for _command in main.commands.values():
+# `handles_errors` (wrapping every command) consumes; a group's (`dedup index`) are its subcommands.
+_commands = [
+    command
+    for entry in main.commands.values()
+    for command in (entry.commands.values() if isinstance(entry, click.Group) else (entry,))
+]
+for _command in _commands:
     if any(param.name == "output" for param in _command.params):
         _command.params.append(
             click.Option(

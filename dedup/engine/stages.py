@@ -33,14 +33,16 @@ from dedup.score import DocumentSpace, top_terms
 from dedup.shingles import shingle_hashes_many, token_hash32, token_hashes
 
 
-def story_terms(space: DocumentSpace, count: int) -> list[np.ndarray]:
+def story_terms(space: DocumentSpace, count: int, *, min_frequency: int = 2) -> list[np.ndarray]:
     """Each document's `count` highest-weighted TF-IDF terms among those shared with another document.
 
     A term found in one document only cannot make a pair, and batch IDF ranks exactly those
     highest, so they are left out before ranking (`space.document_frequency` counts the whole
-    batch, also when the space holds part of it). Ties in weight go to the lower column.
+    batch, also when the space holds part of it): terms held by fewer than `min_frequency`
+    documents. An archive, where a term seen once may be shared by an article still to come,
+    keeps every term (`min_frequency` 1). Ties in weight go to the lower column.
     """
-    return top_terms(space.matrix, count, space.document_frequency >= 2)
+    return top_terms(space.matrix, count, space.document_frequency >= min_frequency)
 
 
 def document_shingles(documents: Sequence[Document], n: int) -> list[np.ndarray]:
@@ -67,11 +69,14 @@ def copy_signatures(documents: Sequence[Document], config: CandidateConfig, seed
     return hasher.signatures(document_shingles(documents, config.shingle_size))
 
 
-def story_signatures(space: DocumentSpace, config: CandidateConfig, seed: int) -> np.ndarray:
-    """MinHash signature of each document's most distinctive stems (the story grain)."""
+def story_signatures(
+    space: DocumentSpace, config: CandidateConfig, seed: int, *, min_frequency: int = 2
+) -> np.ndarray:
+    """MinHash signature of each document's most distinctive stems (the story grain; `story_terms`)."""
     term_hashes = np.array([token_hash32(term) for term in space.vocabulary], dtype=np.uint32)
     hasher = MinHasher(num_perm=config.story_bands * config.story_rows, seed=seed)
-    return hasher.signatures([term_hashes[columns] for columns in story_terms(space, config.story_terms)])
+    terms = story_terms(space, config.story_terms, min_frequency=min_frequency)
+    return hasher.signatures([term_hashes[columns] for columns in terms])
 
 
 def banded_pairs(copy: np.ndarray, story: np.ndarray, config: CandidateConfig) -> np.ndarray:

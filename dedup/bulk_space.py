@@ -147,13 +147,18 @@ def _block(tables: SentenceTables, pairs: np.ndarray) -> list[PairSimilarities]:
     stem_sim = place(
         stems.weigh(tables.stem_counts[rows_a], pair_of_a) @ stems.weigh(tables.stem_counts[rows_b], pair_of_b).T
     )
-    # Character grams: counted for the block's distinct sentences only.
+    # Character grams: counted for the block's distinct sentences only, and each document's
+    # sentence frequencies for the block's distinct documents only.
     distinct, local = np.unique(np.concatenate((rows_a, rows_b)), return_inverse=True)
     local_a, local_b = local[: len(rows_a)], local[len(rows_a) :]
     gram_counts = tables.gram_counts(distinct)
-    present = gram_counts.copy()
+    documents, document_of = np.unique(pairs, return_inverse=True)
+    document_of = document_of.reshape(-1, 2)
+    positions = tables.positions[_ranges(tables.starts[documents], tables.lengths[documents])]
+    present = gram_counts[np.searchsorted(distinct, positions)]
     present.data[:] = 1.0
-    gram_df = _sum_rows(present[local_a], n_a) + _sum_rows(present[local_b], n_b)
+    document_grams = _sum_rows(present, tables.lengths[documents])
+    gram_df = document_grams[document_of[:, 0]] + document_grams[document_of[:, 1]]
     grams = _PairTerms(gram_df, n_sentences, tables.n_grams)
     char_sim = place(grams.weigh(gram_counts[local_a], pair_of_a) @ grams.weigh(gram_counts[local_b], pair_of_b).T)
     full = np.clip((stem_sim + char_sim) / 2.0, 0.0, 1.0)
@@ -189,29 +194,45 @@ class _PairTerms:
     def __init__(self, df: sp.csr_matrix, n_sentences: np.ndarray, n_columns: int) -> None:
         df = df.tocsr()
         df.sort_indices()
-        pair = np.repeat(np.arange(df.shape[0]), np.diff(df.indptr))
+        self.df = df
         self.n_columns = n_columns
-        self.keys = pair * n_columns + df.indices
-        self.idf = idf_of(df.data, n_sentences[pair])
+        self.idf = idf_of(df.data, np.repeat(n_sentences, np.diff(df.indptr)))
 
     def weigh(self, counts: sp.csr_matrix, pair_of_row: np.ndarray) -> sp.csr_matrix:
         """TF-IDF rows (sublinear, L2-normalised, as `dedup.score.weigh`) of term `counts` whose
-        row k belongs to pair ``pair_of_row[k]``, in the block's pair-term columns; terms its pair
-        does not have are dropped (possible only in prose)."""
+        row k belongs to pair ``pair_of_row[k]`` (in increasing order), in the block's pair-term
+        columns; terms its pair does not have are dropped (possible only in prose)."""
         counts = counts.tocsr()
-        keys = np.repeat(pair_of_row, np.diff(counts.indptr)) * self.n_columns + counts.indices
-        at = np.searchsorted(self.keys, keys)
-        at[at >= len(self.keys)] = 0
-        found = self.keys[at] == keys if len(self.keys) else np.zeros(len(keys), dtype=bool)
+        entry_pair = np.repeat(pair_of_row, np.diff(counts.indptr))
+        at = self._locate(counts.indices, entry_pair)
+        found = at >= 0
         if not found.all():
             row = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[found]
             indptr = np.concatenate(([0], np.cumsum(np.bincount(row, minlength=counts.shape[0]))))
         else:
             indptr = counts.indptr
         matrix = sp.csr_matrix(
-            (counts.data[found].astype(np.float32), at[found], indptr), shape=(counts.shape[0], len(self.keys))
+            (counts.data[found].astype(np.float32), at[found], indptr), shape=(counts.shape[0], len(self.df.data))
         )
         return weigh(matrix, self.idf, sublinear=True)
+
+    def _locate(self, columns: np.ndarray, entry_pair: np.ndarray) -> np.ndarray:
+        """The pair-term number of each (pair, column) entry, -1 where the pair lacks the term.
+
+        Pair by pair through a table from column to number: a lookup per entry, where a binary
+        search over the block's terms cost most of the similarities' time."""
+        slot = np.full(self.n_columns, -1, dtype=np.int64)
+        at = np.empty(len(columns), dtype=np.int64)
+        indptr, indices = self.df.indptr, self.df.indices
+        bounds = np.searchsorted(entry_pair, np.arange(len(indptr))).tolist()
+        for pair, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
+            if start == stop:
+                continue
+            own = indices[indptr[pair] : indptr[pair + 1]]
+            slot[own] = np.arange(indptr[pair], indptr[pair + 1])
+            at[start:stop] = slot[columns[start:stop]]
+            slot[own] = -1
+        return at
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

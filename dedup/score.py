@@ -151,10 +151,13 @@ class DocumentSpace:
         self.matrix = weigh(counts, idf, sublinear=False)
 
     def cosine(self, pairs: np.ndarray) -> np.ndarray:
-        """Cosine of each (i, j) row of `pairs`, computed as bulk sparse row products."""
-        if len(pairs) == 0:
-            return np.zeros(0, dtype=np.float32)
-        return row_products(self.matrix[pairs[:, 0]], self.matrix[pairs[:, 1]])
+        """Cosine of each (i, j) row of `pairs`, computed as bulk sparse row products, `_DOT_CHUNK`
+        pairs at a time so that the gathered rows stay a few tens of MB however many pairs."""
+        out = np.zeros(len(pairs), dtype=np.float32)
+        for start in range(0, len(pairs), _DOT_CHUNK):
+            chunk = pairs[start : start + _DOT_CHUNK]
+            out[start : start + len(chunk)] = row_products(self.matrix[chunk[:, 0]], self.matrix[chunk[:, 1]])
+        return out
 
 
 def row_products(left: sp.csr_matrix, right: sp.csr_matrix) -> np.ndarray:

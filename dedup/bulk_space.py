@@ -46,6 +46,7 @@ class SentenceTables:
         stems: list[tuple[str, ...]] = []
         quoted: list[bool] = []
         positions: list[int] = []
+        quoted_positions: list[bool] = []
         lengths = np.zeros(len(documents), dtype=np.int64)
         for d, doc in enumerate(documents):
             lengths[d] = len(doc.sentences)
@@ -60,7 +61,9 @@ class SentenceTables:
                 # where any of its occurrences is.
                 quoted[row] = quoted[row] or sentence.quote_share != 0
                 positions.append(row)
+                quoted_positions.append(sentence.quote_share != 0)
         self.positions = np.array(positions, dtype=np.int64)
+        self.quoted = np.array(quoted_positions, dtype=bool)
         self.starts = np.concatenate(([0], np.cumsum(lengths)))
         self.lengths = lengths
         # The prose of quoted sentences is counted in the same columns; its terms that no sentence
@@ -81,6 +84,15 @@ class SentenceTables:
         position_stems = self.stem_counts[self.positions]
         position_stems.data[:] = 1.0
         self.document_stems = _sum_rows(position_stems, lengths)
+        self._slots: dict[str, np.ndarray] = {}
+
+    def slots(self, kind: str) -> np.ndarray:
+        """A table of -1 for each column of `kind` ("stems" or "grams"), made once and kept with
+        the tables: scratch space that `_PairTerms` fills and clears again pair by pair."""
+        slot = self._slots.get(kind)
+        if slot is None:
+            slot = self._slots[kind] = np.full(self.n_stems if kind == "stems" else self.n_grams, -1, dtype=np.int64)
+        return slot
 
     def gram_counts(self, rows: np.ndarray, *, prose: bool = False) -> sp.csr_matrix:
         """Character-gram counts of the sentences `rows` (sorted columns), or of their prose
@@ -105,9 +117,15 @@ class PairSimilarities:
         return self.prose if prose else self.full
 
 
-def pair_similarities(tables: SentenceTables, pairs: Sequence[tuple[int, int]]) -> Iterator[PairSimilarities]:
+def pair_similarities(
+    tables: SentenceTables, pairs: Sequence[tuple[int, int]], *, prose_floor: float = 0.0
+) -> Iterator[PairSimilarities]:
     """`PairSimilarities` of each pair of documents (indices into the batch of `tables`), in order,
-    equal to those of `dedup.score.pair_space` of the pair; computed a block of pairs at a time."""
+    equal to those of `dedup.score.pair_space` of the pair; computed a block of pairs at a time.
+
+    Prose similarities are computed only where both sentences hold a quotation and their
+    similarity reaches `prose_floor`: an alignment asks for no other (it asks of links at
+    `ScoreConfig.ordered_similarity` or above), and they are most of the cost on quoted text."""
     start = 0
     sizes = [int(tables.lengths[a] + tables.lengths[b]) for a, b in pairs]
     while start < len(pairs):
@@ -115,18 +133,18 @@ def pair_similarities(tables: SentenceTables, pairs: Sequence[tuple[int, int]]) 
         while stop < len(pairs) and (stop == start or positions + sizes[stop] <= BLOCK_POSITIONS):
             positions += sizes[stop]
             stop += 1
-        yield from _block(tables, np.array(pairs[start:stop], dtype=np.int64).reshape(-1, 2))
+        yield from _block(tables, np.array(pairs[start:stop], dtype=np.int64).reshape(-1, 2), prose_floor)
         start = stop
 
 
-def _block(tables: SentenceTables, pairs: np.ndarray) -> list[PairSimilarities]:
+def _block(tables: SentenceTables, pairs: np.ndarray, prose_floor: float) -> list[PairSimilarities]:
     """`PairSimilarities` of a block of pairs, from one sparse product per kind of term."""
     side_a, side_b = pairs[:, 0], pairs[:, 1]
     n_a, n_b = tables.lengths[side_a], tables.lengths[side_b]
     pair_of_a = np.repeat(np.arange(len(pairs)), n_a)
     pair_of_b = np.repeat(np.arange(len(pairs)), n_b)
-    rows_a = tables.positions[_ranges(tables.starts[side_a], n_a)]
-    rows_b = tables.positions[_ranges(tables.starts[side_b], n_b)]
+    positions_a, positions_b = _ranges(tables.starts[side_a], n_a), _ranges(tables.starts[side_b], n_b)
+    rows_a, rows_b = tables.positions[positions_a], tables.positions[positions_b]
     n_sentences = n_a + n_b
     offsets = np.concatenate(([0], np.cumsum(n_a * n_b)))
     first_a = np.concatenate(([0], np.cumsum(n_a)))
@@ -143,7 +161,7 @@ def _block(tables: SentenceTables, pairs: np.ndarray) -> list[PairSimilarities]:
 
     # Stems: each document's sentence frequencies are kept; a pair's are their sum.
     stem_df = tables.document_stems[side_a] + tables.document_stems[side_b]
-    stems = _PairTerms(stem_df, n_sentences, tables.n_stems)
+    stems = _PairTerms(stem_df, n_sentences, tables.slots("stems"))
     stem_sim = place(
         stems.weigh(tables.stem_counts[rows_a], pair_of_a) @ stems.weigh(tables.stem_counts[rows_b], pair_of_b).T
     )
@@ -159,13 +177,20 @@ def _block(tables: SentenceTables, pairs: np.ndarray) -> list[PairSimilarities]:
     present.data[:] = 1.0
     document_grams = _sum_rows(present, tables.lengths[documents])
     gram_df = document_grams[document_of[:, 0]] + document_grams[document_of[:, 1]]
-    grams = _PairTerms(gram_df, n_sentences, tables.n_grams)
+    grams = _PairTerms(gram_df, n_sentences, tables.slots("grams"))
     char_sim = place(grams.weigh(gram_counts[local_a], pair_of_a) @ grams.weigh(gram_counts[local_b], pair_of_b).T)
     full = np.clip((stem_sim + char_sim) / 2.0, 0.0, 1.0)
 
-    # Prose, for the sentences with a quotation on both sides of a pair.
+    # Prose, for the sentence pairs an alignment may ask it of: both sentences quoted there and
+    # their similarity at `prose_floor` or above (a little below it, so that no float rounding
+    # can leave one out).
+    entries = np.flatnonzero(full >= prose_floor - 1e-6)
+    pair = np.searchsorted(offsets, entries, side="right") - 1
+    i, j = np.divmod(entries - offsets[pair], n_b[pair])
+    at_a, at_b = first_a[pair] + i, first_b[pair] + j
+    asked = tables.quoted[positions_a[at_a]] & tables.quoted[positions_b[at_b]]
+    quoted_a, quoted_b = np.unique(at_a[asked]), np.unique(at_b[asked])
     prose_a, prose_b = tables.prose_row[rows_a], tables.prose_row[rows_b]
-    quoted_a, quoted_b = np.flatnonzero(prose_a >= 0), np.flatnonzero(prose_b >= 0)
     prose = np.zeros_like(full)
     if len(quoted_a) and len(quoted_b):
 
@@ -191,11 +216,13 @@ class _PairTerms:
     """The terms of each pair of a block (the union of its two documents'), numbered pair after
     pair in sorted column order, with each pair's IDF of them."""
 
-    def __init__(self, df: sp.csr_matrix, n_sentences: np.ndarray, n_columns: int) -> None:
+    def __init__(self, df: sp.csr_matrix, n_sentences: np.ndarray, slot: np.ndarray) -> None:
+        """`df`: each pair's sentence frequency of each term; `slot`: -1 for every column, a
+        scratch table that `weigh` fills and clears again pair by pair."""
         df = df.tocsr()
         df.sort_indices()
         self.df = df
-        self.n_columns = n_columns
+        self.slot = slot
         self.idf = idf_of(df.data, np.repeat(n_sentences, np.diff(df.indptr)))
 
     def weigh(self, counts: sp.csr_matrix, pair_of_row: np.ndarray) -> sp.csr_matrix:
@@ -221,7 +248,7 @@ class _PairTerms:
 
         Pair by pair through a table from column to number: a lookup per entry, where a binary
         search over the block's terms cost most of the similarities' time."""
-        slot = np.full(self.n_columns, -1, dtype=np.int64)
+        slot = self.slot
         at = np.empty(len(columns), dtype=np.int64)
         indptr, indices = self.df.indptr, self.df.indices
         bounds = np.searchsorted(entry_pair, np.arange(len(indptr))).tolist()
@@ -262,15 +289,3 @@ def _spread(matrix: sp.csr_matrix, rows: np.ndarray, n_rows: int) -> sp.csr_matr
     lengths[rows] = np.diff(matrix.indptr)
     indptr = np.concatenate(([0], np.cumsum(lengths)))
     return sp.csr_matrix((matrix.data, matrix.indices, indptr), shape=(n_rows, matrix.shape[1]))
-
-
-def _count_columns(rows: list, n_columns: int) -> sp.csr_matrix:
-    """Counts (float32 CSR, sorted columns) of rows given as lists or arrays of column numbers."""
-    lengths = np.array([len(row) for row in rows], dtype=np.int64)
-    columns = np.concatenate([np.asarray(row, dtype=np.int64) for row in rows]) if rows else np.zeros(0, np.int64)
-    counts = sp.csr_matrix(
-        (np.ones(len(columns), dtype=np.float32), columns, np.concatenate(([0], np.cumsum(lengths)))),
-        shape=(len(rows), n_columns),
-    )
-    counts.sum_duplicates()
-    return counts

@@ -124,7 +124,10 @@ def align_pairs(
     else:
         table_pairs = list(index_pairs)
     scored = []
-    for (a, b), cosine, similarities in zip(index_pairs, cosines, pair_similarities(tables, table_pairs)):
+    # An alignment asks for the prose similarity of links at either threshold, the lower first.
+    prose_floor = min(config.score.ordered_similarity, config.score.rewritten_similarity)
+    found = pair_similarities(tables, table_pairs, prose_floor=prose_floor)
+    for (a, b), cosine, similarities in zip(index_pairs, cosines, found):
         pair, _ = relate(
             a,
             b,

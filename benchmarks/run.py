@@ -256,13 +256,17 @@ def _corpus(kind: str, n_docs: int, seed: int, folder: Path) -> Path | None:
         if not MAKE_CORPUS.exists():
             return None
         path = folder / f"dedup-bench-make_corpus-{n_docs}-seed{seed}.jsonl"
-        command = [sys.executable, str(MAKE_CORPUS), str(n_docs), str(path), "--seed", str(seed)]
     else:
         path = folder / f"dedup-bench-{n_docs}-seed{seed}.jsonl"
-        command = [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--docs", str(n_docs)]
-        command += ["--seed", str(seed), "-o", str(path)]
     if not path.exists():
+        partial = path.with_suffix(".part")  # renamed when whole, so an interrupted run leaves no corpus
+        if kind == "make_corpus":
+            command = [sys.executable, str(MAKE_CORPUS), str(n_docs), str(partial), "--seed", str(seed)]
+        else:
+            command = [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--docs", str(n_docs)]
+            command += ["--seed", str(seed), "-o", str(partial)]
         subprocess.run(command, check=True)
+        partial.rename(path)
     return path
 
 

@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
     # 4: scoring
     "dedup.background": 4,
     "dedup.score": 4,
+    "dedup.bulk_space": 4,
     "dedup.semantic": 4,
     # 5: grouping and alignment, and what composes them
     "dedup.align": 5,

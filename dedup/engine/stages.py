@@ -15,6 +15,7 @@ from datetime import datetime
 import numpy as np
 
 from dedup.align import relate
+from dedup.bulk_space import SentenceTables, pair_similarities
 from dedup.config import CandidateConfig, DedupConfig
 from dedup.dates import published_moment, published_problem
 from dedup.group import choose_canonical, copy_components, member_key, output_key, story_clusters
@@ -96,17 +97,39 @@ def align_pairs(
     index_pairs: Sequence[tuple[int, int]],
     cosines: Sequence[float],
     config: DedupConfig,
+    *,
+    tables: SentenceTables | None = None,
 ) -> list[ScoredPair]:
     """Alignment coverage and relation of each pair of documents (by index), in order.
 
-    `dedup.align.relate` pair by pair, with the pair's own sentence space
-    (`dedup.score.pair_space`): a pair's verdict depends on its two articles only, never on the
-    other articles of the batch, and is the one `dedup diff` and `dedup flag` give for it.
+    `dedup.align.relate` pair by pair, with the pair's own sentence space (the similarities of
+    `dedup.score.pair_space`, computed for many pairs at once by `dedup.bulk_space`): a pair's
+    verdict depends on its two articles only, never on the other articles of the batch, and is the
+    one `dedup diff` and `dedup flag` give for it. `tables` are the `SentenceTables` of
+    `documents` when the caller has them (a sequence, indexed alike); else they are made of the
+    documents these pairs name.
     """
+    if tables is None:
+        named = sorted({index for pair in index_pairs for index in pair})
+        row_of = {index: row for row, index in enumerate(named)}
+        tables = SentenceTables([documents[index] for index in named])
+        table_pairs = [(row_of[a], row_of[b]) for a, b in index_pairs]
+    else:
+        table_pairs = list(index_pairs)
     scored = []
-    for (a, b), cosine in zip(index_pairs, cosines):
+    # An alignment asks for the prose similarity of links at either threshold, the lower first.
+    prose_floor = min(config.score.ordered_similarity, config.score.rewritten_similarity)
+    found = pair_similarities(tables, table_pairs, prose_floor=prose_floor)
+    for (a, b), cosine, similarities in zip(index_pairs, cosines, found):
         pair, _ = relate(
-            a, b, documents[a], documents[b], cosine, score_config=config.score, relation_config=config.relation
+            a,
+            b,
+            documents[a],
+            documents[b],
+            cosine,
+            space_of=lambda _a, _b, found=similarities: found,
+            score_config=config.score,
+            relation_config=config.relation,
         )
         scored.append(pair)
     return scored

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from dedup import Article, DedupError
+from dedup import Article
 from dedup.dates import parse_published, published_moment, published_problem
 from dedup.flag import time_ranks
 from dedup.group import choose_canonical
@@ -50,6 +50,16 @@ def test_cluster_canonical_and_flag_order_read_dates_the_same_way():
     assert order == "published" and ranks[1] < ranks[0]
 
 
-def test_flag_still_refuses_a_bad_date_in_a_batch_naming_the_article():
-    with pytest.raises(DedupError, match="^a.jsonl:1: published 'yesterday' is not an ISO 8601 date"):
-        time_ranks([Article("a", "x", published="yesterday", origin="a.jsonl:1")])
+def test_flag_takes_a_bad_date_in_a_batch_as_undated_as_cluster_does():
+    ranks, order = time_ranks([Article("a", "x", published="yesterday", origin="a.jsonl:1")])
+    assert order == "input" and ranks.tolist() == [0.0]
+
+
+def test_a_leading_date_stamp_gives_a_date():
+    from dedup.dates import stamped_date
+
+    assert stamped_date(" date 2024-12-22 FO spokesperson says") == "2024-12-22"
+    assert stamped_date("\ufeffDate 2024-12-22 09:30 Text") == "2024-12-22T09:30"
+    assert stamped_date("date 2024-02-30 no such day") is None
+    assert stamped_date("The date 2024-12-22 is in the text") is None
+    assert stamped_date("No stamp at all") is None

@@ -7,10 +7,16 @@ zone taken as UTC. `cluster` (canonical choice, story order) and `flag` (time or
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 EXAMPLES = "e.g. 2024-12-22 or 2024-12-22T09:30:00Z"
 """Examples of accepted dates, for messages."""
+
+DATE_STAMP = re.compile(r"^\s*date\s+(?P<date>\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?)\s*", re.I)
+"""A leading ``date 2024-12-22`` (or ``date 2024-12-22 09:30``) stamp that scrapers prepend to a
+text: `dedup.text.strip_furniture` drops it from the compared body, and the readers take it as
+the article's `published` when the record gives none (`stamped_date`)."""
 
 
 def parse_published(text: str) -> datetime:
@@ -57,3 +63,13 @@ def published_problem(text: str | None, where: str) -> str | None:
     except ValueError as error:
         return f"{where}: {error}; the article is taken as undated"
     return None
+
+
+def stamped_date(text: str) -> str | None:
+    """The date of a `DATE_STAMP` at the start of `text`, as ISO 8601 text (``2024-12-22``,
+    ``2024-12-22T09:30``), or None when the text has no stamp or its date does not exist."""
+    found = DATE_STAMP.match(text.removeprefix("\ufeff")[:64])
+    if found is None:
+        return None
+    date = found.group("date").replace(" ", "T")
+    return date if published_moment(date) is not None else None

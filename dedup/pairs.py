@@ -33,7 +33,7 @@ from dedup.errors import ConfigError, DedupError
 from dedup.model import Article
 from dedup.score import DocumentSpace, ScoreConfig
 from dedup.semantic import MODEL_NAME, SEMANTIC_FEATURES, semantic_features
-from dedup.text import content_stems, normalise, prepare, words
+from dedup.text import compared_text, content_stems, normalise, prepare, words
 from dedup.validate import check_text_pairs
 
 if TYPE_CHECKING:
@@ -365,7 +365,9 @@ def score_sentence_pairs(
     ----------
     pairs : sequence of (str, str)
         The two texts of each pair. The whole sequence is one batch: IDF weights are fitted on its
-        texts, so score many pairs in one call (the CLI uses batches of a few thousand).
+        texts, so score many pairs in one call (the CLI uses batches of a few thousand). A text
+        longer than `dedup.text.MAX_ARTICLE_CHARS` is scored from its first characters
+        (`dedup.text.compared_text`, as `cluster` compares an article; `cut_warning` says so).
     config : PairsConfig, optional
         Thresholds and coefficients; the shipped, measured ones when omitted.
     score : ScoreConfig, optional
@@ -391,6 +393,9 @@ def score_sentence_pairs(
     config = config or PairsConfig()
     edited_ratio = (score or ScoreConfig()).edited_ratio
     _check_pairs(pairs, "sentence pair")
+    # A text over MAX_ARTICLE_CHARS is scored from its first characters, as `prepare` compares an
+    # article: the features hold about 200 bytes per character of text (a 5 MB pair took 1.3 GB).
+    pairs = [(compared_text(a), compared_text(b)) for a, b in pairs]
     prepared = _Prepared.of(pairs)
     features = _features(prepared, config)
     names = SENTENCE_FEATURES

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import snowballstemmer
 
+from dedup.dates import DATE_STAMP
 from dedup.model import Article, Document, Sentence
 from dedup.stopwords import ENGLISH_STOP_WORDS
 
@@ -152,8 +153,6 @@ def _paragraphs_of_block(block: str) -> list[str]:
 
 
 # --- news furniture -------------------------------------------------------------------------
-# A leading "date 2024-12-22" stamp that scrapers prepend.
-_DATE_STAMP = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?\s*", re.I)
 # "ISLAMABAD:", "ISLAMABAD -", "WASHINGTON (Reuters) -", "NEW YORK, Dec 3 (AP) -" at a paragraph start.
 _DATELINE = re.compile(
     r"^(?:[A-Z][A-Z.'\-]+(?:[ ,]+[A-Z][A-Z.'\-]+){0,3})"
@@ -193,7 +192,7 @@ def strip_furniture(body: str) -> str:
     kept = []
     for index, paragraph in enumerate(body.split("\n\n")):
         if index == 0:
-            paragraph = _DATE_STAMP.sub("", paragraph)
+            paragraph = DATE_STAMP.sub("", paragraph)
         paragraph = _DATELINE.sub("", paragraph, count=1)
         if (
             not paragraph

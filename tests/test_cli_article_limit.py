@@ -75,3 +75,24 @@ def test_flag_diff_and_document_pairs_warn_and_answer(long_batch):
     (warning,) = _warnings(pairs.stderr)
     assert "pairs.jsonl:1 text1" in warning
     assert json.loads(pairs.stdout)["label"] in ("duplicate", "near-duplicate")
+
+
+def test_sentence_pairs_compare_the_start_of_a_long_text_with_a_warning(long_batch):
+    tmp_path, length = long_batch
+    pairs = CliRunner().invoke(main, ["pairs", str(tmp_path / "pairs.jsonl")])
+    assert pairs.exit_code == 0, pairs.stderr
+    (warning,) = _warnings(pairs.stderr)
+    assert f"pairs.jsonl:1 text1: {length:,} characters; only the first" in warning
+    row = json.loads(pairs.stdout)
+    # compared by its start, up to the last space before the limit: the other text but its last word
+    assert row["label"] in ("verbatim", "edited")
+
+
+def test_score_sentence_pairs_cuts_each_side_as_prepare_does(monkeypatch):
+    from dedup.pairs import score_sentence_pairs
+
+    monkeypatch.setattr(dedup.text, "MAX_ARTICLE_CHARS", 200)
+    long_text = STORY * 10
+    cut = dedup.text.compared_text(long_text)
+    assert len(cut) < len(long_text)
+    assert score_sentence_pairs([(long_text, long_text + " More words.")]) == score_sentence_pairs([(cut, cut)])

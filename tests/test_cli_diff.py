@@ -150,3 +150,51 @@ def test_help_describes_the_command(runner):
     for option in ("--format", "--output", "--batch", "--skip-bad", "text|json|html"):
         assert option in result.stdout
     assert "diff" in runner.invoke(main, ["--help"]).stdout
+
+
+def test_text_and_json_carry_each_sides_metadata(runner, tmp_path):
+    batch = tmp_path / "batch.jsonl"
+    records = [
+        {
+            "id": "a",
+            "text": A.read_text(encoding="utf-8"),
+            "title": "FO rejects US claims",
+            "source": "Dawn",
+            "published": "2024-12-22T09:00:00Z",
+            "url": "https://x.test/a",
+        },
+        {"id": "b", "text": B.read_text(encoding="utf-8"), "source": "The Nation"},
+    ]
+    batch.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    text = runner.invoke(main, ["diff", "--batch", str(batch), "a", "b"])
+    assert text.exit_code == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[0].startswith("A a vs B b: rewrite")
+    assert (
+        lines[1]
+        == "A: title FO rejects US claims | source Dawn | published 2024-12-22T09:00:00Z | url https://x.test/a"
+    )
+    assert lines[2] == "B: source The Nation"
+    assert lines[3] == ""
+    as_json = runner.invoke(main, ["diff", "--batch", str(batch), "a", "b", "--format", "json"])
+    assert as_json.exit_code == 0, as_json.stderr
+    document = json.loads(as_json.stdout)
+    assert document["metadata"] == {
+        "a": {
+            "title": "FO rejects US claims",
+            "source": "Dawn",
+            "published": "2024-12-22T09:00:00Z",
+            "url": "https://x.test/a",
+        },
+        "b": {"title": None, "source": "The Nation", "published": None, "url": None},
+    }
+    assert (document["a"], document["b"], document["relation"]) == ("a", "b", "rewrite")  # fields kept
+
+
+def test_a_side_without_metadata_has_no_header_line_and_null_fields(runner):
+    text = runner.invoke(main, ["diff", str(B), str(SEEDS / "003_1d4e4d9509f8fd29.txt")])
+    assert text.exit_code == 0, text.stderr
+    assert text.stdout.splitlines()[1] == ""  # neither side says anything of itself
+    as_json = json.loads(runner.invoke(main, ["diff", str(A), str(B), "--format", "json"]).stdout)
+    assert as_json["metadata"]["a"]["published"] == "2024-12-22"  # 000's date stamp
+    assert as_json["metadata"]["b"] == {"title": None, "source": None, "published": None, "url": None}

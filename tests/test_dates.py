@@ -58,3 +58,18 @@ def test_flag_takes_a_bad_date_in_a_batch_as_none_as_cluster_does():
     )
     assert order == "published+undated" and ranks[0] == float("inf") and ranks[1] == 0
     assert published_problem("yesterday", "a.jsonl:1").startswith("a.jsonl:1: published 'yesterday'")
+
+
+def test_flag_takes_a_bad_date_in_a_batch_as_undated_as_cluster_does():
+    ranks, order = time_ranks([Article("a", "x", published="yesterday", origin="a.jsonl:1")])
+    assert order == "input" and ranks.tolist() == [0.0]
+
+
+def test_a_leading_date_stamp_gives_a_date():
+    from dedup.dates import stamped_date
+
+    assert stamped_date(" date 2024-12-22 FO spokesperson says") == "2024-12-22"
+    assert stamped_date("\ufeffDate 2024-12-22 09:30 Text") == "2024-12-22T09:30"
+    assert stamped_date("date 2024-02-30 no such day") is None
+    assert stamped_date("The date 2024-12-22 is in the text") is None
+    assert stamped_date("No stamp at all") is None

@@ -604,3 +604,32 @@ def test_record_batches_leave_json_lines_unparsed_with_their_line_numbers(tmp_pa
     batches = list(read_record_batches([str(lines)], batch_size=2))
     assert [(b.first_line, len(b.lines), b.items) for b in batches] == [(1, 2, ()), (3, 2, ()), (5, 1, ())]
     assert [a.origin for a in batches[1].parse()] == [f"{lines}:3", f"{lines}:4"]
+
+
+def test_a_date_stamp_in_the_text_is_published_when_the_record_has_none(tmp_path):
+    from dedup.io.readers import read_articles
+
+    stamped = "date 2024-12-22 ISLAMABAD: The Foreign Office said on Saturday."
+    batch = tmp_path / "batch.jsonl"
+    records = [
+        {"id": "a", "text": stamped},
+        {"id": "b", "text": stamped, "published": "2025-01-01"},
+        {"id": "c", "text": "No stamp. Just text."},
+    ]
+    batch.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    table = tmp_path / "batch.csv"
+    table.write_text('id,text\nd,"' + stamped + '"\n', encoding="utf-8")
+    (tmp_path / "e.txt").write_text(stamped, encoding="utf-8")
+    (tmp_path / "f.md").write_text("---\npublished: 2023-05-01\n---\n" + stamped, encoding="utf-8")
+    found = {
+        a.id: a.published
+        for a in read_articles([str(batch), str(table), str(tmp_path / "e.txt"), str(tmp_path / "f.md")])
+    }
+    assert found == {
+        "a": "2024-12-22",
+        "b": "2025-01-01",
+        "c": None,
+        "d": "2024-12-22",
+        "e": "2024-12-22",
+        "f": "2023-05-01",
+    }

@@ -56,11 +56,11 @@ def diff_command(a: str, b: str, output_format: str, output: str | None, batch: 
     result = diff(article_a, article_b, context=context)
     with destination.open() as stream:
         if output_format == "json":
-            _write_chunks(diff_json(result), stream.write)
+            _write_chunks(diff_json(result, a=article_a, b=article_b), stream.write)
         elif output_format == "html":
             emit_lines(diff_html(result, a=article_a, b=article_b), stream)
         else:
-            emit_lines(diff_text(result, color=_use_color(output)), stream)
+            emit_lines(diff_text(result, color=_use_color(output), a=article_a, b=article_b), stream)
     destination.record(DedupConfig().as_dict(), output_format)
 
 

@@ -155,13 +155,13 @@ def _scored_rows(
 
             encoder = SentenceEncoder()
         texts = [(record.text1, record.text2) for record in chunk]
+        for record in chunk:
+            for name, text in (("text1", record.text1), ("text2", record.text2)):
+                if message := cut_warning(f"{record.origin} {name}", text):
+                    warn(message)
         if level == "sentence":
             scores = score_sentence_pairs(texts, config=config.pairs, score=config.score, semantic=encoder)
         else:
-            for record in chunk:
-                for name, text in (("text1", record.text1), ("text2", record.text2)):
-                    if message := cut_warning(f"{record.origin} {name}", text):
-                        warn(message)
             scores = score_document_pairs(texts, score=config.score, relation=config.relation)
         for record, result in zip(chunk, scores):
             yield _row(record, result, columns)

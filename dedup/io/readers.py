@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
+from dedup.dates import stamped_date
 from dedup.errors import DedupError
 from dedup.io.frontmatter import split_front_matter
 from dedup.io.parquet import holds_parquet, read_parquet
@@ -297,7 +298,8 @@ def _read_directory(directory: str, warn: Callable[[str], None]) -> Iterator[Art
 
 def _read_text_file(path: str, warn: Callable[[str], None]) -> Iterator[Article]:
     """Yield the single article a ``.txt``/``.md`` file holds: id is the stem, text the whole file
-    but its front matter (`dedup.io.frontmatter`), which sets title, source, published and url."""
+    but its front matter (`dedup.io.frontmatter`), which sets title, source, published and url;
+    without a `published` there, a leading date stamp (`dedup.dates.stamped_date`) gives it."""
     if printable(path) != path:  # bytes that are not UTF-8 in the name, which would become the id and origin
         raise DedupError(f"{printable(path)}: file name is not valid UTF-8; rename the file")
     with open(path, "rb") as stream:
@@ -313,6 +315,8 @@ def _read_text_file(path: str, warn: Callable[[str], None]) -> Iterator[Article]
     if not text.strip():
         raise DedupError(f"{path}: empty file, no article text")
     stem = os.path.splitext(os.path.basename(path))[0]
+    if not fields.get("published"):
+        fields = {**fields, "published": stamped_date(text)}
     yield Article(id=stem, text=text, origin=path, **fields)
 
 

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from dedup.dates import stamped_date
 from dedup.errors import DedupError
 from dedup.model import Article
 from dedup.validate import surrogate_problem
@@ -81,6 +82,9 @@ def article_files(directory: str, *, visited: set[str]) -> Iterator[str | Proble
 def article_from_record(record: dict, origin: str, *, check_surrogates: bool = True) -> Article | Problem:
     """Validate one JSON Lines or CSV record and build its `Article`, or say what is wrong.
 
+    A record without `published` whose text starts with a date stamp (``date 2024-12-22``,
+    `dedup.dates.DATE_STAMP`) gets that date as `published`.
+
     `check_surrogates=False` skips looking for lone surrogates, for a record that cannot hold one.
     """
     article_id = record.get("id")
@@ -99,6 +103,8 @@ def article_from_record(record: dict, origin: str, *, check_surrogates: bool = T
     if not text.strip():
         return Problem(f"{origin}: empty 'text'")
     optional = {field: _optional_value(record.get(field)) for field in OPTIONAL_FIELDS}
+    if optional["published"] is None:
+        optional["published"] = stamped_date(text)
     if check_surrogates:
         # JSON can spell a lone UTF-16 surrogate (\ud800), which no UTF-8 output can hold.
         problem = surrogate_problem(origin, [("id", article_id), ("text", text), *optional.items()])

@@ -9,14 +9,22 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from dedup.model import PairDiff, Sentence
+from dedup.model import Article, PairDiff, Sentence
 from dedup.version import __version__
 
-DIFF_JSON_KEYS = ("version", "a", "b", "relation", "cosine", "shares", "sentences", "links")
+DIFF_JSON_KEYS = ("version", "a", "b", "relation", "cosine", "shares", "sentences", "links", "metadata")
+
+METADATA_FIELDS = ("title", "source", "published", "url")
+"""What the input says of an article besides its text, as a diff report shows it."""
 
 
-def diff_record(result: PairDiff) -> dict:
-    """The JSON-ready data of a diff.
+def article_metadata(article: Article | None) -> dict:
+    """`METADATA_FIELDS` of `article` as the input gave them (None when not given or no article)."""
+    return {name: getattr(article, name, None) for name in METADATA_FIELDS}
+
+
+def diff_record(result: PairDiff, *, a: Article | None = None, b: Article | None = None) -> dict:
+    """The JSON-ready data of a diff; `a` and `b`, the two articles, give ``metadata``.
 
     Returns
     -------
@@ -26,7 +34,8 @@ def diff_record(result: PairDiff) -> dict:
         ``sentences`` (``{"a": [{"index", "text", "quote_share"}], "b": [...]}``) and ``links``
         (``{"a": [indices], "b": [indices], "kind", "similarity", "word_changes": [[op, a_tokens,
         b_tokens], ...]}``, in the alignment's order; tokens are `dedup.align.display_tokens`, each
-        with the whitespace before it).
+        with the whitespace before it), then ``metadata`` (``{"a": {"title", "source",
+        "published", "url"}, "b": ...}``, null where the input gave none).
     """
 
     alignment = result.alignment
@@ -54,16 +63,19 @@ def diff_record(result: PairDiff) -> dict:
             }
             for k, link in enumerate(alignment.links)
         ],
+        "metadata": {"a": article_metadata(a), "b": article_metadata(b)},
     }
 
 
-def diff_json(result: PairDiff, *, indent: int | None = 2) -> Iterator[str]:
+def diff_json(
+    result: PairDiff, *, indent: int | None = 2, a: Article | None = None, b: Article | None = None
+) -> Iterator[str]:
     """Chunks of one JSON document (see `diff_record`), ending in a newline; write them in order.
 
     Non-ASCII text is kept as is (not ``\\u`` escaped), like the JSON Lines writer.
     """
     encoder = json.JSONEncoder(ensure_ascii=False, indent=indent)
-    yield from encoder.iterencode(diff_record(result))
+    yield from encoder.iterencode(diff_record(result, a=a, b=b))
     yield "\n"
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 
 import click
 
-from dedup.model import Alignment, PairDiff, Sentence, SentenceLink, WordChange
+from dedup.model import Alignment, Article, PairDiff, Sentence, SentenceLink, WordChange
 from dedup.report.terminal import clean
 
 SHARE_CLASSES = ("verbatim", "edited", "rewritten", "quote", "new")
@@ -103,7 +103,24 @@ def _leading_space(text: str) -> str:
     return text[: len(text) - len(text.lstrip())]
 
 
-def diff_text(result: PairDiff, *, color: bool = False) -> Iterator[str]:
+def metadata_line(side: str, article: Article | None) -> str | None:
+    """``A: title ... | source ... | published ... | url ...`` with the fields the input gave, or
+    None when it gave none."""
+    if article is None:
+        return None
+    fields = (
+        ("title", article.title),
+        ("source", article.source),
+        ("published", article.published),
+        ("url", article.url),
+    )
+    known = [f"{name} {value}" for name, value in fields if value]
+    return f"{side}: {' | '.join(known)}" if known else None
+
+
+def diff_text(
+    result: PairDiff, *, color: bool = False, a: Article | None = None, b: Article | None = None
+) -> Iterator[str]:
     """Lines of a terminal report of a paraphrase diff (no trailing newlines).
 
     Parameters
@@ -113,16 +130,23 @@ def diff_text(result: PairDiff, *, color: bool = False) -> Iterator[str]:
     color : bool, default False
         Add ANSI colours (class tags, deleted and inserted words); the caller decides, e.g. only
         when standard output is a terminal.
+    a, b : Article, optional
+        The two articles: a header line per side gives the title, source, published and url the
+        input gave (`metadata_line`), after the summary line.
 
     Yields
     ------
     str
-        The summary line, a blank line, then one block per link separated by blank lines: the class
-        tag and similarity with A's text, B's text under it and, for edited and rewritten pairs, the
-        word diff on a line starting with ``~``.
+        The summary line, the metadata lines (if any), a blank line, then one block per link
+        separated by blank lines: the class tag and similarity with A's text, B's text under it
+        and, for edited and rewritten pairs, the word diff on a line starting with ``~``.
     """
     alignment = result.alignment
     yield clean(summary_line(result))
+    for side, article in (("A", a), ("B", b)):
+        line = metadata_line(side, article)
+        if line is not None:
+            yield clean(line)
     order = display_order(alignment)
     labels = {k: _labels(alignment.links[k]) for k in order}
     width = max([len(label) for pair in labels.values() for label in pair] + [2])

@@ -31,6 +31,7 @@ import numpy as np
 
 from dedup.flag import FlagConfig, document_features, judge_all, select_candidates
 from dedup.model import Article
+from dedup.score import ScoreConfig
 from dedup.text import prepare
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -177,25 +178,25 @@ def main(argv: list[str] | None = None) -> None:
         f"({sum(len(a.text) for a in wire) / len(wire):.0f} characters a story); planted: "
         + ", ".join(f"{kind} {count}" for kind, count in sorted(Counter(k for k, _ in planted).items()))
     )
-    config = FlagConfig(seed=args.seed)
+    config, score = FlagConfig(), ScoreConfig()
     total = time.perf_counter()
     wire_features = _stage(
         "features (prepare, passages): wire",
         len(wire),
         "docs",
-        lambda: document_features(wire, config, stride=config.passage_words),
+        lambda: document_features(wire, config, stride=config.passage_words, seed=args.seed),
     )
     article_features = _stage(
         "features: articles",
         len(articles),
         "docs",
-        lambda: document_features(articles, config, stride=config.passage_words // 2),
+        lambda: document_features(articles, config, stride=config.passage_words // 2, seed=args.seed),
     )
     candidates = _stage(
         "candidates (LSH, cosine, top-k)",
         len(articles),
         "articles",
-        lambda: select_candidates(article_features, wire_features, config),
+        lambda: select_candidates(article_features, wire_features, config, seed=args.seed),
     )
     print(
         f"    {len(candidates.article)} pairs to align, {len(np.unique(candidates.article))} articles with a "
@@ -205,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
         "judge (prepare, align, decide)",
         len(articles),
         "articles",
-        lambda: judge_all(articles, wire, candidates, config),
+        lambda: judge_all(articles, wire, candidates, config, score=score),
     )
     print(f"total flag time {time.perf_counter() - total:.1f} s")
 

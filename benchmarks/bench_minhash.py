@@ -20,8 +20,9 @@ import tracemalloc
 import numpy as np
 from datasketch import MinHash
 
-from dedup.minhash import LSHConfig, MinHasher, lsh_candidate_pairs
-from dedup.shingles import ShingleConfig, shingle_hashes, token_hash32
+from dedup.config import CandidateConfig
+from dedup.minhash import MinHasher, lsh_candidate_pairs
+from dedup.shingles import shingle_hashes, token_hash32
 
 
 def synthetic_documents(
@@ -68,7 +69,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the generator and of the permutations")
     args = parser.parse_args(argv)
 
-    shingle_config, lsh_config = ShingleConfig(), LSHConfig(seed=args.seed)
+    # The copy grain of `dedup cluster` (DedupConfig's candidates): 5-word shingles, 32 bands of 4 rows.
+    grain = CandidateConfig()
+    num_perm = grain.copy_bands * grain.copy_rows
     documents = synthetic_documents(
         args.docs,
         tokens_per_doc=args.tokens,
@@ -80,31 +83,31 @@ def main(argv: list[str] | None = None) -> None:
     n_docs = len(documents)
     print(
         f"{n_docs} documents x {args.tokens} tokens, vocabulary {args.vocabulary} (skew {args.skew}), "
-        f"n={shingle_config.n}, num_perm={lsh_config.num_perm}, bands={lsh_config.bands} x rows={lsh_config.rows}"
+        f"n={grain.shingle_size}, num_perm={num_perm}, bands={grain.copy_bands} x rows={grain.copy_rows}"
     )
 
     token_hash32.cache_clear()
     start = time.perf_counter()
-    shingles = [shingle_hashes(tokens, shingle_config.n) for tokens in documents]
+    shingles = [shingle_hashes(tokens, grain.shingle_size) for tokens in documents]
     _report("shingling (cold token cache)", n_docs, time.perf_counter() - start)
     start = time.perf_counter()
-    shingles = [shingle_hashes(tokens, shingle_config.n) for tokens in documents]
+    shingles = [shingle_hashes(tokens, grain.shingle_size) for tokens in documents]
     _report("shingling (warm token cache)", n_docs, time.perf_counter() - start)
 
-    hasher = MinHasher(lsh_config.num_perm, lsh_config.seed)
+    hasher = MinHasher(num_perm, args.seed)
     start = time.perf_counter()
     signatures = hasher.signatures(shingles)
     _report("dedup MinHasher.signatures", n_docs, time.perf_counter() - start)
 
     start = time.perf_counter()
-    reference = MinHash.bulk(shingles, num_perm=lsh_config.num_perm, seed=lsh_config.seed, hashfunc=_identity)
+    reference = MinHash.bulk(shingles, num_perm=num_perm, seed=args.seed, hashfunc=_identity)
     _report("datasketch MinHash.bulk", n_docs, time.perf_counter() - start)
     differing = sum(not np.array_equal(row, m.hashvalues) for row, m in zip(signatures, reference, strict=True))
     print(f"signatures differing from datasketch's: {differing} of {n_docs}")
 
     start = time.perf_counter()
     pairs = lsh_candidate_pairs(
-        signatures, bands=lsh_config.bands, rows=lsh_config.rows, max_bucket=lsh_config.max_bucket
+        signatures, bands=grain.copy_bands, rows=grain.copy_rows, max_bucket=grain.max_bucket
     )
     _report("dedup lsh_candidate_pairs", n_docs, time.perf_counter() - start)
     print(f"candidate pairs: {len(pairs)}")

@@ -147,10 +147,10 @@ def check_sentences(root, config: PairsConfig, fitted: PairsConfig) -> None:
         )
 
 
-def check_documents(root, config: PairsConfig) -> None:
+def check_documents(root) -> None:
     semeval = [p for p in load_semeval(root / "semeval2022-task8-en") if p.text1.strip() and p.text2.strip()]
     start = time.perf_counter()
-    scores = score_document_pairs([(p.text1, p.text2) for p in semeval], config=config)
+    scores = score_document_pairs([(p.text1, p.text2) for p in semeval])
     seconds = time.perf_counter() - start
     closeness = [-p.score for p in semeval]
     _document_figures(f"SemEval-2022 Task 8 en ({len(semeval)} pairs, -Overall, {seconds:.0f} s)", scores, closeness)
@@ -159,7 +159,7 @@ def check_documents(root, config: PairsConfig) -> None:
     documents, ratings = load_lee(root / "lee-2005")
     index_pairs = list(combinations(range(len(documents)), 2))
     start = time.perf_counter()
-    scores = score_document_pairs([(documents[i], documents[j]) for i, j in index_pairs], config=config)
+    scores = score_document_pairs([(documents[i], documents[j]) for i, j in index_pairs])
     seconds = time.perf_counter() - start
     _document_figures(
         f"Lee 2005 ({len(index_pairs)} pairs, {seconds:.0f} s)", scores, [ratings[i, j] for i, j in index_pairs]
@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         check_sentences(root, config, fitted_config(rewritten, similarity))
     if not args.sentences:
-        check_documents(root, config)
+        check_documents(root)
     return 0
 
 

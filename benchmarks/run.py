@@ -1,6 +1,9 @@
 """Throughput of `dedup cluster` against the hand-written datasketch pipeline, on generated corpora.
 
-For each corpus size: generate (or reuse) a corpus with `benchmarks/generate.py`, then run, each in
+For each corpus size and kind (`--corpus`): generate (or reuse) a corpus with
+`benchmarks/generate.py` (families of copies whose sentences rarely recur elsewhere) or with
+``../shared/tools/make_corpus.py`` (real news sentences, 30% edited copies, sentences recurring
+across unrelated articles; skipped with a message where ../shared is absent), then run, each in
 its own process so that peak memory is its own:
 
 - the copy level (`dedup cluster --level copies`, `dedup.cluster_copies`) end to end, from reading
@@ -23,6 +26,7 @@ connected components). Asserts nothing.
 
     .venv/bin/python benchmarks/run.py --docs 10000 --tracemalloc
     .venv/bin/python benchmarks/run.py --docs 10000 --docs 100000 --level copies
+    .venv/bin/python benchmarks/run.py --docs 10000 --level stories --corpus both --corpus-seed 7
 """
 
 from __future__ import annotations
@@ -93,7 +97,7 @@ def _child_dedup(path: str) -> dict:
         {"stage": "read", "seconds": read - start},
         {"stage": "prepare", "seconds": prepared - read},
         {"stage": "candidates", "seconds": candidates - prepared},
-        {"stage": "verify", "seconds": scored - candidates},
+        {"stage": "score/align", "seconds": scored - candidates},
         {"stage": "group", "seconds": done - scored},
     ]
     return {
@@ -166,7 +170,8 @@ def _child_copies_stages(path: str, trace: bool) -> dict:
     from dedup.shingles import shingle_hashes_flat
     from dedup.wordhash import word_hashes
 
-    level = DedupConfig().copies
+    config = DedupConfig()
+    level = config.copies
     stages = _Stages(trace)
     texts = [article.text for article in read_articles([path])]
     stages.end("read")
@@ -182,7 +187,7 @@ def _child_copies_stages(path: str, trace: bool) -> dict:
     stages.end("term counts")
     vectors = copies.tfidf_rows(counts)
     stages.end("tf-idf")
-    pairs = lsh_candidate_pairs(signatures, bands=level.bands, rows=level.rows, max_bucket=level.max_bucket)
+    pairs = lsh_candidate_pairs(signatures, bands=level.bands, rows=level.rows, max_bucket=config.candidates.max_bucket)
     stages.end("LSH")
     verified = pairs[copies._cosines(vectors, pairs) >= level.min_cosine]
     stages.end("verify")
@@ -241,21 +246,42 @@ def _print_stages(title: str, rows: list[dict], n_docs: int, megabytes: float) -
         print(line)
 
 
-def _corpus(n_docs: int, seed: int, folder: Path) -> Path:
-    path = folder / f"dedup-bench-{n_docs}-seed{seed}.jsonl"
+# The shared corpus maker: real news sentences that recur across unrelated articles.
+MAKE_CORPUS = ROOT.parent / "shared" / "tools" / "make_corpus.py"
+
+
+def _corpus(kind: str, n_docs: int, seed: int, folder: Path) -> Path | None:
+    """The corpus of `kind` (generate or make_corpus), made once and kept in `folder`; None when
+    make_corpus.py is absent."""
+    if kind == "make_corpus":
+        if not MAKE_CORPUS.exists():
+            return None
+        path = folder / f"dedup-bench-make_corpus-{n_docs}-seed{seed}.jsonl"
+    else:
+        path = folder / f"dedup-bench-{n_docs}-seed{seed}.jsonl"
     if not path.exists():
-        subprocess.run(
-            [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--docs", str(n_docs), "--seed", str(seed)]
-            + ["-o", str(path)],
-            check=True,
-        )
+        partial = path.with_suffix(".part")  # renamed when whole, so an interrupted run leaves no corpus
+        if kind == "make_corpus":
+            command = [sys.executable, str(MAKE_CORPUS), str(n_docs), str(partial), "--seed", str(seed)]
+        else:
+            command = [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--docs", str(n_docs)]
+            command += ["--seed", str(seed), "-o", str(partial)]
+        subprocess.run(command, check=True)
+        partial.rename(path)
     return path
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, action="append", help="corpus size; repeat for several (default 10000)")
-    parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of benchmarks/generate.py (default 1)")
+    parser.add_argument(
+        "--corpus",
+        choices=("generate", "make_corpus", "both"),
+        default="generate",
+        help="benchmarks/generate.py, ../shared/tools/make_corpus.py or both (default generate)",
+    )
+    parser.add_argument("--corpus-seed", type=int, default=7, help="seed of make_corpus.py (default 7)")
     parser.add_argument("--corpus-dir", default="/tmp", help="where generated corpora are kept (default /tmp)")
     parser.add_argument("--tracemalloc", action="store_true", help="also measure traced peaks per stage")
     parser.add_argument("--no-reference", action="store_true", help="skip the reference pipeline")
@@ -285,9 +311,14 @@ def main(argv: list[str] | None = None) -> None:
 
     from dedup.eval.metrics import adjusted_rand
 
-    totals: dict[str, dict[int, float]] = {"copies": {}, "stories": {}}
-    for n_docs in args.docs or [10_000]:
-        path = _corpus(n_docs, args.seed, Path(args.corpus_dir))
+    totals: dict[tuple[str, str], dict[int, float]] = {}
+    kinds = ("generate", "make_corpus") if args.corpus == "both" else (args.corpus,)
+    for n_docs, kind in ((n, k) for n in args.docs or [10_000] for k in kinds):
+        seed = args.corpus_seed if kind == "make_corpus" else args.seed
+        path = _corpus(kind, n_docs, seed, Path(args.corpus_dir))
+        if path is None:
+            print(f"\nmake_corpus: {MAKE_CORPUS} is absent, skipped")
+            continue
         with open(path, encoding="utf-8") as stream:
             families = [json.loads(line)["family"] for line in stream]
         megabytes = os.path.getsize(path) / 1e6
@@ -299,7 +330,7 @@ def main(argv: list[str] | None = None) -> None:
             if "error" in copies or "error" in stages:
                 print(f"  dedup --level copies failed: {copies.get('error') or stages.get('error')}")
             else:
-                seconds["copies"] = totals["copies"][n_docs] = copies["seconds"]
+                seconds["copies"] = totals.setdefault(("copies", kind), {})[n_docs] = copies["seconds"]
                 _print_stages(
                     "dedup cluster --level copies, end to end (stages from its progress callback)",
                     copies["stages"],
@@ -324,7 +355,7 @@ def main(argv: list[str] | None = None) -> None:
             if "error" in dedup or "error" in stages:
                 print(f"  dedup failed: {dedup.get('error') or stages.get('error')}")
             else:
-                seconds["stories"] = totals["stories"][n_docs] = dedup["seconds"]
+                seconds["stories"] = totals.setdefault(("stories", kind), {})[n_docs] = dedup["seconds"]
                 _print_stages(
                     "dedup cluster (story level), end to end (stages from its progress callback)",
                     dedup["stages"],
@@ -366,11 +397,11 @@ def main(argv: list[str] | None = None) -> None:
         )
         for level, elapsed in seconds.items():
             print(f"  speed ratio dedup --level {level} / reference: {reference['seconds'] / elapsed:.2f}x")
-    for level, by_size in totals.items():
+    for (level, kind), by_size in totals.items():
         sizes = sorted(by_size)
         for small, large in zip(sizes, sizes[1:]):
             ratio = by_size[large] / by_size[small]
-            print(f"\n--level {level}: {large} documents took {ratio:.1f}x the time of {small}")
+            print(f"\n--level {level}, {kind} corpus: {large} documents took {ratio:.1f}x the time of {small}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ only, fast, over a stream); the result dataclasses live in
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 
 from dedup.config import CandidateConfig, CopyLevelConfig, DedupConfig
@@ -22,6 +23,7 @@ from dedup.flag import (
     Source,
     flag_articles,
 )
+from dedup.index import AddResult, CheckResult, CheckVerdict, Index, IndexStats
 from dedup.model import (
     Alignment,
     Article,
@@ -45,8 +47,45 @@ from dedup.progress import Progress
 from dedup.validate import checked_articles
 from dedup.version import __version__
 
-flag = flag_articles
-"""`dedup.flag(articles, wire=...)`: how much of each article derives from wire copy (see dedup.flag)."""
+
+def flag(
+    articles: Iterable[Article],
+    *,
+    wire: Iterable[Article] | None = None,
+    config: DedupConfig | None = None,
+    progress: Progress | None = None,
+) -> FlagResult:
+    """How much of each article derives from wire copy: wholly, partially or non-derived, with its
+    wire sources and the sentence pairs that show it.
+
+    Parameters
+    ----------
+    articles : iterable of Article
+        The articles to judge; ids must be unique.
+    wire : iterable of Article, optional
+        The wire stories they may draw on; without them, sources are looked for among earlier
+        articles of the batch (see `dedup.flag.flag_articles`).
+    config : DedupConfig, optional
+        Its `flag` parameters, its `score` sentence classes (`cluster`'s) and its `seed`; the
+        shipped, measured defaults when omitted. The result records the whole config.
+    progress : callable, optional
+        ``progress(stage, advance)`` is called as work is done, for a progress bar.
+
+    Returns
+    -------
+    FlagResult
+        One `ArticleFlag` per article, in input order.
+
+    Raises
+    ------
+    DedupError
+        For an empty batch or wire set, an object that is not an Article, a repeated id.
+    """
+    config = config or DedupConfig()
+    result = flag_articles(
+        articles, wire=wire, config=config.flag, score=config.score, seed=config.seed, progress=progress
+    )
+    return dataclasses.replace(result, config=config.as_dict())
 
 __all__ = [
     "Alignment",
@@ -75,6 +114,11 @@ __all__ = [
     "SharedQuotes",
     "Shares",
     "Source",
+    "AddResult",
+    "CheckResult",
+    "CheckVerdict",
+    "Index",
+    "IndexStats",
     "cluster",
     "cluster_copies",
     "cluster_copies_inputs",

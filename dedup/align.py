@@ -15,7 +15,7 @@ import numpy as np
 
 from dedup.errors import ConfigError
 from dedup.model import Alignment, Document, ScoredPair, Sentence, SentenceLink, WordChange
-from dedup.score import ScoreConfig, SentenceSpace, pair_space, sentence_class
+from dedup.score import ScoreConfig, SentenceSimilarities, pair_space, sentence_class
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,9 @@ class RelationConfig:
 _COPIED = ("verbatim", "edited")
 
 
-def align(a: Document, b: Document, space: SentenceSpace, *, config: ScoreConfig | None = None) -> Alignment:
+def align(
+    a: Document, b: Document, space: SentenceSimilarities, *, config: ScoreConfig | None = None
+) -> Alignment:
     """Align the sentences of `a` and `b`: each sentence is paired with at most one of the other
     side (or a run of two, for a split or merge), in any order, or left as only-in-A / only-in-B.
 
@@ -356,7 +358,7 @@ def relate(
     b: Document,
     cosine: float,
     *,
-    space_of: Callable[[Document, Document], SentenceSpace] = pair_space,
+    space_of: Callable[[Document, Document], SentenceSimilarities] = pair_space,
     score_config: ScoreConfig | None = None,
     relation_config: RelationConfig | None = None,
 ) -> tuple[ScoredPair, Alignment | None]:
@@ -397,7 +399,7 @@ def score_pair(
     a: Document,
     b: Document,
     cosine: float,
-    space: SentenceSpace,
+    space: SentenceSimilarities,
     *,
     score_config: ScoreConfig | None = None,
     relation_config: RelationConfig | None = None,

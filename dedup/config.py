@@ -6,8 +6,10 @@ from dataclasses import asdict, dataclass, field
 
 from dedup.align import RelationConfig
 from dedup.errors import ConfigError
+from dedup.flag import FlagConfig
 from dedup.group import GroupConfig
 from dedup.minhash import check_seed
+from dedup.pairs import PairsConfig
 from dedup.score import ScoreConfig
 
 
@@ -27,6 +29,8 @@ class CandidateConfig:
     0.978 -> 0.977, for 7x the candidates on DUC (25% of all pairs), most below the alignment cosine.
     """
 
+    # 5-word shingles: the usual choice for near-duplicate web and news text (Broder 1997 used
+    # word windows of this size); one edited word then changes at most 5 shingles.
     shingle_size: int = 5
     copy_bands: int = 32
     copy_rows: int = 4
@@ -34,7 +38,10 @@ class CandidateConfig:
     story_bands: int = 32
     story_rows: int = 1
     # A bucket larger than this is a term every article shares (boilerplate); its members are
-    # joined in a star, not all pairs, to keep the candidate count linear.
+    # joined in a star, not all pairs, to keep the candidate count linear. The copy level's buckets
+    # (CopyLevelConfig) are cut the same way. (`FlagConfig.max_wire_bucket` is another rule: across two
+    # sets an oversized wire bucket is dropped, since a star would make its first wire story a
+    # source of every article in the bucket.)
     max_bucket: int = 200
 
     def __post_init__(self) -> None:
@@ -48,7 +55,7 @@ class CandidateConfig:
             "max_bucket",
         ):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
 
 
@@ -72,7 +79,6 @@ class CopyLevelConfig:
     num_perm: int = 128
     bands: int = 64
     rows: int = 2
-    max_bucket: int = 200
     min_cosine: float = 0.5
     # Words are hashed into 2**22 TF-IDF columns, 4x scikit-learn's HashingVectorizer default:
     # with a vocabulary of 400,000 words a word shares its column with another about one time in
@@ -83,7 +89,7 @@ class CopyLevelConfig:
     chunk_size: int = 250
 
     def __post_init__(self) -> None:
-        for name in ("shingle_size", "num_perm", "bands", "rows", "max_bucket", "chunk_size"):
+        for name in ("shingle_size", "num_perm", "bands", "rows", "chunk_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
@@ -102,7 +108,14 @@ class CopyLevelConfig:
 
 @dataclass(frozen=True)
 class DedupConfig:
-    """Every parameter of a run; reports record it with the package version and the seed."""
+    """Every parameter of a run, one stage config per field and one seed for all of them; reports
+    record it with the package version.
+
+    `cluster` reads `candidates`, `score`, `relation` and `group`; `cluster_copies` reads `copies`
+    and `candidates.max_bucket`; `flag` reads `flag` and `score` (its sentence classes are
+    `cluster`'s); `pairs` reads `pairs`, and `score` and `relation` so that a pair gets the relation
+    `cluster` would give it and a sentence is `edited` at the same word ratio.
+    """
 
     seed: int = 1
     candidates: CandidateConfig = field(default_factory=CandidateConfig)
@@ -110,6 +123,8 @@ class DedupConfig:
     relation: RelationConfig = field(default_factory=RelationConfig)
     group: GroupConfig = field(default_factory=GroupConfig)
     copies: CopyLevelConfig = field(default_factory=CopyLevelConfig)
+    flag: FlagConfig = field(default_factory=FlagConfig)
+    pairs: PairsConfig = field(default_factory=PairsConfig)
 
     def __post_init__(self) -> None:
         check_seed(self.seed)

@@ -32,10 +32,10 @@ from dedup.align import align
 from dedup.arrays import unique_sorted
 from dedup.dates import published_moment, published_problem
 from dedup.errors import ConfigError, DedupError
-from dedup.minhash import MinHasher
+from dedup.minhash import MinHasher, row_keys
 from dedup.model import Alignment, Article, Document, Sentence
 from dedup.progress import PREPARE, SCORE, Progress, no_progress
-from dedup.score import DocumentSpace, ScoreConfig, pair_space
+from dedup.score import DocumentSpace, ScoreConfig, pair_space, top_terms
 from dedup.shingles import shingle_hashes, token_hash32
 from dedup.text import prepare
 from dedup.validate import checked_articles
@@ -57,7 +57,6 @@ _COSINE_CHUNK = 100_000
 # Documents whose passage signatures are computed at once (bounds the shingle arrays in memory).
 _SIGNATURE_CHUNK = 2_000
 _CLASS_STRENGTH = {"verbatim": 3, "edited": 2, "rewritten": 1, "quote": 0}
-_BAND_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,6 @@ class FlagConfig:
     built from real sentences in known proportions, and PAN (see each comment).
     """
 
-    seed: int = 1
     # --- copy grain: MinHash of word 5-gram shingles over passages (windows of words), so that a
     # copied passage inside a long article is found: whole-document Jaccard of a 30% excerpt is
     # under 0.2, which document-level LSH misses. Wire windows do not overlap, article windows
@@ -88,8 +86,10 @@ class FlagConfig:
     story_bands: int = 64
     story_rows: int = 2
     # A bucket holding more wire documents than this is boilerplate (a stock paragraph, a term
-    # every story has); it gives no candidates, so the candidate count stays linear.
-    max_bucket: int = 200
+    # every story has); it gives no candidates, so the candidate count stays linear. Within one set
+    # (`CandidateConfig.max_bucket`) such a bucket becomes a star instead; across two sets a star
+    # would make its first wire story a source of every article in the bucket.
+    max_wire_bucket: int = 200
     # --- cheap filter before alignment, the expensive step.
     # Candidates below this whole-document TF-IDF cosine are not aligned unless a passage matched
     # (RelationConfig.align_min_cosine: a 3-sentence excerpt of a 30-sentence story scores about 0.3).
@@ -132,7 +132,6 @@ class FlagConfig:
     near_copy_similarity: float = 0.75
     # Evidence pairs kept per article, strongest first.
     max_evidence: int = 10
-    score: ScoreConfig = field(default_factory=ScoreConfig)
 
     def __post_init__(self) -> None:
         positive = (
@@ -143,7 +142,7 @@ class FlagConfig:
             "story_terms",
             "story_bands",
             "story_rows",
-            "max_bucket",
+            "max_wire_bucket",
             "top_k",
             "containment_words",
             "copied_min_sentences",
@@ -174,8 +173,6 @@ class FlagConfig:
             raise ConfigError(
                 f"passage_words must be at least shingle_size ({self.shingle_size}), got {self.passage_words}"
             )
-        if not 0 <= self.seed < 1 << 32:
-            raise ConfigError(f"seed must be an integer in [0, 2**32), got {self.seed!r}")
 
     def as_dict(self) -> dict:
         """Plain nested dict of every parameter, for reports."""
@@ -292,6 +289,8 @@ def flag_articles(
     *,
     wire: Iterable[Article] | None = None,
     config: FlagConfig | None = None,
+    score: ScoreConfig | None = None,
+    seed: int = 1,
     progress: Progress | None = None,
 ) -> FlagResult:
     """Flag each article as wholly, partially or non-derived from wire copy, with sources and evidence.
@@ -311,6 +310,11 @@ def flag_articles(
         is never taken as a source, since nothing says what it came before.
     config : FlagConfig, optional
         Candidate search parameters and class boundaries; the shipped, measured defaults when omitted.
+    score : ScoreConfig, optional
+        The sentence classes of the alignment, `dedup cluster`'s own (`DedupConfig.score`).
+    seed : int
+        Seed of the MinHash permutations (`DedupConfig.seed`). `dedup.flag` passes all three from
+        one `DedupConfig`; this is the stage under it.
     progress : callable, optional
         ``progress(stage, advance)`` is called as work is done, for a progress bar: ``prepare``
         once per document (wire stories and articles), ``candidates`` once with the number of
@@ -330,6 +334,7 @@ def flag_articles(
     """
 
     config = config or FlagConfig()
+    score = score or ScoreConfig()
     report = progress or no_progress
     batch = _checked(articles, "article")
     if not batch:
@@ -346,25 +351,28 @@ def flag_articles(
     if wire is None:
         found = (published_problem(article.published, article.origin or article.id) for article in batch)
         date_warnings = tuple(problem for problem in found if problem is not None)
-    article_features = document_features(batch, config, stride=config.passage_words // 2 or 1, progress=report)
+    article_features = document_features(
+        batch, config, stride=config.passage_words // 2 or 1, seed=seed, progress=report
+    )
     wire_features = (
         article_features
         if wire is None
-        else document_features(stories, config, stride=config.passage_words, progress=report)
+        else document_features(stories, config, stride=config.passage_words, seed=seed, progress=report)
     )
-    candidates = select_candidates(article_features, wire_features, config, ranks=ranks)
+    candidates = select_candidates(article_features, wire_features, config, seed=seed, ranks=ranks)
     report("candidates", len(batch))
     selves = _same_articles(batch, stories) if wire is not None else {}
-    flags = judge_all(batch, stories, candidates, config, ranks=ranks, progress=report, selves=selves)
+    flags = judge_all(
+        batch, stories, candidates, config, score=score, ranks=ranks, progress=report, selves=selves
+    )
     warnings = tuple(
         f"{batch[a].origin or batch[a].id}: also in the wire set (as {stories[w].origin or stories[w].id}); "
         "not compared with itself"
         for a, own in sorted(selves.items())
         for w in sorted(own)
     )
-    return FlagResult(
-        tuple(flags), mode, order, len(stories), config.as_dict(), __version__, date_warnings + warnings
-    )
+    settings = {"seed": seed, "flag": config.as_dict(), "score": dataclasses.asdict(score)}
+    return FlagResult(tuple(flags), mode, order, len(stories), settings, __version__, date_warnings + warnings)
 
 
 def _same_articles(articles: Sequence[Article], stories: Sequence[Article]) -> dict[int, set[int]]:
@@ -437,14 +445,14 @@ class Features:
 
 
 def document_features(
-    articles: Sequence[Article], config: FlagConfig, *, stride: int, progress: Progress = no_progress
+    articles: Sequence[Article], config: FlagConfig, *, stride: int, seed: int, progress: Progress = no_progress
 ) -> Features:
     """Prepare each article once and keep only its passage signatures and content stems.
 
     Passages are windows of `config.passage_words` words every `stride` words (the last window
     ends with the text), so a copied passage is found inside a longer text.
     """
-    hasher = MinHasher(num_perm=config.passage_bands * config.passage_rows, seed=config.seed)
+    hasher = MinHasher(num_perm=config.passage_bands * config.passage_rows, seed=seed)
     interned: dict[str, str] = {}
     signatures, owners, stems = [], [], []
     windows: list[np.ndarray] = []
@@ -511,7 +519,7 @@ class Candidates:
 
 
 def select_candidates(
-    articles: Features, wire: Features, config: FlagConfig, *, ranks: np.ndarray | None = None
+    articles: Features, wire: Features, config: FlagConfig, *, seed: int, ranks: np.ndarray | None = None
 ) -> Candidates:
     """Find each article's wire candidates by LSH at two grains, score them by cosine, keep the top k.
 
@@ -530,7 +538,7 @@ def select_candidates(
         wire.passage_signatures,
         bands=config.passage_bands,
         rows=config.passage_rows,
-        max_bucket=config.max_bucket,
+        max_bucket=config.max_wire_bucket,
     )
     agreement = _agreement(articles.passage_signatures, wire.passage_signatures, query, index)
     passage_codes = articles.passage_owner[query] * n_wire + wire.passage_owner[index]
@@ -539,7 +547,7 @@ def select_candidates(
     # Story grain: documents sharing their distinctive terms.
     terms = story_terms(space, config.story_terms, n_articles, same_set)
     term_hashes = np.array([token_hash32(term) for term in space.vocabulary], dtype=np.uint32)
-    story_hasher = MinHasher(num_perm=config.story_bands * config.story_rows, seed=config.seed)
+    story_hasher = MinHasher(num_perm=config.story_bands * config.story_rows, seed=seed)
     term_signatures = story_hasher.signatures([term_hashes[columns] for columns in terms])
     nonempty = np.array([len(columns) > 0 for columns in terms], dtype=bool)
     article_rows = np.flatnonzero(nonempty[:n_articles])
@@ -549,7 +557,7 @@ def select_candidates(
         term_signatures[wire_offset + wire_rows],
         bands=config.story_bands,
         rows=config.story_rows,
-        max_bucket=config.max_bucket,
+        max_bucket=config.max_wire_bucket,
     )
     story_codes = article_rows[query] * n_wire + wire_rows[index]
 
@@ -605,11 +613,10 @@ def _stem_documents(stems: Sequence[tuple[str, ...]]) -> list[Document]:
 
 
 def story_terms(space: DocumentSpace, count: int, n_articles: int, same_set: bool) -> list[np.ndarray]:
-    """Each document's `count` highest-weighted TF-IDF terms among those that can make a pair.
-
-    Mirrors `dedup.engine.stages.story_terms` across two sets: a term makes a pair only if it is
-    found on both sides (in an article and in a wire story), or in two documents of one batch.
-    Rows ``[0, n_articles)`` of the space are the articles, the rest the wire stories.
+    """Each document's `count` highest-weighted TF-IDF terms among those that can make a pair
+    (`dedup.score.top_terms`, as `dedup cluster` picks them): across two sets a term makes a pair
+    only if it is found on both sides (in an article and in a wire story), in one batch only if two
+    documents hold it. Rows ``[0, n_articles)`` of the space are the articles, the rest the wire stories.
     """
     matrix = space.matrix
     if same_set:
@@ -619,16 +626,7 @@ def story_terms(space: DocumentSpace, count: int, n_articles: int, same_set: boo
         in_articles = np.bincount(matrix.indices[:split], minlength=matrix.shape[1]) > 0
         in_wire = np.bincount(matrix.indices[split:], minlength=matrix.shape[1]) > 0
         usable = in_articles & in_wire
-    terms = []
-    for row in range(matrix.shape[0]):
-        start, end = matrix.indptr[row], matrix.indptr[row + 1]
-        columns, weights = matrix.indices[start:end], matrix.data[start:end]
-        keep = usable[columns]
-        columns, weights = columns[keep], weights[keep]
-        if len(columns) > count:
-            columns = columns[np.lexsort((columns, -weights))[:count]]
-        terms.append(np.sort(columns))
-    return terms
+    return top_terms(matrix, count, usable)
 
 
 def cross_bucket_pairs(
@@ -649,8 +647,8 @@ def cross_bucket_pairs(
     codes = np.zeros(0, dtype=np.int64)
     for band in range(bands):
         columns = slice(band * rows, (band + 1) * rows)
-        index_keys = band_keys(index_signatures[:, columns])
-        query_keys = band_keys(query_signatures[:, columns])
+        index_keys = row_keys(index_signatures[:, columns])
+        query_keys = row_keys(query_signatures[:, columns])
         order = np.argsort(index_keys, kind="stable")
         sorted_keys = index_keys[order]
         lo = np.searchsorted(sorted_keys, query_keys, side="left")
@@ -668,15 +666,6 @@ def cross_bucket_pairs(
     if not len(codes):
         return empty, empty
     return np.divmod(codes, n_index)
-
-
-def band_keys(band: np.ndarray) -> np.ndarray:
-    """One uint64 key per row of a band of signature columns, equal for equal rows."""
-    keys = band[:, 0].astype(np.uint64)
-    for column in range(1, band.shape[1]):
-        keys *= _BAND_MULTIPLIER
-        keys += band[:, column]
-    return keys
 
 
 def _agreement(query_signatures, index_signatures, query, index) -> np.ndarray:
@@ -716,6 +705,7 @@ def judge_all(
     candidates: Candidates,
     config: FlagConfig,
     *,
+    score: ScoreConfig,
     ranks: np.ndarray | None = None,
     progress: Progress = no_progress,
     selves: Mapping[int, set[int]] | None = None,
@@ -735,7 +725,7 @@ def judge_all(
     flags: dict[int, ArticleFlag] = {}
     sources_of: dict[int, list[int]] = {}
     repeated_texts = {text for text, count in Counter(article.text for article in articles).items() if count > 1}
-    aligned = _PairAlignments(config.score)
+    aligned = _PairAlignments(score)
     for chunk_start in range(0, len(sequence), _ALIGN_CHUNK):
         documents = _PreparedDocuments(articles, articles if same_set else stories)
         for article_index in sequence[chunk_start : chunk_start + _ALIGN_CHUNK]:
@@ -762,6 +752,7 @@ def judge_all(
                 alignments,
                 cosines,
                 config,
+                score_config=score,
                 time_order=[float(ranks[w]) for w in wire_indices] if same_set else None,
                 containment=phrase_containment(article_doc, wire_docs, config.containment_words),
             )
@@ -872,6 +863,7 @@ def judge(
     cosines: Sequence[float],
     config: FlagConfig,
     *,
+    score_config: ScoreConfig,
     time_order: Sequence[float] | None = None,
     containment: float = 0.0,
 ) -> tuple[ArticleFlag, list[int]]:
@@ -891,7 +883,7 @@ def judge(
     """
     lengths = [len(s.text) for s in article.sentences]
     total_chars = sum(lengths) or 1
-    per_candidate = [sentence_links(al, config.score) for al in alignments]
+    per_candidate = [sentence_links(al, score_config) for al in alignments]
     order = sorted(range(len(alignments)), key=lambda k: (time_order[k] if time_order is not None else 0.0, k))
 
     def strongest(quotes_copied_from: set[int]) -> dict[int, tuple[_Link, int]]:

@@ -9,7 +9,6 @@ does the banding of `datasketch.MinHashLSH` on a signature matrix and returns in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,47 +29,6 @@ _BLOCK_BYTES = 4 << 20
 _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
 _BAND_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 _BANDS_PER_MERGE = 8
-
-
-@dataclass(frozen=True)
-class LSHConfig:
-    """Parameters of the signature and banding stage.
-
-    Parameters
-    ----------
-    num_perm : int
-        Hash values per signature.
-    bands, rows : int
-        LSH bands and signature rows per band; ``bands * rows <= num_perm``.
-    seed : int
-        Seed of the permutations, as in `datasketch.MinHash`.
-    max_bucket : int
-        Bucket size above which a bucket's members are paired with its first member only.
-    """
-
-    # 128 values estimate a Jaccard similarity with a standard error of at most 0.044.
-    num_perm: int = 128
-    # 32 bands of 4 rows: a pair becomes a candidate with probability 1 - (1 - J**4)**32, which is
-    # 0.05 at J = 0.2, 0.5 near J = 0.39 and > 0.999 from J = 0.6 up. Set from that curve so
-    # that rewrites sharing a third of their shingles still reach scoring; not yet measured on
-    # ../shared/data.
-    bands: int = 32
-    rows: int = 4
-    seed: int = 1
-    # A bucket this large is boilerplate shared by many documents, not a copy; pairing all its
-    # members would make the output quadratic. Not yet measured.
-    max_bucket: int = 200
-
-    def __post_init__(self) -> None:
-        for name in ("num_perm", "bands", "rows", "max_bucket"):
-            _check_positive_int(name, getattr(self, name))
-        if self.bands * self.rows > self.num_perm:
-            msg = (
-                f"bands * rows must be at most num_perm ({self.num_perm}), "
-                f"got bands={self.bands} * rows={self.rows} = {self.bands * self.rows}"
-            )
-            raise ConfigError(msg)
-        check_seed(self.seed)
 
 
 def _check_positive_int(name: str, value: object) -> None:
@@ -307,7 +265,7 @@ def lsh_candidate_pairs(signatures: np.ndarray, *, bands: int, rows: int, max_bu
     distinct = []
     for first_band in range(0, bands, _BANDS_PER_MERGE):
         codes = [
-            _band_pair_codes(_band_keys(signatures[:, band * rows : (band + 1) * rows]), max_bucket)
+            _band_pair_codes(row_keys(signatures[:, band * rows : (band + 1) * rows]), max_bucket)
             for band in range(first_band, min(first_band + _BANDS_PER_MERGE, bands))
         ]
         distinct.append(unique_sorted(np.concatenate(codes)))
@@ -321,7 +279,7 @@ def band_keys(signatures: np.ndarray, *, bands: int, rows: int) -> np.ndarray:
     signatures = np.asarray(signatures)
     keys = np.empty((signatures.shape[0], bands), dtype=np.uint64)
     for band in range(bands):
-        keys[:, band] = _band_keys(signatures[:, band * rows : (band + 1) * rows])
+        keys[:, band] = row_keys(signatures[:, band * rows : (band + 1) * rows])
     return keys
 
 
@@ -335,8 +293,9 @@ def bucket_pairs(members: np.ndarray, max_bucket: int) -> np.ndarray:
     return np.column_stack((np.full(len(members) - 1, members[0]), members[1:]))
 
 
-def _band_keys(band: np.ndarray) -> np.ndarray:
-    """One uint64 key per row of `band`, equal for equal rows (polynomial in wrapping uint64)."""
+def row_keys(band: np.ndarray) -> np.ndarray:
+    """One uint64 key per row of `band` (one band's signature columns), equal for equal rows
+    (polynomial in wrapping uint64): the bucket key of every LSH banding in the package."""
     keys = band[:, 0].astype(np.uint64)
     for column in range(1, band.shape[1]):
         keys *= _BAND_MULTIPLIER

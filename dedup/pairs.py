@@ -22,7 +22,7 @@ import difflib
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -91,9 +91,8 @@ class PairsConfig:
     """
 
     # --- sentence pairs: labels read off the words -------------------------------------------------
-    # difflib word-sequence ratio at or above which a non-identical pair is `edited`: the value the
-    # alignment uses (ScoreConfig.edited_ratio), about one changed word in ten.
-    edited_ratio: float = 0.80
+    # A non-identical pair is `edited` at the difflib word-sequence ratio the alignment uses
+    # (`ScoreConfig.edited_ratio`, passed as `score`), about one changed word in ten.
     # Probability of the regression at or above which a pair is `rewritten` rather than `different`.
     rewritten_probability: float = 0.5
 
@@ -130,14 +129,12 @@ class PairsConfig:
     semantic_rewritten: tuple[float, ...] = SEMANTIC_REWRITTEN
     semantic_similarity: tuple[float, ...] = SEMANTIC_SIMILARITY
 
-    # --- document pairs --------------------------------------------------------------------------
-    # The relation thresholds and sentence classes are `dedup cluster`'s own, so that a pair gets
-    # the same relation here as in a cluster run.
-    score: ScoreConfig = field(default_factory=ScoreConfig)
-    relation: RelationConfig = field(default_factory=RelationConfig)
+    # Document pairs have no parameter of their own: the relation thresholds and sentence classes
+    # are `dedup cluster`'s (`ScoreConfig`, `RelationConfig`, passed as `score` and `relation`), so
+    # that a pair gets the same relation here as in a cluster run.
 
     def __post_init__(self) -> None:
-        for name in ("edited_ratio", "rewritten_probability"):
+        for name in ("rewritten_probability",):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"{name} must be between 0 and 1, got {value!r}")
@@ -353,7 +350,11 @@ def _check_pairs(pairs: Sequence[tuple[str, str]], what: str) -> None:
 
 
 def score_sentence_pairs(
-    pairs: Sequence[tuple[str, str]], *, config: PairsConfig | None = None, semantic: SentenceEncoder | None = None
+    pairs: Sequence[tuple[str, str]],
+    *,
+    config: PairsConfig | None = None,
+    score: ScoreConfig | None = None,
+    semantic: SentenceEncoder | None = None,
 ) -> list[SentencePairScore]:
     """Label sentence pairs verbatim, edited, rewritten or different, with a graded similarity.
 
@@ -369,6 +370,8 @@ def score_sentence_pairs(
         (`dedup.text.compared_text`, as `cluster` compares an article; `cut_warning` says so).
     config : PairsConfig, optional
         Thresholds and coefficients; the shipped, measured ones when omitted.
+    score : ScoreConfig, optional
+        Its `edited_ratio` is the word-sequence ratio of an `edited` pair, the alignment's own.
     semantic : dedup.semantic.SentenceEncoder, optional
         The embedding model (the ``semantic`` extra). With it, the features of `dedup.semantic`
         join the lexical ones and the models fitted with them (`PairsConfig.semantic_rewritten`,
@@ -378,7 +381,7 @@ def score_sentence_pairs(
     -------
     list of SentencePairScore
         One per pair, in order. ``verbatim``: the same words after normalisation; ``edited``: a
-        word-sequence ratio of at least `PairsConfig.edited_ratio`; ``rewritten``: the regression's
+        word-sequence ratio of at least `ScoreConfig.edited_ratio`; ``rewritten``: the regression's
         probability reaches `PairsConfig.rewritten_probability`; else ``different``. The result
         for a pair depends on the other pairs of the batch only through the IDF weights.
 
@@ -388,6 +391,7 @@ def score_sentence_pairs(
         When an item is not a pair of strings.
     """
     config = config or PairsConfig()
+    edited_ratio = (score or ScoreConfig()).edited_ratio
     _check_pairs(pairs, "sentence pair")
     # A text over MAX_ARTICLE_CHARS is scored from its first characters, as `prepare` compares an
     # article: the features hold about 200 bytes per character of text (a 5 MB pair took 1.3 GB).
@@ -414,7 +418,7 @@ def score_sentence_pairs(
             label, pair_similarity = "verbatim", 1.0
         elif not (tokens_a and tokens_b):  # no word on one side: nothing can be restated
             label, pair_similarity = "different", 0.0
-        elif ratios[row] >= config.edited_ratio:
+        elif ratios[row] >= edited_ratio:
             label, pair_similarity = "edited", float(similarity[row])
         elif probability[row] >= config.rewritten_probability:
             label, pair_similarity = "rewritten", float(similarity[row])
@@ -430,7 +434,7 @@ def score_sentence_pairs(
 
 
 def score_document_pairs(
-    pairs: Sequence[tuple[str, str]], *, config: PairsConfig | None = None
+    pairs: Sequence[tuple[str, str]], *, score: ScoreConfig | None = None, relation: RelationConfig | None = None
 ) -> list[DocumentPairScore]:
     """Relate document pairs as `dedup cluster` would: duplicate, near-duplicate, rewrite, same-story, unrelated.
 
@@ -442,8 +446,9 @@ def score_document_pairs(
     pairs : sequence of (str, str)
         The two article texts of each pair. The whole sequence is one batch: document and sentence
         IDF weights are fitted on all its texts, as `dedup cluster` fits them on its batch.
-    config : PairsConfig, optional
-        Its `score` and `relation` thresholds are those of `dedup cluster`.
+    score, relation : ScoreConfig, RelationConfig, optional
+        The sentence classes and relation thresholds, `dedup cluster`'s own (`DedupConfig.score`,
+        `DedupConfig.relation`); the shipped ones when omitted.
 
     Returns
     -------
@@ -455,7 +460,8 @@ def score_document_pairs(
     DedupError
         When an item is not a pair of strings.
     """
-    config = config or PairsConfig()
+    score = score or ScoreConfig()
+    relation = relation or RelationConfig()
     _check_pairs(pairs, "document pair")
     # Each distinct text is one document of the batch, however many pairs it takes part in, so
     # that the IDF weights are those `dedup cluster` would fit on the same articles.
@@ -468,9 +474,7 @@ def score_document_pairs(
     cosines = np.clip(DocumentSpace(documents).cosine(index_pairs), 0.0, 1.0).tolist()
     scores = []
     for (i, j), cosine in zip(index_pairs.tolist(), cosines):
-        pair, _ = relate(
-            i, j, documents[i], documents[j], cosine, score_config=config.score, relation_config=config.relation
-        )
+        pair, _ = relate(i, j, documents[i], documents[j], cosine, score_config=score, relation_config=relation)
         scores.append(
             DocumentPairScore(
                 pair.relation, cosine, cosine, pair.shared_a, pair.shared_b, pair.rewritten_a, pair.rewritten_b

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -78,7 +79,12 @@ _QUOTED = re.compile(r'"[^"]*"?')
 
 def prose_of(sentence: Sentence) -> str:
     """The sentence's own words, quotations removed: what a reporter wrote rather than what was said."""
-    return _QUOTED.sub(" ", sentence.text)
+    return prose_text(sentence.text)
+
+
+def prose_text(text: str) -> str:
+    """`prose_of` a sentence given by its text."""
+    return _QUOTED.sub(" ", text)
 
 
 @dataclass(frozen=True)
@@ -142,14 +148,39 @@ class DocumentSpace:
         # weigh, by the batch.
         idf = background_idf(self.vocabulary)
         unknown = np.isnan(idf)
-        idf[unknown] = _idf_of(self.document_frequency[unknown], n_documents)
-        self.matrix = _weigh(counts, idf, sublinear=False)
+        idf[unknown] = idf_of(self.document_frequency[unknown], n_documents)
+        self.matrix = weigh(counts, idf, sublinear=False)
 
     def cosine(self, pairs: np.ndarray) -> np.ndarray:
-        """Cosine of each (i, j) row of `pairs`, computed as bulk sparse row products."""
-        if len(pairs) == 0:
-            return np.zeros(0, dtype=np.float32)
-        return row_products(self.matrix[pairs[:, 0]], self.matrix[pairs[:, 1]])
+        """Cosine of each (i, j) row of `pairs`, computed as bulk sparse row products, `_DOT_CHUNK`
+        pairs at a time so that the gathered rows stay a few tens of MB however many pairs."""
+        out = np.zeros(len(pairs), dtype=np.float32)
+        for start in range(0, len(pairs), _DOT_CHUNK):
+            chunk = pairs[start : start + _DOT_CHUNK]
+            out[start : start + len(chunk)] = row_products(self.matrix[chunk[:, 0]], self.matrix[chunk[:, 1]])
+        return out
+
+
+def top_terms(matrix: sp.csr_matrix, count: int, usable: np.ndarray) -> list[np.ndarray]:
+    """Each row's `count` highest-weighted columns among the `usable` ones (a boolean per column),
+    sorted ascending; ties in weight go to the lower column.
+
+    The story grain's terms (`dedup.engine.stages.story_terms` within a batch, `dedup.flag.story_terms`
+    across two sets), which differ only in which terms can make a pair.
+    """
+    n_rows = matrix.shape[0]
+    if n_rows == 0:
+        return []
+    rows = np.repeat(np.arange(n_rows), np.diff(matrix.indptr))
+    keep = usable[matrix.indices]
+    rows, columns, weights = rows[keep], matrix.indices[keep], matrix.data[keep]
+    order = np.lexsort((columns, -weights, rows))
+    rows, columns = rows[order], columns[order]
+    row_starts = np.searchsorted(rows, np.arange(n_rows))
+    top = np.arange(len(rows)) - row_starts[rows] < count
+    rows, columns = rows[top], columns[top]
+    order = np.lexsort((columns, rows))
+    return np.split(columns[order], np.searchsorted(rows[order], np.arange(1, n_rows)))
 
 
 def row_products(left: sp.csr_matrix, right: sp.csr_matrix) -> np.ndarray:
@@ -190,7 +221,9 @@ def _sorted_columns(counts: sp.csr_matrix, index: dict[str, int]) -> tuple[sp.cs
     return counts, [terms[k] for k in order]
 
 
-def _idf_of(df: np.ndarray, n_samples: int) -> np.ndarray:
+def idf_of(df: np.ndarray, n_samples: int | np.ndarray) -> np.ndarray:
+    """scikit-learn's smooth IDF in float32, ``ln((n + 1) / (df + 1)) + 1``, of each document
+    frequency `df` among `n_samples` (one count, or one per entry of `df`)."""
     df = df.astype(np.float32)
     df += 1.0
     idf = np.full_like(df, fill_value=n_samples + 1, dtype=np.float32)
@@ -200,8 +233,9 @@ def _idf_of(df: np.ndarray, n_samples: int) -> np.ndarray:
     return idf
 
 
-def _weigh(counts: sp.csr_matrix, idf: np.ndarray, *, sublinear: bool) -> sp.csr_matrix:
-    """TF-IDF rows, L2-normalised, with scikit-learn's float32 arithmetic (in place)."""
+def weigh(counts: sp.csr_matrix, idf: np.ndarray, *, sublinear: bool) -> sp.csr_matrix:
+    """TF-IDF rows of term `counts` (column k weighed by ``idf[k]``), L2-normalised, with
+    scikit-learn's float32 arithmetic (in place)."""
     data = counts.data
     if sublinear:
         np.log(data, out=data)
@@ -238,7 +272,7 @@ def row_dots(matrix: sp.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.n
 _SPACE_CHUNK = 10_000
 
 
-def _flat_counts(rows: Sequence[Sequence[str]], *, key=None) -> tuple[dict[str, int], sp.csr_matrix]:
+def flat_counts(rows: Sequence[Sequence[str]], *, key=None) -> tuple[dict[str, int], sp.csr_matrix]:
     """Column of each term (numbered in sorted order, by `key` if given) and the rows' term counts.
 
     Sorted columns make a row's products sum in one order whatever else the batch holds, so a
@@ -256,11 +290,11 @@ def _flat_counts(rows: Sequence[Sequence[str]], *, key=None) -> tuple[dict[str, 
 
 
 def _gram_order(gram: str) -> tuple[int, str]:
-    """Column order of character grams: by length, then code points (the order of `_GramKeys` keys)."""
+    """Column order of character grams: by length, then code points (the order of `GramKeys` keys)."""
     return len(gram), gram
 
 
-class _GramKeys:
+class GramKeys:
     """scikit-learn's char_wb 3-5-grams of many tokens at once, each gram as an exact integer key.
 
     A padded token (a space each side) of length L yields every window of n characters for each
@@ -278,7 +312,7 @@ class _GramKeys:
             token_of, keys = self._keys(tokens)
             self.keys, columns = np.unique(keys, return_inverse=True)
         else:  # rare: fall back to strings
-            self.index, gram_counts = _flat_counts([_char_wb_grams(t) for t in tokens], key=_gram_order)
+            self.index, gram_counts = flat_counts([_char_wb_grams(t) for t in tokens], key=_gram_order)
             self.token_grams = gram_counts
             return
         self.token_grams = sp.csr_matrix(
@@ -360,6 +394,15 @@ def _weighted_df(counts: sp.csr_matrix, weights: np.ndarray) -> np.ndarray:
     return np.bincount(counts.indices, weights=row_weights, minlength=counts.shape[1]).astype(np.float64)
 
 
+class SentenceSimilarities(Protocol):
+    """What an alignment reads of a sentence space: a `SentenceSpace`, or the similarities of one
+    pair computed in bulk (`dedup.bulk_space.PairSimilarities`)."""
+
+    def similarity(self, a: Document, b: Document, *, prose: bool = False) -> np.ndarray:
+        """Dense (len(a.sentences), len(b.sentences)) sentence similarities, of the prose when `prose`."""
+        ...
+
+
 def pair_space(a: Document, b: Document) -> SentenceSpace:
     """The sentence space a pair of articles is aligned in: fitted on their two texts alone.
 
@@ -407,25 +450,25 @@ class SentenceSpace:
             self._rows[doc.id] = np.array(rows, dtype=np.int64)
         weights = np.array(occurrences, dtype=np.float64)
         self.texts = texts
-        self._stem_column, stem_counts = _flat_counts(stems)
+        self._stem_column, stem_counts = flat_counts(stems)
         self._stem_df = _weighted_df(stem_counts, weights)
         n_sentences = int(weights.sum())
-        self._stem_idf = _idf_of(self._stem_df, n_sentences)
-        self.stems = _weigh(stem_counts, self._stem_idf, sublinear=True)
+        self._stem_idf = idf_of(self._stem_df, n_sentences)
+        self.stems = weigh(stem_counts, self._stem_idf, sublinear=True)
 
         # Character grams: each distinct token's grams once (W), each sentence's token counts (P);
         # a sentence's gram counts are its row of P @ W. Only IDF is kept for the whole batch;
         # rows are weighed when asked for, so memory holds P and W, not every sentence's grams.
-        self._token_column, self._token_counts = _flat_counts([text.lower().split() for text in texts])
+        self._token_column, self._token_counts = flat_counts([text.lower().split() for text in texts])
         tokens = list(self._token_column)
-        self._grams = _GramKeys(tokens)
+        self._grams = GramKeys(tokens)
         self._token_grams = self._grams.token_grams[: len(tokens)]
         df = np.zeros(self._token_grams.shape[1], dtype=np.float64)
         for start in range(0, len(texts), _SPACE_CHUNK):
             counts = self._token_counts[start : start + _SPACE_CHUNK] @ self._token_grams
             df += _weighted_df(counts, weights[start : start + _SPACE_CHUNK])
         self._gram_df = df
-        self._gram_idf = _idf_of(self._gram_df, n_sentences)
+        self._gram_idf = idf_of(self._gram_df, n_sentences)
         self._prose: dict[int, tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]] = {}
 
     def similarity(self, a: Document, b: Document, *, prose: bool = False) -> np.ndarray:
@@ -448,18 +491,18 @@ class SentenceSpace:
         """Character-gram TF-IDF vectors of the distinct sentences `rows` (rows of `texts`)."""
         counts = (self._token_counts[rows] @ self._token_grams).tocsr()
         counts.sort_indices()
-        return _weigh(counts, self._gram_idf, sublinear=True)
+        return weigh(counts, self._gram_idf, sublinear=True)
 
     def _prose_of(self, row: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
         vectors = self._prose.get(row)
         if vectors is None:
-            prose = _QUOTED.sub(" ", self.texts[row])
+            prose = prose_text(self.texts[row])
             stem_column, stem_df = self._stem_column, self._stem_df
             stems = [stem_column[t] for t in content_stems(words(prose)) if t in stem_column]
             stems = [column for column in stems if stem_df[column]]
             grams = self._grams.columns(prose.lower().split())
             grams = grams[self._gram_df[grams] > 0].tolist()
-            vectors = self._prose[row] = (_weigh_one(stems, self._stem_idf), _weigh_one(grams, self._gram_idf))
+            vectors = self._prose[row] = (weigh_one(stems, self._stem_idf), weigh_one(grams, self._gram_idf))
         return vectors
 
     def _prose_block(self, rows: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
@@ -470,8 +513,8 @@ class SentenceSpace:
         )
 
 
-def _weigh_one(columns: list[int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One TF-IDF row (sorted columns, float32 weights) with `_weigh`'s arithmetic."""
+def weigh_one(columns: list[int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One TF-IDF row (sorted columns, float32 weights) with `weigh`'s arithmetic."""
     if not columns:
         return _NO_IDS, np.zeros(0, dtype=np.float32)
     columns, counts = np.unique(np.array(columns, dtype=np.int64), return_counts=True)

@@ -11,34 +11,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from dedup.errors import ConfigError
 from dedup.wordhash import fmix64
-
-
-@dataclass(frozen=True)
-class ShingleConfig:
-    """Parameters of the shingling stage.
-
-    Parameters
-    ----------
-    n : int
-        Words per shingle.
-    """
-
-    # 5-word shingles: the usual choice for near-duplicate web and news text (Broder 1997 used
-    # word windows of this size); one edited word then changes at most 5 shingles. Not yet tuned
-    # on ../shared/data.
-    n: int = 5
-
-    def __post_init__(self) -> None:
-        if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1:
-            msg = f"n must be a positive integer, got {self.n!r}"
-            raise ConfigError(msg)
 
 
 def sha1_hash32_bytes(data: bytes) -> int:

@@ -12,10 +12,10 @@ from dedup.cli import main
 from dedup.config import CandidateConfig, CopyLevelConfig
 from dedup.flag import FlagConfig
 from dedup.group import GroupConfig
-from dedup.minhash import LSHConfig, MinHasher
+from dedup.minhash import MinHasher
 from dedup.pairs import PairsConfig
 from dedup.score import ScoreConfig
-from dedup.shingles import ShingleConfig
+from dedup.shingles import shingle_hashes
 
 SEEDS = "examples/seeds"
 
@@ -35,11 +35,10 @@ def test_config_error_is_both_a_dedup_error_and_a_value_error():
         lambda: ScoreConfig(edited_min_words=0),
         lambda: RelationConfig(near_duplicate_shared=1.5),
         lambda: GroupConfig(story_linkage=-0.1),
-        lambda: FlagConfig(seed=-1),
         lambda: FlagConfig(top_k=0),
         lambda: PairsConfig(rewritten_cosine=float("nan")),
-        lambda: LSHConfig(bands=0),
-        lambda: ShingleConfig(n=0),
+        lambda: CandidateConfig(shingle_size=True),
+        lambda: shingle_hashes(['a', 'b'], 0),
         lambda: MinHasher(num_perm=16, seed=-3),
     ],
 )

@@ -50,9 +50,14 @@ def test_cluster_canonical_and_flag_order_read_dates_the_same_way():
     assert order == "published" and ranks[1] < ranks[0]
 
 
-def test_flag_takes_a_bad_date_in_a_batch_as_undated_as_cluster_does():
-    ranks, order = time_ranks([Article("a", "x", published="yesterday", origin="a.jsonl:1")])
-    assert order == "input" and ranks.tolist() == [0.0]
+def test_flag_takes_a_bad_date_in_a_batch_as_none_as_cluster_does():
+    """Flag's time order reads `published` as cluster does: a value that is not a date is no date
+    (flag_articles warns of it, naming the article), never a stop."""
+    ranks, order = time_ranks(
+        [Article("a", "x", published="yesterday", origin="a.jsonl:1"), Article("b", "x", published=ZULU)]
+    )
+    assert order == "published+undated" and ranks[0] == float("inf") and ranks[1] == 0
+    assert published_problem("yesterday", "a.jsonl:1").startswith("a.jsonl:1: published 'yesterday'")
 
 
 def test_a_leading_date_stamp_gives_a_date():

@@ -8,7 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from dedup import DedupError
+import dedup
+from dedup import DedupConfig, DedupError
 from dedup.eval import data_root
 from dedup.eval.run import pan_figures
 from dedup.flag import (
@@ -47,10 +48,10 @@ def parts(seed_articles):
     }
 
 
-def _flag_one(article_sentences: list[str], wire_stories: dict[str, list[str]], **config):
+def _flag_one(article_sentences: list[str], wire_stories: dict[str, list[str]], seed: int = 1, **config):
     wire = [Article(id=name, text=_text(sentences)) for name, sentences in wire_stories.items()]
     result = flag_articles(
-        [Article(id="article", text=_text(article_sentences))], wire=wire, config=FlagConfig(**config)
+        [Article(id="article", text=_text(article_sentences))], wire=wire, config=FlagConfig(**config), seed=seed
     )
     return result.flags[0]
 
@@ -251,7 +252,10 @@ def test_each_article_is_aligned_with_at_most_top_k_wire_stories(parts):
     articles = [Article(id="copy", text=story)]
     config = FlagConfig(top_k=3)
     found = select_candidates(
-        document_features(articles, config, stride=25), document_features(wire, config, stride=50), config
+        document_features(articles, config, stride=25, seed=1),
+        document_features(wire, config, stride=50, seed=1),
+        config,
+        seed=1,
     )
     assert len(found.article) == 3
     result = flag_articles(articles, wire=wire, config=config)
@@ -314,7 +318,18 @@ def test_pan_suspicious_documents_are_flagged_from_their_own_source():
 def test_flag_config_round_trips_as_a_dict():
     config = FlagConfig(top_k=7)
     assert dataclasses.asdict(config) == config.as_dict()
-    assert config.as_dict()["score"]["rewritten_similarity"] == config.score.rewritten_similarity
+
+
+def test_flag_records_the_whole_run_config_under_one_seed(parts):
+    """`dedup.flag` takes one DedupConfig: its seed, its flag stage and cluster's sentence classes,
+    and the result records all of it (as `dedup cluster` records its config)."""
+    config = DedupConfig(seed=7, flag=FlagConfig(top_k=3))
+    wire = [Article(id="w1", text=_text(parts["wire"]))]
+    result = dedup.flag([Article(id="a", text=_text(parts["wire"][:4]))], wire=wire, config=config)
+    assert result.config == config.as_dict()
+    assert result.config["seed"] == 7 and result.config["flag"]["top_k"] == 3
+    assert result.config["score"] == dataclasses.asdict(config.score)
+    assert "seed" not in result.config["flag"]
 
 
 def test_progress_reports_every_document_prepared_and_every_article_judged(parts):

@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
     # 4: scoring
     "dedup.background": 4,
     "dedup.score": 4,
+    "dedup.bulk_space": 4,
     "dedup.semantic": 4,
     # 5: grouping and alignment, and what composes them
     "dedup.align": 5,
@@ -44,6 +45,8 @@ LAYERS: dict[str, int] = {
     "dedup.actions": 5,
     # 6: engines, above the stages they run
     "dedup.engine": 6,
+    # the archive composes the stages and the engine's stage functions
+    "dedup.index": 6,
     # 7: the public API
     "dedup": 7,
     # 8: renderers

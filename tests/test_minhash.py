@@ -6,7 +6,8 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.minhash import LSHConfig, MinHasher, estimated_jaccard, lsh_candidate_pairs
+from dedup.config import CandidateConfig
+from dedup.minhash import MinHasher, estimated_jaccard, lsh_candidate_pairs
 from dedup.shingles import shingle_hashes
 
 
@@ -148,10 +149,12 @@ def _news_batch() -> list[list[str]]:
 
 
 def test_lsh_finds_a_near_duplicate_and_not_unrelated_stories() -> None:
-    config = LSHConfig()
-    hasher = MinHasher(config.num_perm, config.seed)
-    signatures = hasher.signatures([shingle_hashes(tokens, 5) for tokens in _news_batch()])
-    pairs = lsh_candidate_pairs(signatures, bands=config.bands, rows=config.rows)
+    config = CandidateConfig()
+    hasher = MinHasher(config.copy_bands * config.copy_rows, 1)
+    signatures = hasher.signatures([shingle_hashes(tokens, config.shingle_size) for tokens in _news_batch()])
+    pairs = lsh_candidate_pairs(
+        signatures, bands=config.copy_bands, rows=config.copy_rows, max_bucket=config.max_bucket
+    )
     assert pairs.tolist() == [[0, 11]]
 
 
@@ -208,19 +211,16 @@ def test_lsh_refuses_more_bands_than_the_signature_holds() -> None:
 @pytest.mark.parametrize(
     ("changes", "parameter"),
     [
-        ({"num_perm": 0}, "num_perm"),
-        ({"bands": 0}, "bands"),
-        ({"rows": -2}, "rows"),
-        ({"rows": 2.0}, "rows"),
-        ({"bands": 33}, r"bands \* rows"),
-        ({"seed": -1}, "seed"),
-        ({"seed": 2**32}, "seed"),
+        ({"copy_bands": 0}, "copy_bands"),
+        ({"copy_rows": -2}, "copy_rows"),
+        ({"story_rows": 2.0}, "story_rows"),
+        ({"story_terms": True}, "story_terms"),
         ({"max_bucket": 0}, "max_bucket"),
     ],
 )
-def test_lsh_config_names_the_bad_parameter(changes: dict, parameter: str) -> None:
+def test_candidate_config_names_the_bad_parameter(changes: dict, parameter: str) -> None:
     with pytest.raises(ValueError, match=parameter):
-        LSHConfig(**changes)
+        CandidateConfig(**changes)
 
 
 def test_minhasher_names_the_bad_parameter() -> None:

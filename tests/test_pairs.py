@@ -125,8 +125,8 @@ def test_empty_batch_and_bad_items():
 
 
 def test_config_rejects_impossible_values():
-    with pytest.raises(ValueError, match="edited_ratio"):
-        PairsConfig(edited_ratio=1.5)
+    with pytest.raises(ValueError, match="rewritten_probability"):
+        PairsConfig(rewritten_probability=1.5)
     with pytest.raises(ValueError, match="rewritten_cosine"):
         PairsConfig(rewritten_cosine=float("nan"))
     with pytest.raises(ValueError, match="char n-gram"):

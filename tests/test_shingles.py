@@ -10,8 +10,8 @@ from datasketch.hashfunc import sha1_hash32
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dedup.config import CandidateConfig, CopyLevelConfig
 from dedup.shingles import (
-    ShingleConfig,
     sha1_hash32_bytes,
     shingle_hashes,
     shingle_hashes_flat,
@@ -82,12 +82,11 @@ def test_token_hash_is_datasketch_default_hash_of_utf8() -> None:
 def test_bad_shingle_size_is_refused(n: object) -> None:
     with pytest.raises(ValueError, match="n must be a positive integer"):
         shingle_hashes(WORDS, n)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="n must be a positive integer"):
-        ShingleConfig(n=n)  # type: ignore[arg-type]
 
 
 def test_default_config_uses_five_word_shingles() -> None:
-    assert ShingleConfig().n == 5
+    assert CandidateConfig().shingle_size == 5
+    assert CopyLevelConfig().shingle_size == 5
 
 
 tokens_strategy = st.lists(st.text(min_size=1, max_size=8), max_size=30)

@@ -10,7 +10,7 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TextIO
 
 import click
@@ -19,6 +19,7 @@ from dedup import Article, DedupError, __version__
 from dedup.cli.notices import WarningLog
 from dedup.io.writers import open_output, refuse_input_as_output
 from dedup.progress import CANDIDATES, PREPARE, SCORE, Progress
+from dedup.report.manifest import manifest_lines, manifest_path_for, manifest_record
 from dedup.report.terminal import clean
 from dedup.text import cut_warning
 
@@ -40,8 +41,10 @@ def _print_warning(message: str) -> None:
     click.echo(f"dedup: warning: {clean(message)}", err=True)
 
 
-# Where `handles_errors` keeps the running command's WarningLog: in click's per-invocation context.
+# Where `handles_errors` keeps the running command's WarningLog and its --manifest path: in click's
+# per-invocation context.
 _WARNING_LOG = "dedup.warning_log"
+_MANIFEST = "dedup.manifest"
 
 
 def warn_cut(articles: Iterable[Article]) -> list[Article]:
@@ -68,11 +71,12 @@ def handles_errors(command: Callable) -> Callable:
     """
 
     @functools.wraps(command)
-    def wrapper(*args, verbose: bool = False, **kwargs):
+    def wrapper(*args, verbose: bool = False, manifest: str | None = None, **kwargs):
         log = WarningLog(_print_warning, verbose=verbose)
         context = click.get_current_context(silent=True)
         if context is not None:
             context.meta[_WARNING_LOG] = log
+            context.meta[_MANIFEST] = manifest
         try:
             return command(*args, **kwargs)
         except DedupError as error:
@@ -97,14 +101,37 @@ class Output:
     refused, and a file is written beside its final name and renamed into place when complete
     (`dedup.io.writers.open_output`), so that a run that fails part-way leaves no partial output.
     Without ``-o`` (or with ``-o -``) the result goes to standard output, which must be open.
+
+    The output's manifest (`dedup.report.manifest`: version, command, inputs, config) goes to the
+    command's ``--manifest PATH`` when given, else beside an ``-o`` output; `record` writes it once
+    the output is complete.
     """
 
     def __init__(self, path: str | None, inputs: Iterable[str] = ()) -> None:
         self.path = None if path in (None, "-") else path
+        self.inputs = tuple(inputs)
+        context = click.get_current_context(silent=True)
+        self.manifest_path: str | None = context.meta.get(_MANIFEST) if context is not None else None
         if self.path is not None:
-            refuse_input_as_output(self.path, inputs)
+            refuse_input_as_output(self.path, self.inputs)
         elif sys.stdout is None:  # started with descriptor 1 closed (`dedup cluster DIR >&-`)
             raise DedupError("standard output is closed; give -o FILE to write the result")
+        if self.manifest_path is not None:
+            refuse_input_as_output(self.manifest_path, self.inputs)
+
+    def record(self, config: Mapping, output_format: str | None) -> None:
+        """Write the manifest of the output just written (see the class); nothing when the output
+        went to standard output and no ``--manifest`` was given."""
+        target = self.manifest_path or (manifest_path_for(self.path) if self.path is not None else None)
+        if target is None:
+            return
+        context = click.get_current_context(silent=True)
+        command = context.command_path if context is not None else "dedup"
+        record = manifest_record(
+            command, version=__version__, config=config, inputs=self.inputs, output_format=output_format
+        )
+        with open_output(target) as stream:
+            emit_lines(manifest_lines(record), stream)
 
     @contextlib.contextmanager
     def open(self) -> Iterator[TextIO]:
@@ -186,10 +213,27 @@ from dedup.cli import cluster as _cluster  # noqa: E402,F401
 from dedup.cli import diff as _diff  # noqa: E402,F401
 from dedup.cli import eval as _eval  # noqa: E402,F401
 from dedup.cli import flag as _flag  # noqa: E402,F401
+from dedup.cli import index as _index  # noqa: E402,F401
 from dedup.cli import pairs as _pairs  # noqa: E402,F401
 
-# Every command takes --verbose, which `handles_errors` (wrapping every command) consumes.
-for _command in main.commands.values():
+# Every command takes --verbose, and every command writing an output --manifest, which
+# `handles_errors` (wrapping every command) consumes; a group's (`dedup index`) are its subcommands.
+_commands = [
+    command
+    for entry in main.commands.values()
+    for command in (entry.commands.values() if isinstance(entry, click.Group) else (entry,))
+]
+for _command in _commands:
+    if any(param.name == "output" for param in _command.params):
+        _command.params.append(
+            click.Option(
+                ["--manifest"],
+                type=click.Path(dir_okay=False),
+                default=None,
+                help="Write the output's manifest (dedup version, command, inputs, every setting) as JSON "
+                "to this file; with -o it is written beside the output (FILE.manifest.json) by default.",
+            )
+        )
     _command.params.append(
         click.Option(
             ["--verbose"],

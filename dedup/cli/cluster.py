@@ -184,6 +184,7 @@ def cluster_command(
         from dedup.io.parquet import CLUSTER_PARQUET_TYPES, write_parquet
 
         write_parquet(cluster_rows(result), destination.path, CLUSTER_CSV_FIELDS, types=CLUSTER_PARQUET_TYPES)
+        destination.record(result.config, output_format)
         return
     with destination.open() as stream:
         if output_format == "jsonl":
@@ -194,3 +195,4 @@ def cluster_command(
             emit_lines(cluster_html(result, copy_diffs(articles, result, config=config)), stream)
         else:
             emit_lines(cluster_table(result), stream)
+    destination.record(result.config, output_format)

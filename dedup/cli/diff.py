@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 
 import click
 
-from dedup import Article, DedupError, diff
+from dedup import Article, DedupConfig, DedupError, diff
 from dedup.cli import Output, emit_lines, handles_errors, main, output_option, skip_bad_option, warn, warn_cut
 from dedup.io.readers import read_articles
 from dedup.report.diff_html import diff_html
@@ -61,6 +61,7 @@ def diff_command(a: str, b: str, output_format: str, output: str | None, batch: 
             emit_lines(diff_html(result, a=article_a, b=article_b), stream)
         else:
             emit_lines(diff_text(result, color=_use_color(output), a=article_a, b=article_b), stream)
+    destination.record(DedupConfig().as_dict(), output_format)
 
 
 def _read_one(path: str, skip_bad: bool) -> Article:

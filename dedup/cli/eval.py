@@ -88,6 +88,7 @@ def eval_command(
             emit_lines(figure_markdown(figures), stream)
         else:
             emit_lines(figure_table(figures, floors, seconds), stream)
+    destination.record(DedupConfig().as_dict(), "json" if as_json else "markdown" if markdown else "table")
     if update_floors:
         write_floors(updated_floors(figures, floors), floors_file)
         click.echo(f"dedup: stored {len(figures)} floor(s) in {floors_file}", err=True)

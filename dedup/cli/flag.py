@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dedup import ConfigError, DedupError
+from dedup import ConfigError, DedupConfig, DedupError, flag
 from dedup.cli import (
     Output,
     emit_lines,
@@ -18,7 +18,6 @@ from dedup.cli import (
     warn,
     warn_cut,
 )
-from dedup.flag import FlagConfig, flag_articles
 from dedup.io.readers import read_articles
 from dedup.io.writers import write_csv, write_jsonl
 from dedup.report.flag_records import FLAG_CSV_FIELDS, flag_records, flag_rows
@@ -75,12 +74,12 @@ def flag_command(
         except DedupError as error:
             raise DedupError(f"--wire: {error}") from None
     try:
-        config = FlagConfig(seed=seed)
+        config = DedupConfig(seed=seed)
     except ConfigError as error:
         raise ConfigError(f"--seed: {error}") from None
     articles = warn_cut(read_articles(inputs, skip_bad=skip_bad, warn=warn))
     with progress_bar(len(articles) + len(wire or ())) as progress:
-        result = flag_articles(articles, wire=wire, config=config, progress=progress)
+        result = flag(articles, wire=wire, config=config, progress=progress)
     for message in result.warnings:
         warn(message)
     with destination.open() as stream:
@@ -90,3 +89,4 @@ def flag_command(
             write_csv(flag_rows(result, articles), stream, FLAG_CSV_FIELDS)
         else:
             emit_lines(flag_table(result), stream)
+    destination.record(result.config, output_format)

@@ -19,6 +19,7 @@ from dedup.cli import (
     stderr_is_terminal,
     warn,
 )
+from dedup.config import DedupConfig
 from dedup.errors import DedupError
 from dedup.io.pair_readers import PairRecord, read_pairs
 from dedup.io.writers import write_csv, write_jsonl
@@ -100,23 +101,24 @@ def pairs_command(
     if semantic and level != "sentence":
         raise DedupError("--semantic scores sentence pairs: use it with --level sentence")
     destination = Output(output, (input_path,))
+    config = DedupConfig()
     chunk_size = chunk_size or (SEMANTIC_CHUNK_SIZE if semantic else CHUNK_SIZES[level])
     records = read_pairs(input_path, skip_bad=skip_bad, warn=warn)
     columns = DOCUMENT_COLUMNS if level == "document" else SEMANTIC_COLUMNS if semantic else SENTENCE_COLUMNS
     total = _count_for_progress(input_path)
     with progress_bar(total) as progress:
         progress(CANDIDATES, total)  # the bar's "score" task, sized by the input's line count
-        rows = _scored_rows(records, level, chunk_size, columns, progress, semantic)
+        rows = _scored_rows(records, level, chunk_size, columns, progress, config, semantic)
         first = next(rows, None)
         with destination.open() as stream:
-            if first is None:
-                return
-            everything = _chain(first, rows)
-            if output_format == "jsonl":
-                write_jsonl(everything, stream)
-            else:
-                header = [key for key in first if key not in columns] + list(columns)
-                write_csv(_warn_unknown_columns(everything, header), stream, header)
+            if first is not None:
+                everything = _chain(first, rows)
+                if output_format == "jsonl":
+                    write_jsonl(everything, stream)
+                else:
+                    header = [key for key in first if key not in columns] + list(columns)
+                    write_csv(_warn_unknown_columns(everything, header), stream, header)
+    destination.record(config.as_dict(), output_format)
 
 
 def _count_for_progress(path: str) -> int:
@@ -138,6 +140,7 @@ def _scored_rows(
     chunk_size: int,
     columns: tuple[str, ...],
     progress,
+    config: DedupConfig,
     semantic: bool = False,
 ) -> Iterator[dict]:
     """Score the records chunk by chunk and yield one output row per record, in input order.
@@ -157,9 +160,9 @@ def _scored_rows(
                 if message := cut_warning(f"{record.origin} {name}", text):
                     warn(message)
         if level == "sentence":
-            scores = score_sentence_pairs(texts, semantic=encoder)
+            scores = score_sentence_pairs(texts, config=config.pairs, score=config.score, semantic=encoder)
         else:
-            scores = score_document_pairs(texts)
+            scores = score_document_pairs(texts, score=config.score, relation=config.relation)
         for record, result in zip(chunk, scores):
             yield _row(record, result, columns)
         progress(SCORE, len(chunk))

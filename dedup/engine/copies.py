@@ -205,7 +205,9 @@ def run_copies(
     counts = _stacked_counts(sketches)  # empties `sketches`
     vectors = tfidf_rows(counts, in_place=True)
 
-    candidates = lsh_candidate_pairs(signatures, bands=level.bands, rows=level.rows, max_bucket=level.max_bucket)
+    candidates = lsh_candidate_pairs(
+        signatures, bands=level.bands, rows=level.rows, max_bucket=config.candidates.max_bucket
+    )
     progress(CANDIDATES, len(candidates))
     cosines = _cosines(vectors, candidates)
     is_copy = cosines >= level.min_cosine

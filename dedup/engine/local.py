@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from dedup.align import needs_alignment, unaligned_pair
+from dedup.bulk_space import SentenceTables
 from dedup.config import CandidateConfig, DedupConfig
 from dedup.engine.stages import (
     align_pairs,
@@ -140,7 +141,7 @@ def score_candidates(
     progress(SCORE, len(pairs) - len(to_align))
     chunks = [to_align[start : start + _WORK_CHUNK] for start in range(0, len(to_align), _WORK_CHUNK)]
     processes = min(workers(), len(chunks)) if len(to_align) >= 2 * _PARALLEL_MIN_PAIRS else 1
-    inputs = (documents, pairs, cosine_list, config)
+    inputs = (documents, SentenceTables(documents) if to_align else None, pairs, cosine_list, config)
     scores = ordered_map(_score_chunk, chunks, processes, in_flight=2 * processes, inputs=inputs)
     for chunk, chunk_scores in zip(chunks, scores):
         for k, pair in zip(chunk, chunk_scores):
@@ -159,10 +160,16 @@ def candidate_pairs(
 
 
 def _score_chunk(
-    documents: Sequence[Document], pairs: np.ndarray, cosines: list[float], config: DedupConfig, chunk: list[int]
+    documents: Sequence[Document],
+    tables: SentenceTables,
+    pairs: np.ndarray,
+    cosines: list[float],
+    config: DedupConfig,
+    chunk: list[int],
 ) -> list[ScoredPair]:
     """Scored pairs of the candidate pairs numbered in `chunk`."""
-    return align_pairs(documents, [tuple(pair) for pair in pairs[chunk].tolist()], [cosines[k] for k in chunk], config)
+    index_pairs = [tuple(pair) for pair in pairs[chunk].tolist()]
+    return align_pairs(documents, index_pairs, [cosines[k] for k in chunk], config, tables=tables)
 
 
 def run_cluster(articles: Sequence[Article], config: DedupConfig, progress: Progress = no_progress) -> ClusterResult:

@@ -15,6 +15,7 @@ from datetime import datetime
 import numpy as np
 
 from dedup.align import relate
+from dedup.bulk_space import SentenceTables, pair_similarities
 from dedup.config import CandidateConfig, DedupConfig
 from dedup.dates import published_moment, published_problem
 from dedup.group import choose_canonical, copy_components, member_key, output_key, story_clusters
@@ -29,30 +30,20 @@ from dedup.model import (
     ScoredPair,
     opening_words,
 )
-from dedup.score import DocumentSpace
+from dedup.score import DocumentSpace, top_terms
 from dedup.shingles import shingle_hashes_many, token_hash32, token_hashes
 
 
-def story_terms(space: DocumentSpace, count: int) -> list[np.ndarray]:
+def story_terms(space: DocumentSpace, count: int, *, min_frequency: int = 2) -> list[np.ndarray]:
     """Each document's `count` highest-weighted TF-IDF terms among those shared with another document.
 
     A term found in one document only cannot make a pair, and batch IDF ranks exactly those
     highest, so they are left out before ranking (`space.document_frequency` counts the whole
-    batch, also when the space holds part of it). Ties in weight go to the lower column.
+    batch, also when the space holds part of it): terms held by fewer than `min_frequency`
+    documents. An archive, where a term seen once may be shared by an article still to come,
+    keeps every term (`min_frequency` 1). Ties in weight go to the lower column.
     """
-    matrix = space.matrix
-    n_docs = matrix.shape[0]
-    shared = space.document_frequency >= 2
-    rows = np.repeat(np.arange(n_docs), np.diff(matrix.indptr))
-    keep = shared[matrix.indices]
-    rows, columns, weights = rows[keep], matrix.indices[keep], matrix.data[keep]
-    order = np.lexsort((columns, -weights, rows))
-    rows, columns = rows[order], columns[order]
-    row_starts = np.searchsorted(rows, np.arange(n_docs))
-    top = np.arange(len(rows)) - row_starts[rows] < count
-    rows, columns = rows[top], columns[top]
-    order = np.lexsort((columns, rows))
-    return np.split(columns[order], np.searchsorted(rows[order], np.arange(1, n_docs)))
+    return top_terms(space.matrix, count, space.document_frequency >= min_frequency)
 
 
 def document_shingles(documents: Sequence[Document], n: int) -> list[np.ndarray]:
@@ -79,11 +70,14 @@ def copy_signatures(documents: Sequence[Document], config: CandidateConfig, seed
     return hasher.signatures(document_shingles(documents, config.shingle_size))
 
 
-def story_signatures(space: DocumentSpace, config: CandidateConfig, seed: int) -> np.ndarray:
-    """MinHash signature of each document's most distinctive stems (the story grain)."""
+def story_signatures(
+    space: DocumentSpace, config: CandidateConfig, seed: int, *, min_frequency: int = 2
+) -> np.ndarray:
+    """MinHash signature of each document's most distinctive stems (the story grain; `story_terms`)."""
     term_hashes = np.array([token_hash32(term) for term in space.vocabulary], dtype=np.uint32)
     hasher = MinHasher(num_perm=config.story_bands * config.story_rows, seed=seed)
-    return hasher.signatures([term_hashes[columns] for columns in story_terms(space, config.story_terms)])
+    terms = story_terms(space, config.story_terms, min_frequency=min_frequency)
+    return hasher.signatures([term_hashes[columns] for columns in terms])
 
 
 def banded_pairs(copy: np.ndarray, story: np.ndarray, config: CandidateConfig) -> np.ndarray:
@@ -103,17 +97,39 @@ def align_pairs(
     index_pairs: Sequence[tuple[int, int]],
     cosines: Sequence[float],
     config: DedupConfig,
+    *,
+    tables: SentenceTables | None = None,
 ) -> list[ScoredPair]:
     """Alignment coverage and relation of each pair of documents (by index), in order.
 
-    `dedup.align.relate` pair by pair, with the pair's own sentence space
-    (`dedup.score.pair_space`): a pair's verdict depends on its two articles only, never on the
-    other articles of the batch, and is the one `dedup diff` and `dedup flag` give for it.
+    `dedup.align.relate` pair by pair, with the pair's own sentence space (the similarities of
+    `dedup.score.pair_space`, computed for many pairs at once by `dedup.bulk_space`): a pair's
+    verdict depends on its two articles only, never on the other articles of the batch, and is the
+    one `dedup diff` and `dedup flag` give for it. `tables` are the `SentenceTables` of
+    `documents` when the caller has them (a sequence, indexed alike); else they are made of the
+    documents these pairs name.
     """
+    if tables is None:
+        named = sorted({index for pair in index_pairs for index in pair})
+        row_of = {index: row for row, index in enumerate(named)}
+        tables = SentenceTables([documents[index] for index in named])
+        table_pairs = [(row_of[a], row_of[b]) for a, b in index_pairs]
+    else:
+        table_pairs = list(index_pairs)
     scored = []
-    for (a, b), cosine in zip(index_pairs, cosines):
+    # An alignment asks for the prose similarity of links at either threshold, the lower first.
+    prose_floor = min(config.score.ordered_similarity, config.score.rewritten_similarity)
+    found = pair_similarities(tables, table_pairs, prose_floor=prose_floor)
+    for (a, b), cosine, similarities in zip(index_pairs, cosines, found):
         pair, _ = relate(
-            a, b, documents[a], documents[b], cosine, score_config=config.score, relation_config=config.relation
+            a,
+            b,
+            documents[a],
+            documents[b],
+            cosine,
+            space_of=lambda _a, _b, found=similarities: found,
+            score_config=config.score,
+            relation_config=config.relation,
         )
         scored.append(pair)
     return scored

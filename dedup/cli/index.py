@@ -1,0 +1,191 @@
+"""`dedup index` (add, stats, remove, prune) and `dedup check`: the archive on the command line,
+a thin layer over `dedup.Index`."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import click
+
+from dedup import DedupError, Index
+from dedup.cli import (
+    Output,
+    emit_lines,
+    handles_errors,
+    input_argument,
+    main,
+    output_option,
+    progress_bar,
+    skip_bad_option,
+    warn,
+    warn_cut,
+)
+from dedup.io.readers import read_articles
+from dedup.io.writers import write_jsonl
+from dedup.report.check import check_html, check_records, check_table, stats_lines, stats_record
+
+index_option = click.option(
+    "--index",
+    "index_path",
+    required=True,
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    help="The index file (SQLite). `index add` creates it when missing.",
+)
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``7d``, ``12h``, ``30m``, ``90s`` or ``2w`` as a `timedelta`; DedupError for anything else."""
+    match = _DURATION.match(text)
+    if match is None:
+        raise DedupError(f"--older-than {text!r}: expected a number and a unit (s, m, h, d, w), e.g. 7d")
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+@main.group("index", context_settings={"help_option_names": ["-h", "--help"]})
+def index_group() -> None:
+    """Keep an archive of articles seen so far (an SQLite file), to `dedup check` new ones against it."""
+
+
+@index_group.command("add")
+@index_option
+@input_argument
+@click.option("--wire", is_flag=True, help="Mark these articles as wire copy (sources for the derivation check).")
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="MinHash seed of a new index (default 1); an existing index keeps its own.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Articles per transaction: a killed add keeps every batch committed before.",
+)
+@skip_bad_option
+@handles_errors
+def add_command(
+    index_path: str, inputs: tuple[str, ...], wire: bool, seed: int | None, batch_size: int, skip_bad: bool
+) -> None:
+    """Add INPUT articles (any input format) to the index at PATH, streamed, a batch per transaction.
+
+    An article whose id the index already holds is skipped (with a count).
+    """
+    with Index(index_path, seed=seed, batch_size=batch_size) as index, progress_bar(None) as progress:
+        result = index.add(read_articles(inputs, skip_bad=skip_bad, warn=warn), wire=wire, progress=progress)
+        total = index.stats().articles
+    if result.skipped:
+        shown = ", ".join(result.skipped[:3]) + (" ..." if len(result.skipped) > 3 else "")
+        warn(f"{len(result.skipped)} articles already in the index were skipped: {shown}")
+    kind = " wire" if wire else ""
+    click.echo(f"added {result.added}{kind} articles to {index_path}; it holds {total}")
+
+
+@index_group.command("stats")
+@index_option
+@click.option("--format", "output_format", type=click.Choice(["table", "jsonl"]), default="table", show_default=True)
+@handles_errors
+def stats_command(index_path: str, output_format: str) -> None:
+    """Say what the index at PATH holds: articles, wire, sources, time range, size on disk."""
+    with Index(index_path, create=False) as index:
+        stats = index.stats()
+    if output_format == "jsonl":
+        click.echo(json.dumps(stats_record(stats), ensure_ascii=False))
+    else:
+        for line in stats_lines(stats):
+            click.echo(line)
+
+
+@index_group.command("remove")
+@index_option
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@handles_errors
+def remove_command(index_path: str, ids: tuple[str, ...]) -> None:
+    """Remove the articles with these ids from the index at PATH."""
+    with Index(index_path, create=False) as index:
+        missing = index.remove(ids)
+        total = index.stats().articles
+    for article_id in missing:
+        warn(f"{article_id}: not in the index")
+    click.echo(f"removed {len(set(ids)) - len(missing)} articles from {index_path}; it holds {total}")
+
+
+@index_group.command("prune")
+@index_option
+@click.option("--older-than", "older_than", required=True, metavar="AGE", help="e.g. 7d, 12h, 2w.")
+@click.option(
+    "--by",
+    type=click.Choice(["published", "added"]),
+    default="published",
+    show_default=True,
+    help="Age by `published` (an undated article by when it was added) or by when it was added.",
+)
+@handles_errors
+def prune_command(index_path: str, older_than: str, by: str) -> None:
+    """Remove the articles older than AGE from the index at PATH: a sliding time window."""
+    age = parse_duration(older_than)
+    with Index(index_path, create=False) as index:
+        removed = index.prune(age, by=by)
+        total = index.stats().articles
+    click.echo(f"removed {removed} articles older than {older_than} from {index_path}; it holds {total}")
+
+
+@main.command("check")
+@index_option
+@input_argument
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "jsonl", "html"]),
+    default="table",
+    show_default=True,
+    help="table for people; jsonl (one article a line) for programs; html, one self-contained page.",
+)
+@output_option
+@click.option("--add", "add_after", is_flag=True, help="Add the checked articles to the index afterwards.")
+@click.option("--wire", is_flag=True, help="With --add: mark the added articles as wire copy.")
+@skip_bad_option
+@handles_errors
+def check_command(
+    index_path: str,
+    inputs: tuple[str, ...],
+    output_format: str,
+    output: str | None,
+    add_after: bool,
+    wire: bool,
+    skip_bad: bool,
+) -> None:
+    """Check each INPUT article against the index at PATH: the archived articles it duplicates,
+    nearly duplicates or rewrites (or `new`), its earliest archived source, the versions of its
+    story from the same source, and its derivation from archived wire copy as `dedup flag` says it.
+
+    Nothing is added unless --add is given. Word weights are the index's, so an article's verdict
+    does not depend on what else is checked with it.
+    """
+    if wire and not add_after:
+        raise DedupError("--wire marks added articles: give it with --add")
+    destination = Output(output, (*inputs, index_path))
+    articles = warn_cut(read_articles(inputs, skip_bad=skip_bad, warn=warn))
+    with Index(index_path, create=False) as index:
+        with progress_bar(len(articles)) as progress:
+            result = index.check(articles, progress=progress)
+        if add_after:
+            added = index.add(articles, wire=wire)
+            skipped = f" ({len(added.skipped)} already in it)" if added.skipped else ""
+            click.echo(f"dedup: added {added.added} articles to {index_path}{skipped}", err=True)
+    with destination.open() as stream:
+        if output_format == "jsonl":
+            write_jsonl(check_records(result), stream)
+        elif output_format == "html":
+            for chunk in check_html(result):
+                stream.write(chunk + "\n")
+        else:
+            emit_lines(check_table(result), stream)
+    destination.record(result.config, output_format)

@@ -1,0 +1,97 @@
+"""Sentence similarities in bulk (`dedup.bulk_space`) are those of each pair's own space
+(`dedup.score.pair_space`) bit for bit, so the cluster pipeline's verdicts do not change."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+
+from dedup.align import relate
+from dedup.bulk_space import SentenceTables, pair_similarities
+from dedup.model import Article, Document
+from dedup.score import pair_space
+from dedup.text import prepare
+
+WORDS = (
+    "minister said talks would resume on monday after the ceasefire collapsed near the border "
+    "officials police rebels reported killed wounded city capital government army election vote"
+).split()
+
+
+def _random_documents(count: int, seed: int) -> list[Document]:
+    """Articles of random sentences from a small vocabulary, some repeated, some with quotations
+    (over one sentence and across two), some empty."""
+    rng = random.Random(seed)
+    shared = [" ".join(rng.choices(WORDS, k=rng.randint(5, 14))).capitalize() + "." for _ in range(12)]
+    documents = []
+    for number in range(count):
+        sentences = []
+        for _ in range(rng.randint(0, 9)):
+            roll = rng.random()
+            if roll < 0.3:
+                sentences.append(rng.choice(shared))
+            elif roll < 0.45:
+                said = " ".join(rng.choices(WORDS, k=rng.randint(3, 8)))
+                sentences.append(f'"{said.capitalize()}," the {rng.choice(WORDS)} said.')
+            elif roll < 0.55:
+                first, second = (" ".join(rng.choices(WORDS, k=6)) for _ in range(2))
+                sentences.append(f'He said: "{first.capitalize()}. {second.capitalize()}."')
+            else:
+                sentences.append(" ".join(rng.choices(WORDS, k=rng.randint(3, 16))).capitalize() + ".")
+        documents.append(prepare(Article(f"doc{number}", " ".join(sentences))))
+    return documents
+
+
+def _quoted(document: Document) -> np.ndarray:
+    return np.array([sentence.quote_share != 0 for sentence in document.sentences], dtype=bool)
+
+
+def _assert_as_pair_space(documents: list[Document], pairs: list[tuple[int, int]]) -> None:
+    tables = SentenceTables(documents)
+    found = list(pair_similarities(tables, pairs))
+    assert len(found) == len(pairs)
+    for (a, b), similarities in zip(pairs, found):
+        space = pair_space(documents[a], documents[b])
+        expected = space.similarity(documents[a], documents[b])
+        assert similarities.full.dtype == expected.dtype
+        np.testing.assert_array_equal(similarities.similarity(documents[a], documents[b]), expected)
+        # Prose similarities are read only where both sentences hold a quotation.
+        quoted = np.outer(_quoted(documents[a]), _quoted(documents[b]))
+        prose = space.similarity(documents[a], documents[b], prose=True)
+        found_prose = similarities.similarity(documents[a], documents[b], prose=True)
+        np.testing.assert_array_equal(found_prose[quoted], prose[quoted])
+
+
+def test_random_pairs_have_their_own_space_similarities() -> None:
+    documents = _random_documents(40, seed=3)
+    rng = random.Random(5)
+    pairs = [tuple(sorted(rng.sample(range(len(documents)), 2))) for _ in range(150)]
+    _assert_as_pair_space(documents, pairs + [(0, 0), (7, 3)])
+
+
+def test_seed_pairs_have_their_own_space_similarities(seed_articles: dict[str, Article]) -> None:
+    documents = [prepare(article) for _, article in sorted(seed_articles.items())]
+    _assert_as_pair_space(documents, list(itertools.combinations(range(len(documents)), 2)))
+
+
+def test_relate_gives_the_same_verdict_with_bulk_similarities(seed_articles: dict[str, Article]) -> None:
+    documents = [prepare(article) for _, article in sorted(seed_articles.items())]
+    pairs = list(itertools.combinations(range(len(documents)), 2))
+    tables = SentenceTables(documents)
+    for (a, b), similarities in zip(pairs, pair_similarities(tables, pairs)):
+        expected = relate(a, b, documents[a], documents[b], 0.5)
+        found = relate(a, b, documents[a], documents[b], 0.5, space_of=lambda _a, _b, s=similarities: s)
+        assert found == expected
+
+
+def test_blocks_do_not_change_values(monkeypatch) -> None:
+    documents = _random_documents(30, seed=11)
+    pairs = list(itertools.combinations(range(12), 2))
+    whole = list(pair_similarities(SentenceTables(documents), pairs))
+    monkeypatch.setattr("dedup.bulk_space.BLOCK_POSITIONS", 1)
+    one_by_one = list(pair_similarities(SentenceTables(documents), pairs))
+    for left, right in zip(whole, one_by_one):
+        np.testing.assert_array_equal(left.full, right.full)
+        np.testing.assert_array_equal(left.prose, right.prose)

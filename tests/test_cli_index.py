@@ -1,0 +1,146 @@
+"""`dedup index add|stats|remove|prune` and `dedup check` through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dedup.cli import main
+from dedup.cli.index import parse_duration
+
+SEEDS = Path(__file__).resolve().parents[1] / "examples" / "seeds"
+WIRE = SEEDS / "000_dcd977f381deb860.txt"
+REWRITE = "001_9f484aa0f34f7918"
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture()
+def index(tmp_path, runner) -> str:
+    """An index holding the first seed as wire copy."""
+    path = str(tmp_path / "wire.db")
+    result = runner.invoke(main, ["index", "add", "--index", path, "--wire", str(WIRE)])
+    assert result.exit_code == 0, result.stderr
+    assert "added 1 wire articles" in result.stdout
+    return path
+
+
+def others() -> list[str]:
+    return [str(path) for path in sorted(SEEDS.glob("*.txt")) if path != WIRE]
+
+
+def test_check_table_names_the_rewrite_and_its_derivation(runner, index):
+    result = runner.invoke(main, ["check", "--index", index, *others()])
+    assert result.exit_code == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.startswith(REWRITE))
+    assert "rewrite" in row and WIRE.stem in row and "derived" in row
+    assert "4 articles checked against 1 archived (1 wire)" in result.stdout
+
+
+def test_check_jsonl_and_html(runner, index, tmp_path):
+    result = runner.invoke(main, ["check", "--index", index, "--format", "jsonl", *others()])
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["verdict"] for r in records] == ["rewrite", "new", "new", "new"]
+    assert records[0]["matches"][0]["id"] == WIRE.stem and records[0]["earliest"] == WIRE.stem
+    assert records[0]["derivation"]["label"] in ("partially-derived", "wholly-derived")
+    page = tmp_path / "check.html"
+    result = runner.invoke(main, ["check", "--index", index, "--format", "html", "-o", str(page), *others()])
+    assert result.exit_code == 0, result.stderr
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "<script" not in text and REWRITE in text
+
+
+def test_check_adds_only_with_add(runner, index):
+    runner.invoke(main, ["check", "--index", index, *others()])
+    stats = runner.invoke(main, ["index", "stats", "--index", index, "--format", "jsonl"])
+    assert json.loads(stats.stdout)["articles"] == 1
+    result = runner.invoke(main, ["check", "--index", index, "--add", *others()])
+    assert result.exit_code == 0, result.stderr
+    stats = runner.invoke(main, ["index", "stats", "--index", index, "--format", "jsonl"])
+    assert json.loads(stats.stdout)["articles"] == 5 and json.loads(stats.stdout)["wire"] == 1
+    # Checked again, each is marked as in the index and never matched with itself.
+    again = runner.invoke(main, ["check", "--index", index, "--format", "jsonl", str(SEEDS / f"{REWRITE}.txt")])
+    record = json.loads(again.stdout)
+    assert record["in_index"] and [m["id"] for m in record["matches"]] == [WIRE.stem]
+
+
+def test_wire_without_add_is_refused(runner, index):
+    result = runner.invoke(main, ["check", "--index", index, "--wire", *others()])
+    assert result.exit_code == 2 and "--wire marks added articles" in result.stderr
+
+
+def test_stats_remove_prune(runner, index):
+    runner.invoke(main, ["index", "add", "--index", index, *others()])
+    stats = runner.invoke(main, ["index", "stats", "--index", index])
+    assert stats.exit_code == 0 and "articles       5 (1 wire, 3 undated)" in stats.stdout
+    removed = runner.invoke(main, ["index", "remove", "--index", index, REWRITE, "nope"])
+    assert (
+        removed.exit_code == 0 and "removed 1 articles" in removed.stdout and "nope: not in the index" in removed.stderr
+    )
+    pruned = runner.invoke(main, ["index", "prune", "--index", index, "--older-than", "7d"])
+    # 000 and 002 are dated December 2024 by their date stamps; the undated were added just now
+    assert pruned.exit_code == 0 and "removed 2 articles" in pruned.stdout
+    pruned = runner.invoke(main, ["index", "prune", "--index", index, "--older-than", "0s", "--by", "added"])
+    assert pruned.exit_code == 0 and "it holds 0" in pruned.stdout
+    bad = runner.invoke(main, ["index", "prune", "--index", index, "--older-than", "a week"])
+    assert bad.exit_code == 2 and "expected a number and a unit" in bad.stderr
+
+
+def test_adding_again_skips_with_a_warning(runner, index):
+    result = runner.invoke(main, ["index", "add", "--index", index, str(WIRE)])
+    assert result.exit_code == 0 and "added 0 articles" in result.stdout
+    assert "1 articles already in the index were skipped" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["check"], ["index", "stats"], ["index", "add"]])
+def test_a_bad_index_file_is_one_line_and_exit_2(runner, tmp_path, command):
+    path = tmp_path / "notes.db"
+    path.write_text("not a database\n", encoding="utf-8")
+    args = [*command, "--index", str(path)] + ([str(WIRE)] if command != ["index", "stats"] else [])
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "not a dedup index" in result.stderr
+    assert path.read_text(encoding="utf-8") == "not a database\n"
+
+
+def test_a_newer_schema_is_one_line_and_exit_2(runner, index):
+    connection = sqlite3.connect(index)
+    connection.execute("PRAGMA user_version = 7")
+    connection.commit()
+    connection.close()
+    result = runner.invoke(main, ["check", "--index", index, str(WIRE)])
+    assert result.exit_code == 2 and "schema version 7 is newer" in result.stderr
+
+
+def test_check_without_an_index_is_an_error(runner, tmp_path):
+    result = runner.invoke(main, ["check", "--index", str(tmp_path / "none.db"), str(WIRE)])
+    assert result.exit_code == 2 and "no index here" in result.stderr
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_skip_bad_in_add(runner, index, tmp_path):
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"id": "a", "text": "One sentence here."}\n{"id": "b"}\n', encoding="utf-8")
+    failed = runner.invoke(main, ["index", "add", "--index", index, str(batch)])
+    assert failed.exit_code == 2
+    skipped = runner.invoke(main, ["index", "add", "--index", index, "--skip-bad", str(batch)])
+    assert skipped.exit_code == 0 and "added 1 articles" in skipped.stdout
+
+
+def test_every_index_command_has_help(runner):
+    for args in (["index"], ["index", "add"], ["index", "stats"], ["index", "remove"], ["index", "prune"], ["check"]):
+        result = runner.invoke(main, [*args, "--help"])
+        assert result.exit_code == 0, args
+
+
+def test_parse_duration():
+    assert parse_duration("7d").total_seconds() == 7 * 86400
+    assert parse_duration("12h").total_seconds() == 12 * 3600

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dedup import ConfigError, DedupConfig, DedupError, cluster, cluster_copies_inputs, copy_diffs
+from dedup import ClusterResult, ConfigError, DedupConfig, DedupError, cluster, cluster_copies_inputs, copy_diffs
 from dedup.actions import DROP_LIST_FIELDS, keep_plan
 from dedup.cli import (
     Output,
@@ -128,22 +128,10 @@ def cluster_command(
     if output_format == "parquet" and output in (None, "-"):
         raise DedupError("--format parquet writes a directory: give it with -o DIR")
     destination = Output(output, inputs)
-    if kept_path is not None:
-        check_kept_destination(kept_path, inputs)
-    if drop_list is not None:
-        refuse_input_as_output(drop_list, inputs)
-    if kept_path is None and drop_list is None and (drop_rewrites or keep != "canonical"):
-        raise DedupError("--keep and --drop-rewrites need --kept PATH or --drop-list PATH")
-    if drop_rewrites and keep != "canonical":
-        raise DedupError("--drop-rewrites needs --keep canonical")
+    _check_keep_options(inputs, kept_path, keep, drop_rewrites, drop_list)
     if (spark_master is not None or spark_conf) and engine != "spark":
         raise DedupError("--spark-master and --spark-conf need --engine spark")
-    settings = {}
-    for entry in spark_conf:
-        key, equals, value = entry.partition("=")
-        if not equals or not key.strip():
-            raise DedupError(f"--spark-conf {entry!r}: expected KEY=VALUE, e.g. spark.driver.memory=8g")
-        settings[key.strip()] = value.strip()
+    settings = _spark_settings(spark_conf)
     if level == "copies" and engine == "spark":
         raise DedupError("--level copies runs on the local engine only; drop --engine spark")
     if output_format == "html" and (level == "copies" or engine == "spark"):
@@ -175,11 +163,7 @@ def cluster_command(
     for message in result.warnings:
         warn(message)
     if kept_path is not None or drop_list is not None:
-        plan = keep_plan(result, keep=keep, drop_rewrites=drop_rewrites)
-        if kept_path is not None:
-            write_kept(inputs, kept_origins(inputs, plan.kept, skip_bad=skip_bad), kept_path)
-        if drop_list is not None:
-            write_drop_list((item.as_record() for item in plan.dropped), drop_list, DROP_LIST_FIELDS, inputs)
+        _write_keep_outputs(result, inputs, kept_path, keep, drop_rewrites, drop_list, skip_bad)
     if output_format == "parquet":
         from dedup.io.parquet import CLUSTER_PARQUET_TYPES, write_parquet
 
@@ -196,3 +180,45 @@ def cluster_command(
         else:
             emit_lines(cluster_table(result), stream)
     destination.record(result.config, output_format)
+
+
+def _check_keep_options(
+    inputs: tuple[str, ...], kept_path: str | None, keep: str, drop_rewrites: bool, drop_list: str | None
+) -> None:
+    """Refuse --kept/--keep/--drop-rewrites/--drop-list settings that cannot work, before any work."""
+    if kept_path is not None:
+        check_kept_destination(kept_path, inputs)
+    if drop_list is not None:
+        refuse_input_as_output(drop_list, inputs)
+    if kept_path is None and drop_list is None and (drop_rewrites or keep != "canonical"):
+        raise DedupError("--keep and --drop-rewrites need --kept PATH or --drop-list PATH")
+    if drop_rewrites and keep != "canonical":
+        raise DedupError("--drop-rewrites needs --keep canonical")
+
+
+def _spark_settings(spark_conf: tuple[str, ...]) -> dict[str, str]:
+    """--spark-conf KEY=VALUE entries as a dict."""
+    settings = {}
+    for entry in spark_conf:
+        key, equals, value = entry.partition("=")
+        if not equals or not key.strip():
+            raise DedupError(f"--spark-conf {entry!r}: expected KEY=VALUE, e.g. spark.driver.memory=8g")
+        settings[key.strip()] = value.strip()
+    return settings
+
+
+def _write_keep_outputs(
+    result: ClusterResult,
+    inputs: tuple[str, ...],
+    kept_path: str | None,
+    keep: str,
+    drop_rewrites: bool,
+    drop_list: str | None,
+    skip_bad: bool,
+) -> None:
+    """The kept articles (--kept) and the drop list (--drop-list) of `keep_plan`."""
+    plan = keep_plan(result, keep=keep, drop_rewrites=drop_rewrites)
+    if kept_path is not None:
+        write_kept(inputs, kept_origins(inputs, plan.kept, skip_bad=skip_bad), kept_path)
+    if drop_list is not None:
+        write_drop_list((item.as_record() for item in plan.dropped), drop_list, DROP_LIST_FIELDS, inputs)

@@ -80,29 +80,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpus-dir", default="/tmp")
     parser.add_argument("--index", default=None, help="index path (default: beside the corpus, made anew)")
     parser.add_argument("--skip-cluster", action="store_true", help="do not run dedup cluster --level copies")
+    parser.add_argument("--check-only", action="store_true", help="reuse the index made by an earlier run: checks only")
     args = parser.parse_args(argv)
     folder = Path(args.corpus_dir)
     folder.mkdir(parents=True, exist_ok=True)
     archive, queries = corpus_files(args.docs, args.queries, args.seed, folder)
     index = args.index or str(folder / f"bench-index-{args.docs}.db")
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(index + suffix):
-            os.remove(index + suffix)
+    if not args.check_only:
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(index + suffix):
+                os.remove(index + suffix)
 
-    add = measured([*DEDUP, "index", "add", "--index", index, str(archive)])
-    print(
-        f"add {args.docs} articles: {add['seconds']:.1f} s, {args.docs / add['seconds']:.0f} docs/s, "
-        f"peak PSS {add['pss_mib']:.0f} MiB (RSS {add['rss_mib']:.0f} MiB)",
-        flush=True,
-    )
-    if not args.skip_cluster:
-        copies = measured([*DEDUP, "cluster", "--level", "copies", "--format", "jsonl", "-o", os.devnull, str(archive)])
+        add = measured([*DEDUP, "index", "add", "--index", index, str(archive)])
         print(
-            f"cluster --level copies, same {args.docs}: {copies['seconds']:.1f} s, "
-            f"{args.docs / copies['seconds']:.0f} docs/s, peak PSS {copies['pss_mib']:.0f} MiB "
-            f"(RSS {copies['rss_mib']:.0f} MiB)",
+            f"add {args.docs} articles: {add['seconds']:.1f} s, {args.docs / add['seconds']:.0f} docs/s, "
+            f"peak PSS {add['pss_mib']:.0f} MiB (RSS {add['rss_mib']:.0f} MiB)",
             flush=True,
         )
+        if not args.skip_cluster:
+            copies = measured(
+                [*DEDUP, "cluster", "--level", "copies", "--format", "jsonl", "-o", os.devnull, str(archive)]
+            )
+            print(
+                f"cluster --level copies, same {args.docs}: {copies['seconds']:.1f} s, "
+                f"{args.docs / copies['seconds']:.0f} docs/s, peak PSS {copies['pss_mib']:.0f} MiB "
+                f"(RSS {copies['rss_mib']:.0f} MiB)",
+                flush=True,
+            )
 
     connection = sqlite3.connect(index)
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")

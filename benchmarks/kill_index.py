@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         writer = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         runs += 1
         if kills < args.kills:
-            time.sleep(rng.uniform(1.0, 12.0))
+            time.sleep(rng.uniform(2.0, 25.0))
         if writer.poll() is None and kills < args.kills:
             os.kill(writer.pid, signal.SIGKILL)
             kills += 1
@@ -81,7 +81,10 @@ def main(argv: list[str] | None = None) -> None:
         committed = max([committed, *reported])
         connection = sqlite3.connect(index)
         integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
-        held = connection.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        try:
+            held = connection.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        except sqlite3.OperationalError:  # killed before the index was made: nothing to hold yet
+            held = 0
         connection.close()
         lost += max(0, committed - held)
         print(

@@ -60,6 +60,11 @@ def test_flag_takes_a_bad_date_in_a_batch_as_none_as_cluster_does():
     assert published_problem("yesterday", "a.jsonl:1").startswith("a.jsonl:1: published 'yesterday'")
 
 
+def test_flag_takes_a_bad_date_in_a_batch_as_undated_as_cluster_does():
+    ranks, order = time_ranks([Article("a", "x", published="yesterday", origin="a.jsonl:1")])
+    assert order == "input" and ranks.tolist() == [0.0]
+
+
 def test_a_leading_date_stamp_gives_a_date():
     from dedup.dates import stamped_date
 

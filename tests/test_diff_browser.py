@@ -203,10 +203,17 @@ def test_next_and_previous_change_move_the_focus_by_keyboard_and_by_pointer(size
         expect(sentence).to_have_attribute("aria-pressed", "true")
         expect(sentence).to_be_in_viewport()
         expect(page.locator("#change-status")).to_have_text(f"Change {stop + 1} of {len(stops)}")
-        # not hidden under the navigation bar, which stays on screen
-        nav = page.locator("nav.changes").bounding_box()
+        # not hidden under the navigation bar, which stays on screen, once the (smooth) scroll has
+        # come to rest: waited for, since a loaded machine draws the scroll in many frames
         expect(page.locator("nav.changes")).to_be_in_viewport()
-        assert sentence.bounding_box()["y"] >= nav["y"] + nav["height"] - 1
+        page.wait_for_function(
+            """(id) => {
+                const top = document.getElementById(id).getBoundingClientRect().top;
+                return top >= document.querySelector('nav.changes').getBoundingClientRect().bottom - 1;
+            }""",
+            arg=first_sentence(result, stops[stop]),
+            timeout=5000,
+        )
 
     page.locator("#next-change").focus()
     page.keyboard.press("Enter")

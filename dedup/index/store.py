@@ -114,14 +114,21 @@ class Store:
 
     def document_count(self) -> int:
         """Articles in the index (kept in `meta`, updated in each batch's transaction)."""
-        row = self.connection.execute("SELECT value FROM meta WHERE key = 'documents'").fetchone()
+        return self._counter("documents")
+
+    def wire_count(self) -> int:
+        """Archived articles marked as wire copy (kept in `meta` like `document_count`)."""
+        return self._counter("wire")
+
+    def _counter(self, key: str) -> int:
+        row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return int(row[0]) if row else 0
 
-    def _add_documents(self, change: int) -> None:
+    def _count(self, key: str, change: int) -> None:
         self.connection.execute(
-            "INSERT INTO meta (key, value) VALUES ('documents', ?) "
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + ?",
-            (str(change), change),
+            (key, str(change), change),
         )
 
     # --- reading ---------------------------------------------------------------------------
@@ -197,10 +204,6 @@ class Store:
             found.extend(row[0] for row in self.connection.execute(sql, chunk))
         return sorted(found)
 
-    def wire_count(self) -> int:
-        """Archived articles marked as wire copy."""
-        return self.connection.execute("SELECT COUNT(*) FROM articles WHERE wire = 1").fetchone()[0]
-
     # --- writing (inside `transaction`) ---------------------------------------------------------
     def insert(self, sketches: Sequence[Sketch], *, wire: bool, added_at: float) -> None:
         """Add the sketched articles, their band keys and their stems' frequencies."""
@@ -237,7 +240,9 @@ class Store:
             "INSERT INTO terms (term, df) VALUES (?, ?) ON CONFLICT (term) DO UPDATE SET df = df + excluded.df",
             sorted(df.items()),
         )
-        self._add_documents(len(sketches))
+        self._count("documents", len(sketches))
+        if wire:
+            self._count("wire", len(sketches))
 
     def delete(self, archived: Sequence[ArchivedArticle], keys: Sequence[np.ndarray]) -> None:
         """Remove the archived articles, their band keys (`keys`, one array each) and their share of
@@ -252,7 +257,8 @@ class Store:
             df.update(item.terms)
         cursor.executemany("UPDATE terms SET df = df - ? WHERE term = ?", [(n, term) for term, n in sorted(df.items())])
         cursor.execute("DELETE FROM terms WHERE df <= 0")
-        self._add_documents(-len(archived))
+        self._count("documents", -len(archived))
+        self._count("wire", -sum(item.wire for item in archived))
 
     # --- statistics --------------------------------------------------------------------------
     def stats(self, *, top_sources: int = 10) -> IndexStats:

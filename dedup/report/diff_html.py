@@ -176,7 +176,10 @@ _SCRIPT = """
       return;
     }
     var first = members(target)[0];
-    first.focus();
+    // Centred, not scrolled to the nearest edge by focus(): at the top edge it would sit under the
+    // navigation bar, which is taller than the scroll margin once its buttons wrap (390 px).
+    first.focus({preventScroll: true});
+    first.scrollIntoView({block: 'center', behavior: motion});
     select(first, columnsScrollApart(first));
   }
   document.addEventListener('click', function (event) {

@@ -95,3 +95,11 @@ def test_a_manifest_path_that_is_an_input_is_refused(tmp_path):
     assert result.exit_code == 2
     assert "one of the inputs" in result.stderr
     assert data.read_text().startswith("{")
+
+
+def test_an_output_to_a_device_gets_no_manifest_beside_it(tmp_path):
+    """`-o /dev/null` writes no /dev/null.manifest.json; --manifest still writes one where asked."""
+    _run(["cluster", str(SEEDS), "-o", "/dev/null"])
+    assert not Path("/dev/null" + MANIFEST_SUFFIX).exists()
+    _run(["cluster", str(SEEDS), "-o", "/dev/null", "--manifest", str(tmp_path / "m.json")])
+    assert (tmp_path / "m.json").is_file()

@@ -42,9 +42,12 @@ def manifest_lines(record: Mapping) -> Iterator[str]:
     yield json.dumps(record, ensure_ascii=False, indent=2)
 
 
-def manifest_path_for(output_path: str) -> str:
+def manifest_path_for(output_path: str) -> str | None:
     """Where the manifest of `output_path` goes: inside it when it is a directory (a Parquet dataset),
-    else beside it with `MANIFEST_SUFFIX` added."""
+    beside it with `MANIFEST_SUFFIX` added when it is a file, and nowhere when it is a device or a
+    pipe (``-o /dev/null``), which has no folder of its own to hold a manifest."""
     if os.path.isdir(output_path):
         return os.path.join(output_path, DATASET_MANIFEST)
+    if os.path.exists(output_path) and not os.path.isfile(output_path):
+        return None
     return output_path + MANIFEST_SUFFIX

@@ -489,13 +489,15 @@ _SENTENCE_TOKENS = _SentenceTokens()
 
 # Only the first this many characters of an article's text are compared sentence by sentence
 # (`prepare`, so `cluster`, `flag`, `diff` and `pairs --level document`): aligning two articles
-# takes time and memory in the product of their sentence counts. Two copies of one article, the
-# worst case, took in `dedup diff` (2 shared cores, whole command): 500,000 characters 7 s
-# and 0.3 GB, 1,000,000 16 s and 0.9 GB, 2,000,000 41 s and 3.2 GB. The longest article of the
-# evaluation sets in ../shared/data has 80,616 characters, and news articles rarely pass 100,000,
-# so the limit leaves real articles whole and keeps the worst pair near 0.3 GB. The copy level
-# (`cluster --level copies`) is linear and compares whole texts.
-MAX_ARTICLE_CHARS = 500_000
+# takes time and memory in the product of their sentence counts, and the count per character is
+# highest for short sentences. The worst pair, two copies of a text of 48-character quoted
+# sentences, took in `dedup cluster` (2 shared cores, whole command): 119,000 characters (2,500
+# sentences) 4.8 s and 0.54 GB, 239,000 (5,000) 22.9 s and 1.8 GB, 479,000 (10,000) 68 s and
+# 6.8 GB; at the former limit of 500,000 such a pair could take 7 GB. The longest text of the
+# evaluation sets in ../shared/data has 80,616 characters (a PAN document; METER's longest joined PA
+# copy of one story 36,012) and news articles rarely pass 100,000, so the limit leaves real
+# articles whole. The copy level (`cluster --level copies`) is linear and compares whole texts.
+MAX_ARTICLE_CHARS = 100_000
 
 
 def compared_text(text: str) -> str:

@@ -6,6 +6,7 @@ import pytest
 
 import dedup
 from dedup import Article, DedupConfig, DedupError
+from dedup.group import GroupConfig
 
 
 def ids_by_group(result) -> list[set[str]]:
@@ -118,3 +119,54 @@ def test_canonical_by_date_honours_time_zones(seed_articles):
     )
     assert (result.groups[0].canonical, result.groups[0].rule) == ("east", "earliest-published")
     assert [m.id for m in result.groups[0].members] == ["east", "zulu"]
+
+
+FIGHT = [
+    "Wladimir Klitschko retained his heavyweight titles",
+    "Klitschko won the heavyweight bout",
+    "the heavyweight champion Klitschko defended his belts",
+    "Klitschko, the Ukrainian heavyweight champion",
+    "the crowd cheered Klitschko",
+    "Klitschko's jab controlled the heavyweight fight",
+]
+FIGHTS = {
+    "rahman": [
+        "Hasim Rahman was stopped in the seventh round",
+        "the fight at the SAP Arena in Mannheim",
+        "Rahman, a former champion from Baltimore, barely threw a punch",
+        "referee Tony Weeks waved it off in the seventh",
+        "Rahman complained about the stoppage in Mannheim",
+        "the Baltimore veteran Rahman had won the title in 2001",
+    ],
+    "thompson": [
+        "Tony Thompson was knocked down twice in the sixth round",
+        "the rematch at the Stade de Suisse in Bern",
+        "Thompson, a southpaw from Washington, had lost their first meeting",
+        "referee Eddie Cotton counted Thompson out in the sixth",
+        "Thompson said he would retire after Bern",
+        "the Washington southpaw Thompson was 40 years old",
+    ],
+}
+
+
+def two_fights() -> list[Article]:
+    """Six reports of each of two fights of one boxer: four sentences of the boxer's, four of the fight's."""
+    import random
+
+    rng = random.Random(2)
+    articles = []
+    for fight, details in FIGHTS.items():
+        for k in range(6):
+            sentences = rng.sample(FIGHT, 4) + rng.sample(details, 4)
+            rng.shuffle(sentences)
+            articles.append(Article(id=f"{fight}-{k}", text=". ".join(sentences) + "."))
+    return articles
+
+
+def test_two_events_of_one_kind_are_two_stories():
+    stories = {m.id: g.story for g in dedup.cluster(two_fights()).groups for m in g.members}
+    assert len(set(stories.values())) == 2
+    assert all(stories[f"rahman-{k}"] == stories["rahman-0"] != stories[f"thompson-{k}"] for k in range(6))
+    # Without the second stage the boxer's words carry the average linkage over both fights.
+    config = DedupConfig(group=GroupConfig(story_split=0.0))
+    assert {g.story for g in dedup.cluster(two_fights(), config=config).groups} == {0}

@@ -52,7 +52,7 @@ def test_jsonl_has_one_record_per_article_with_coverage_quotes_and_evidence(runn
     assert set(rewrite["coverage"]) == {"sentences", "characters"}
     assert set(rewrite["coverage"]["characters"]) == {"verbatim", "edited", "rewritten"}
     assert rewrite["coverage"]["characters"]["rewritten"] > 0.5
-    assert set(rewrite["quotes"]) == {"sentences", "characters"}
+    assert set(rewrite["quotes"]) == {"sentences", "characters", "copied_sentences", "copied_characters"}
     first = rewrite["evidence"][0]
     assert set(first) == {
         "article_index",

@@ -382,3 +382,23 @@ def test_repeated_texts_are_aligned_once_and_flag_as_without_the_memory(monkeypa
     assert aligned_with_memory < len(calls) / 3
     derived = {f.id for f in remembered.flags if f.id.startswith("s") and f.derivation != "non-derived"}
     assert {"s002", "s003", "s004", "s005"} <= derived  # each later copy of a seed derives from an earlier one
+
+
+def test_quotations_taken_over_with_the_prose_count_as_copied_text():
+    # A statement copied from the wire with its introduction edited: the reader expects all of it
+    # taken over, not "12% edited" beside five shared quotations.
+    intro = "The foreign ministry issued a statement on Tuesday evening."
+    quotation = (
+        '"Pakistan condemns in the strongest terms the attack on the convoy. The perpetrators of this heinous act '
+        "will be brought to justice. We call on the international community to support our efforts against "
+        'terrorism."'
+    )
+    wire = Article(id="wire", text=f"{intro}\n\n{quotation}")
+    copy = Article(id="copy", text=f"{intro.replace(' evening', '')}\n\n{quotation}")
+    flag = flag_articles([copy], wire=[wire]).flags[0]
+    assert flag.derivation == "wholly-derived"
+    assert flag.characters.verbatim + flag.characters.edited == pytest.approx(1.0)
+    assert flag.quotes.sentences == 0
+    assert flag.quotes.copied_sentences == 3
+    assert 0.5 < flag.quotes.copied_characters < flag.characters.verbatim + 1e-9
+    assert flag.sources[0].derived == pytest.approx(1.0)

@@ -17,6 +17,25 @@ from dedup.text import prepare
 
 STOP_WORDS_ONLY = "It is what it is. And so it was, and it is what it was when it was so."
 CAT = "The cat slept on the warm mat all afternoon in the sun. It purred loudly when the children came home."
+STATEMENT = (
+    "The foreign ministry issued a statement on Tuesday evening.\n\n"
+    '"Pakistan condemns in the strongest terms the attack on the convoy near the border crossing. The '
+    "perpetrators of this heinous act will be brought to justice. We call on the international community to "
+    "support our efforts against terrorism. Our thoughts are with the families of the soldiers who lost their "
+    'lives. The government will spare no effort to secure the region."'
+)
+QUOTED_ONLY = " ".join(f'"Line {n} of the statement on the budget is read out here in full," he said.' for n in range(12))
+# Two reports of their own that quote the same statement: only the quotation is shared.
+OWN_REPORT_A = (
+    "Soldiers were killed when gunmen ambushed a military convoy in the north-west on Tuesday, officials said. "
+    "The attack happened near a remote border post, and no group has yet claimed it.\n\n"
+    '"The perpetrators of this heinous act will be brought to justice."'
+)
+OWN_REPORT_B = (
+    "Pakistan's government vowed revenge after an ambush on an army convoy left several soldiers dead. "
+    "Local residents described hours of gunfire in the hills before reinforcements arrived.\n\n"
+    '"The perpetrators of this heinous act will be brought to justice."'
+)
 MARKETS = "Stock markets fell sharply in Tokyo on Monday as investors sold banks. Traders said they were worried."
 
 
@@ -33,6 +52,9 @@ def _pairs(seed_articles: dict[str, Article]) -> dict[str, tuple[Article, Articl
         "same story (seeds 000, 002)": (seed_articles["000"], seed_articles["002"]),
         "same story (seeds 003, 004)": (seed_articles["003"], seed_articles["004"]),
         "unrelated": (Article("a", CAT), Article("b", MARKETS)),
+        "edited copy of a statement": (Article("a", STATEMENT), Article("b", STATEMENT.replace(" evening", ""))),
+        "edited copy, all quotation": (Article("a", QUOTED_ONLY), Article("b", QUOTED_ONLY.replace("Line 5 ", "Line five "))),
+        "two reports sharing a quotation": (Article("a", OWN_REPORT_A), Article("b", OWN_REPORT_B)),
     }
 
 
@@ -45,6 +67,12 @@ EXPECTED = {
     "same story (seeds 000, 002)": "same-story",
     "same story (seeds 003, 004)": "same-story",
     "unrelated": "unrelated",
+    # A copy takes the quotations over with the prose around them: they count as copied text
+    # (`dedup.align.quotes_taken_over`), so a copied statement with a one-line introduction, or one
+    # that is all quotation, is a near-duplicate; two reports quoting one statement are not copies.
+    "edited copy of a statement": "near-duplicate",
+    "edited copy, all quotation": "near-duplicate",
+    "two reports sharing a quotation": "same-story",
 }
 
 

@@ -55,7 +55,12 @@ def flag_record(flag: ArticleFlag) -> dict:
         ],
         "sentence_count": flag.sentence_count,
         "coverage": {"sentences": _shares(flag.sentences), "characters": _shares(flag.characters)},
-        "quotes": {"sentences": flag.quotes.sentences, "characters": round(flag.quotes.characters, 4)},
+        "quotes": {
+            "sentences": flag.quotes.sentences,
+            "characters": round(flag.quotes.characters, 4),
+            "copied_sentences": flag.quotes.copied_sentences,
+            "copied_characters": round(flag.quotes.copied_characters, 4),
+        },
         "containment": flag.containment,
         "score": flag.score,
         "evidence_total": flag.evidence_total,

@@ -53,7 +53,8 @@ def features(config: FlagConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
         for text, flag, passage in zip(papers, flags, by_passage):
             words = sum(len(s.words) for s in prepare(Article(id=text.id, text=text.text)).sentences)
             # the derived share `derivation_of` weighs: quotations counted as copied left out
-            rows.append((flag.containment, flag.characters.derived - flag.quotes.copied_characters, math.log(words + 1)))
+            derived = flag.characters.derived - flag.quotes.copied_characters
+            rows.append((flag.containment, derived, math.log(words + 1)))
             # the copied-passage rule on its own, and whether any sentence is derived (without one,
             # an article is non-derived whatever its score: `dedup.flag.derivation_of`)
             passages.append((passage.derivation != "non-derived", passage.evidence_total > 0 and any(

@@ -24,7 +24,7 @@ STATEMENT = (
     "support our efforts against terrorism. Our thoughts are with the families of the soldiers who lost their "
     'lives. The government will spare no effort to secure the region."'
 )
-QUOTED_ONLY = " ".join(f'"Line {n} of the statement on the budget is read out here in full," he said.' for n in range(12))
+QUOTED_ONLY = " ".join(f'"Line {n} of the statement on the budget is read out in full," he said.' for n in range(12))
 # Two reports of their own that quote the same statement: only the quotation is shared.
 OWN_REPORT_A = (
     "Soldiers were killed when gunmen ambushed a military convoy in the north-west on Tuesday, officials said. "
@@ -53,7 +53,10 @@ def _pairs(seed_articles: dict[str, Article]) -> dict[str, tuple[Article, Articl
         "same story (seeds 003, 004)": (seed_articles["003"], seed_articles["004"]),
         "unrelated": (Article("a", CAT), Article("b", MARKETS)),
         "edited copy of a statement": (Article("a", STATEMENT), Article("b", STATEMENT.replace(" evening", ""))),
-        "edited copy, all quotation": (Article("a", QUOTED_ONLY), Article("b", QUOTED_ONLY.replace("Line 5 ", "Line five "))),
+        "edited copy, all quotation": (
+            Article("a", QUOTED_ONLY),
+            Article("b", QUOTED_ONLY.replace("Line 5 ", "Line five ")),
+        ),
         "two reports sharing a quotation": (Article("a", OWN_REPORT_A), Article("b", OWN_REPORT_B)),
     }
 

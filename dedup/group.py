@@ -150,7 +150,7 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
     )
     left = np.array([position[x] for x, _ in proposed], dtype=np.int64)
     right = np.array([position[y] for _, y in proposed], dtype=np.int64)
-    dots = row_dots(totals, left, right).tolist()
+    dots = row_dots(totals, left, right, in_order=True).tolist()
     averages = [float(dot) / (size[x] * size[y]) for dot, (x, y) in zip(dots, proposed)]
     # A heap entry is current while both clusters are as they were when it was pushed: a merge
     # bumps the kept cluster's version, so its older entries (averages over fewer members) are

@@ -11,7 +11,8 @@ bulk:
   (`dedup.wordhash`), word 5-gram shingles, MinHash signatures (`MinHasher.signatures_flat`),
   a fingerprint of the word sequence, and term counts hashed into 2**22 columns;
 - candidates: LSH banding of all signatures;
-- verify: TF-IDF cosine of the candidate pairs as bulk sparse row products (IDF over the batch);
+- verify: TF-IDF cosine of the candidate pairs (`dedup.score.batch_tfidf`: IDF over the batch;
+  `dedup.score.row_dots`);
 - group: connected components of the verified pairs, the canonical article by the story level's
   rule, and each member's relation to it.
 
@@ -40,7 +41,7 @@ from dedup.io.readers import ArticleGate, RecordBatch
 from dedup.minhash import MinHasher, lsh_candidate_pairs
 from dedup.model import Article, ClusterResult, CopyGroup, Member, opening_words
 from dedup.progress import CANDIDATES, READ, SCORE, Progress
-from dedup.score import row_products
+from dedup.score import batch_tfidf, row_dots
 from dedup.shingles import shingle_hashes_flat
 from dedup.version import __version__
 from dedup.wordhash import WordBatch, fmix64, word_hashes
@@ -203,13 +204,13 @@ def run_copies(
     shingle_counts = np.concatenate([s.shingles for s in sketches])
     fingerprints = np.concatenate([s.fingerprints for s in sketches])
     counts = _stacked_counts(sketches)  # empties `sketches`
-    vectors = tfidf_rows(counts, in_place=True)
+    vectors = batch_tfidf(counts, in_place=True)
 
     candidates = lsh_candidate_pairs(
         signatures, bands=level.bands, rows=level.rows, max_bucket=config.candidates.max_bucket
     )
     progress(CANDIDATES, len(candidates))
-    cosines = _cosines(vectors, candidates)
+    cosines = row_dots(vectors, candidates[:, 0], candidates[:, 1])
     is_copy = cosines >= level.min_cosine
     copies = candidates[is_copy]
     progress(SCORE, len(candidates))
@@ -240,45 +241,6 @@ def _stacked_counts(sketches: list[TextSketches]) -> sp.csr_matrix:
     return sp.csr_matrix((data, indices, indptr), shape=shape, copy=False)
 
 
-def tfidf_rows(counts: sp.csr_matrix, *, in_place: bool = False) -> sp.csr_matrix:
-    """L2-normalised TF-IDF rows of term counts, with scikit-learn's smoothed IDF over the batch
-    (``ln((1 + n) / (1 + df)) + 1``) and raw counts as TF; float32, computed over blocks of rows
-    so that no temporary is as large as the matrix, and into `counts` itself with `in_place`
-    (float32 counts only)."""
-    n_docs = counts.shape[0]
-    document_frequency = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.int32)
-    # IDF takes one value per distinct document frequency: a table, not a logarithm per entry.
-    idf_of_frequency = (np.log((1.0 + n_docs) / (1.0 + np.arange(n_docs + 1))) + 1.0).astype(np.float32)
-    weights = counts.data if in_place and counts.data.dtype == np.float32 else counts.data.astype(np.float32)
-    for first in range(0, n_docs, _ROW_BLOCK):
-        last = min(first + _ROW_BLOCK, n_docs)
-        start, stop = counts.indptr[first], counts.indptr[last]
-        block = weights[start:stop]
-        block *= idf_of_frequency[document_frequency[counts.indices[start:stop]]]
-        lengths = np.diff(counts.indptr[first : last + 1])
-        squares = np.square(block, dtype=np.float64)
-        sums = np.add.reduceat(squares, (counts.indptr[first:last] - start)[lengths > 0]) if stop > start else squares
-        norms = np.ones(last - first)
-        norms[lengths > 0] = np.sqrt(sums)
-        block /= np.repeat(norms, lengths).astype(np.float32)
-    return sp.csr_matrix((weights, counts.indices, counts.indptr), shape=counts.shape)
-
-
-# Rows of a TF-IDF block, and candidate pairs whose rows are multiplied at once (at 300 distinct
-# words an article, 20,000 pairs take about 100 MB).
-_ROW_BLOCK = 20_000
-_PAIR_BLOCK = 20_000
-
-
-def _cosines(vectors: sp.csr_matrix, pairs: np.ndarray) -> np.ndarray:
-    """TF-IDF cosine of each pair of rows, in blocks of pairs."""
-    cosines = np.zeros(len(pairs), dtype=np.float32)
-    for start in range(0, len(pairs), _PAIR_BLOCK):
-        block = pairs[start : start + _PAIR_BLOCK]
-        cosines[start : start + len(block)] = row_products(vectors[block[:, 0]], vectors[block[:, 1]])
-    return cosines
-
-
 class _KnownCosines:
     """Cosines already computed for some pairs (i < j), looked up in bulk by sorted pair codes."""
 
@@ -294,7 +256,8 @@ class _KnownCosines:
         known = self.codes[at] == codes if len(self.codes) else np.zeros(len(codes), dtype=bool)
         result = np.empty(len(pairs), dtype=np.float32)
         result[known] = self.cosines[at[known]]
-        result[~known] = _cosines(vectors, pairs[~known])
+        unknown = pairs[~known]
+        result[~known] = row_dots(vectors, unknown[:, 0], unknown[:, 1])
         return result
 
 

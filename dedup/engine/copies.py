@@ -13,8 +13,8 @@ bulk:
 - candidates: LSH banding of all signatures;
 - verify: TF-IDF cosine of the candidate pairs (`dedup.score.batch_tfidf`: IDF over the batch;
   `dedup.score.row_dots`);
-- group: connected components of the verified pairs, the canonical article by the story level's
-  rule, and each member's relation to it.
+- group: connected components of the verified pairs, made into copy groups by the story level's
+  builder (`dedup.group.group_shapes`), and each member's relation to its canonical article.
 
 Articles are read as a stream and dropped once sketched; what is kept per article is its
 signature (512 bytes), its term counts (8 bytes a distinct word), its id, date, source, length,
@@ -30,13 +30,12 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from dedup.config import CopyLevelConfig, DedupConfig
 from dedup.dates import published_moment, published_problem
 from dedup.engine.local import ordered_map
 from dedup.errors import DedupError
-from dedup.group import choose_canonical, member_key, output_key
+from dedup.group import components, group_shapes
 from dedup.io.readers import ArticleGate, RecordBatch
 from dedup.minhash import MinHasher, lsh_candidate_pairs
 from dedup.model import Article, ClusterResult, CopyGroup, Member, opening_words
@@ -214,8 +213,7 @@ def run_copies(
     is_copy = cosines >= level.min_cosine
     copies = candidates[is_copy]
     progress(SCORE, len(candidates))
-    graph = sp.coo_matrix((np.ones(len(copies), dtype=np.int8), (copies[:, 0], copies[:, 1])), shape=(count, count))
-    _, component = connected_components(graph, directed=False)
+    component = components(count, copies)
     known = _KnownCosines(copies, cosines[is_copy], count)
     groups = _copy_groups(component, facts, signatures, shingle_counts, fingerprints, vectors, known)
     warnings = tuple(
@@ -270,32 +268,13 @@ def _copy_groups(
     vectors: sp.csr_matrix,
     known: _KnownCosines,
 ) -> list[CopyGroup]:
-    """Copy groups, each its own story, in the story level's output order (`output_key`: larger
-    first, then earlier, then by smallest id); members in time order (`member_key`) after the
-    canonical article, with their cosine, estimated shared share and relation to it."""
-    order = np.argsort(component, kind="stable")
-    boundaries = np.flatnonzero(np.diff(component[order])) + 1
+    """Copy groups (`dedup.group.group_shapes`), each its own story, in the story level's output
+    order; members in time order after the canonical article, with their cosine, estimated shared
+    share and relation to it."""
     moments = [published_moment(article.published) for article in facts]
-
-    def key(members: list[int]) -> tuple:
-        dated = [moments[m] for m in members if moments[m] is not None]
-        return output_key(len(members), min(dated) if dated else None, min(facts[m].id for m in members))
-
-    member_lists = sorted((m.tolist() for m in np.split(order, boundaries)), key=key)
-    lengths = [article.length for article in facts]
-    chosen = [choose_canonical(members, facts, lengths) for members in member_lists]
-    member_lists = [
-        [canonical] + sorted((m for m in members if m != canonical), key=lambda m: member_key(moments[m], facts[m].id))
-        for members, (canonical, _) in zip(member_lists, chosen)
-    ]
+    shapes = group_shapes(component, facts, [article.length for article in facts], moments)
     pairs = np.array(
-        [
-            (member, canonical)
-            for members, (canonical, _) in zip(member_lists, chosen)
-            for member in members
-            if member != canonical
-        ],
-        dtype=np.int64,
+        [(member, shape.members[0]) for shape in shapes for member in shape.members[1:]], dtype=np.int64
     ).reshape(-1, 2)
     cosines = known.cosines_of(pairs, vectors).tolist()
     jaccards = (signatures[pairs[:, 0]] == signatures[pairs[:, 1]]).mean(axis=1) if len(pairs) else np.zeros(0)
@@ -303,15 +282,14 @@ def _copy_groups(
     identical = (fingerprints[pairs[:, 0]] == fingerprints[pairs[:, 1]]).tolist()
     groups = []
     k = 0
-    for story, (members, (canonical, rule)) in enumerate(zip(member_lists, chosen)):
+    for story, shape in enumerate(shapes):
+        canonical, *others = shape.members
         entries = [_member(facts[canonical], "canonical", None, 1.0, 1.0)]
-        for member in members:
-            if member == canonical:
-                continue
+        for member in others:
             relation = "duplicate" if identical[k] else "near-duplicate"
             entries.append(_member(facts[member], relation, facts[canonical].id, cosines[k], shared[k]))
             k += 1
-        groups.append(CopyGroup(story, 0, facts[canonical].id, rule, tuple(entries)))
+        groups.append(CopyGroup(story, 0, facts[canonical].id, shape.rule, tuple(entries)))
     return groups
 
 

@@ -167,6 +167,7 @@ def _child_copies_stages(path: str, trace: bool) -> dict:
     from dedup.engine import copies
     from dedup.io.readers import read_articles
     from dedup.minhash import MinHasher, lsh_candidate_pairs
+    from dedup.score import batch_tfidf, row_dots
     from dedup.shingles import shingle_hashes_flat
     from dedup.wordhash import word_hashes
 
@@ -185,11 +186,11 @@ def _child_copies_stages(path: str, trace: bool) -> dict:
     stages.end("signatures")
     counts = sp.vstack([copies._term_counts(batch, level) for batch in words], format="csr")
     stages.end("term counts")
-    vectors = copies.tfidf_rows(counts)
+    vectors = batch_tfidf(counts)
     stages.end("tf-idf")
     pairs = lsh_candidate_pairs(signatures, bands=level.bands, rows=level.rows, max_bucket=config.candidates.max_bucket)
     stages.end("LSH")
-    verified = pairs[copies._cosines(vectors, pairs) >= level.min_cosine]
+    verified = pairs[row_dots(vectors, pairs[:, 0], pairs[:, 1]) >= level.min_cosine]
     stages.end("verify")
     graph = sp.coo_matrix((np.ones(len(verified)), (verified[:, 0], verified[:, 1])), shape=(len(texts),) * 2)
     connected_components(graph, directed=False)

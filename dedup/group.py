@@ -23,6 +23,7 @@ from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from dedup.dates import published_moment
 from dedup.errors import ConfigError
@@ -199,7 +200,7 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
     )
     left = np.array([position[x] for x, _ in proposed], dtype=np.int64)
     right = np.array([position[y] for _, y in proposed], dtype=np.int64)
-    dots = row_dots(totals, left, right).tolist()
+    dots = row_dots(totals, left, right, in_order=True).tolist()
     averages = [float(dot) / (size[x] * size[y]) for dot, (x, y) in zip(dots, proposed)]
     # A heap entry is current while both clusters are as they were when it was pushed: a merge
     # bumps the kept cluster's version, so its older entries (averages over fewer members) are
@@ -418,21 +419,62 @@ def _add_rows(
 
 
 def copy_components(count: int, pairs: Sequence[ScoredPair], story: Sequence[int]) -> list[int]:
-    """Copy-group label of each article: connected components of copy relations inside a story."""
-    parent = list(range(count))
+    """Copy-group label of each article: connected components of copy relations inside a story,
+    each labelled by its least article (`components`)."""
+    edges = np.array(
+        [(p.a, p.b) for p in pairs if p.relation in COPY_RELATIONS and story[p.a] == story[p.b]], dtype=np.int64
+    ).reshape(-1, 2)
+    return components(count, edges).tolist()
 
-    def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
 
-    for pair in pairs:
-        if pair.relation in COPY_RELATIONS and story[pair.a] == story[pair.b]:
-            ra, rb = root(pair.a), root(pair.b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-    return [root(i) for i in range(count)]
+def components(count: int, edges: np.ndarray) -> np.ndarray:
+    """Connected components of `count` articles joined by `edges` (an (n, 2) array of article
+    indices), each article labelled by the least article of its component: the labels the Spark
+    engine's `dedup.engine.spark_graph` gives too, whatever the order of the edges."""
+    graph = sp.coo_matrix((np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(count, count))
+    _, label = connected_components(graph, directed=False)
+    least = np.full(int(label.max(initial=-1)) + 1, count, dtype=np.int64)
+    np.minimum.at(least, label, np.arange(count))
+    return least[label]
+
+
+@dataclass(frozen=True)
+class GroupShape:
+    """A copy group's members before their figures: `members` are article indices, the canonical
+    article first, then the others in time order (`member_key`); `rule` says which rule chose the
+    canonical; `key` is the group's `output_key`."""
+
+    members: tuple[int, ...]
+    rule: str
+    key: tuple
+
+
+def group_shapes(
+    labels: np.ndarray,
+    articles: Sequence[CanonicalFacts],
+    lengths: Sequence[int],
+    moments: Sequence[datetime | None],
+) -> list[GroupShape]:
+    """The copy groups of articles labelled `labels` (one label per article, equal within a group),
+    in output order (`output_key`: larger first, then earlier, then by smallest id), each with its
+    canonical article (`choose_canonical`) first and its other members in time order.
+
+    The one builder of copy groups, for the story level (`dedup.engine.stages.copy_groups`) and
+    the copy level (`dedup.engine.copies`), which differ only in how members are related.
+    `moments` are the articles' readable `published` moments.
+    """
+    labels = np.asarray(labels)
+    order = np.argsort(labels, kind="stable")
+    boundaries = np.flatnonzero(np.diff(labels[order])) + 1
+    shapes = []
+    for group in np.split(order, boundaries) if len(order) else []:
+        members = group.tolist()
+        canonical, rule = choose_canonical(members, articles, lengths)
+        others = sorted((m for m in members if m != canonical), key=lambda m: member_key(moments[m], articles[m].id))
+        dated = [moments[m] for m in members if moments[m] is not None]
+        key = output_key(len(members), min(dated) if dated else None, min(articles[m].id for m in members))
+        shapes.append(GroupShape((canonical, *others), rule, key))
+    return sorted(shapes, key=lambda shape: shape.key)
 
 
 class CanonicalFacts(Protocol):

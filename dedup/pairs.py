@@ -26,12 +26,11 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from dedup.align import RelationConfig, relate
 from dedup.errors import ConfigError, DedupError
 from dedup.model import Article
-from dedup.score import DocumentSpace, ScoreConfig
+from dedup.score import DocumentSpace, ScoreConfig, row_dots
 from dedup.semantic import MODEL_NAME, SEMANTIC_FEATURES, semantic_features
 from dedup.text import compared_text, content_stems, normalise, prepare, words
 from dedup.validate import check_text_pairs
@@ -221,10 +220,6 @@ def _identity(tokens):
     return tokens
 
 
-def _row_cosine(left: sp.csr_matrix, right: sp.csr_matrix) -> np.ndarray:
-    return np.clip(np.asarray(left.multiply(right).sum(axis=1), dtype=np.float64).ravel(), 0.0, 1.0)
-
-
 def _batch_cosine(vectorizer: TfidfVectorizer, first: list, second: list) -> np.ndarray:
     """Row-wise cosine of `first[k]` and `second[k]`, with IDF fitted on the distinct texts of both lists.
 
@@ -240,7 +235,8 @@ def _batch_cosine(vectorizer: TfidfVectorizer, first: list, second: list) -> np.
         return np.zeros(len(first))
     rows_a = [row_of[tuple(item) if isinstance(item, list) else item] for item in first]
     rows_b = [row_of[tuple(item) if isinstance(item, list) else item] for item in second]
-    return _row_cosine(matrix[rows_a], matrix[rows_b])
+    cosines = row_dots(matrix, np.array(rows_a, dtype=np.int64), np.array(rows_b, dtype=np.int64), dtype=np.float64)
+    return np.clip(cosines, 0.0, 1.0)
 
 
 def _is_negated(tokens: Sequence[str]) -> bool:

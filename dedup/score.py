@@ -152,13 +152,8 @@ class DocumentSpace:
         self.matrix = weigh(counts, idf, sublinear=False)
 
     def cosine(self, pairs: np.ndarray) -> np.ndarray:
-        """Cosine of each (i, j) row of `pairs`, computed as bulk sparse row products, `_DOT_CHUNK`
-        pairs at a time so that the gathered rows stay a few tens of MB however many pairs."""
-        out = np.zeros(len(pairs), dtype=np.float32)
-        for start in range(0, len(pairs), _DOT_CHUNK):
-            chunk = pairs[start : start + _DOT_CHUNK]
-            out[start : start + len(chunk)] = row_products(self.matrix[chunk[:, 0]], self.matrix[chunk[:, 1]])
-        return out
+        """Cosine of each (i, j) row of `pairs` (float32, `row_dots` of the matrix)."""
+        return row_dots(self.matrix, pairs[:, 0], pairs[:, 1])
 
 
 def top_terms(matrix: sp.csr_matrix, count: int, usable: np.ndarray) -> list[np.ndarray]:
@@ -183,10 +178,49 @@ def top_terms(matrix: sp.csr_matrix, count: int, usable: np.ndarray) -> list[np.
     return np.split(columns[order], np.searchsorted(rows[order], np.arange(1, n_rows)))
 
 
-def row_products(left: sp.csr_matrix, right: sp.csr_matrix) -> np.ndarray:
-    """Dot product of each row of `left` with the same row of `right` (float32, summed in column
-    order): with columns in sorted term order, the same values whichever batch the rows are in."""
-    return np.asarray(left.multiply(right).sum(axis=1), dtype=np.float32).ravel()
+def row_products(left: sp.csr_matrix, right: sp.csr_matrix, *, dtype: type = np.float32) -> np.ndarray:
+    """Dot product of each row of `left` with the same row of `right`, as `dtype`.
+
+    The products of a row are summed by scipy's ``sum(axis=1)`` (numpy's ``add.reduceat``, which
+    sums a row's products in column order, pairwise), so with columns in sorted term order a row
+    pair's value does not depend on which batch the rows are in. Call it when the rows are already
+    gathered (one Spark batch); `row_dots` gathers them from one matrix.
+    """
+    return np.asarray(left.multiply(right).sum(axis=1), dtype=dtype).ravel()
+
+
+# Row pairs multiplied at once by `row_dots`: bounds the gathered rows to a few tens of MB (at
+# 300 distinct words an article, 20,000 pairs take about 100 MB).
+_DOT_CHUNK = 20_000
+
+
+def row_dots(
+    matrix: sp.csr_matrix,
+    left: np.ndarray,
+    right: np.ndarray,
+    *,
+    in_order: bool = False,
+    dtype: type = np.float32,
+) -> np.ndarray:
+    """``matrix[left[k]] . matrix[right[k]]`` for every k: the one place dot products of row pairs
+    are taken (cosines of L2-normalised TF-IDF rows, and the story grouping's sums of rows).
+
+    By default each row pair's products are summed as `row_products` sums them. With `in_order`
+    they are summed one after another in column order, in float32, as a sparse matrix product
+    sums them, so that the values equal those of ``A @ B.T`` (and of a float32 `np.cumsum` over a
+    row's products, which `dedup.group.story_clusters` compares them with); the two sums can
+    differ in the last bit, so each caller keeps the one its values were defined by. Rows are
+    gathered `_DOT_CHUNK` pairs at a time, however many pairs.
+    """
+    out = np.empty(len(left), dtype=np.float32 if in_order else dtype)
+    for start in range(0, len(left), _DOT_CHUNK):
+        stop = start + _DOT_CHUNK
+        if in_order:
+            products = matrix[left[start:stop]].multiply(matrix[right[start:stop]]).tocsr()
+            out[start:stop] = products @ np.ones(products.shape[1], dtype=np.float32)
+        else:
+            out[start:stop] = row_products(matrix[left[start:stop]], matrix[right[start:stop]], dtype=dtype)
+    return out
 
 
 _NO_IDS = np.zeros(0, dtype=np.int64)
@@ -221,51 +255,91 @@ def _sorted_columns(counts: sp.csr_matrix, index: dict[str, int]) -> tuple[sp.cs
     return counts, [terms[k] for k in order]
 
 
-def idf_of(df: np.ndarray, n_samples: int | np.ndarray) -> np.ndarray:
-    """scikit-learn's smooth IDF in float32, ``ln((n + 1) / (df + 1)) + 1``, of each document
-    frequency `df` among `n_samples` (one count, or one per entry of `df`)."""
-    df = df.astype(np.float32)
+def idf_of(df: np.ndarray, n_samples: int | np.ndarray, *, precision: type = np.float32) -> np.ndarray:
+    """scikit-learn's smooth IDF, ``ln((n + 1) / (df + 1)) + 1``, of each document frequency `df`
+    among `n_samples` (one count, or one per entry of `df`), as float32.
+
+    Computed in float32 as scikit-learn computes it for float32 vectors; `precision` float64
+    computes it in double and rounds the result once, as the copy level (`batch_tfidf`) always
+    has (the two differ in the last bit for about one frequency in five).
+    """
+    df = df.astype(precision)
     df += 1.0
-    idf = np.full_like(df, fill_value=n_samples + 1, dtype=np.float32)
+    idf = np.full_like(df, fill_value=n_samples + 1, dtype=precision)
     idf /= df
     np.log(idf, out=idf)
     idf += 1.0
-    return idf
+    return idf.astype(np.float32, copy=False)
 
 
-def weigh(counts: sp.csr_matrix, idf: np.ndarray, *, sublinear: bool) -> sp.csr_matrix:
-    """TF-IDF rows of term `counts` (column k weighed by ``idf[k]``), L2-normalised, with
-    scikit-learn's float32 arithmetic (in place)."""
-    data = counts.data
-    if sublinear:
-        np.log(data, out=data)
-        data += 1.0
-    data *= idf[counts.indices]
-    # sklearn's inplace_csr_row_normalize_l2: float32 squares summed in double, divided in double.
-    squares = (data * data).astype(np.float64)
-    lengths = np.diff(counts.indptr)
-    norms = np.zeros(len(lengths), dtype=np.float64)
-    nonempty = lengths > 0
-    norms[nonempty] = np.add.reduceat(squares, counts.indptr[:-1][nonempty])
-    norms = np.sqrt(norms)
-    norms[norms == 0.0] = 1.0
-    counts.data = (data / np.repeat(norms, lengths)).astype(np.float32)
+# Rows of term counts weighed at once by `weigh`: no temporary is as large as a batch's matrix.
+_ROW_BLOCK = 20_000
+
+
+def weigh(
+    counts: sp.csr_matrix, idf: np.ndarray, *, sublinear: bool = False, rounding: str = "scikit-learn"
+) -> sp.csr_matrix:
+    """TF-IDF rows of term `counts` (float32, sorted columns; column k weighed by ``idf[k]``),
+    L2-normalised, in place: the one TF-IDF weighing of documents, sentences and hashed columns.
+
+    `sublinear` takes ``1 + ln(count)`` as term frequency, as scikit-learn's ``sublinear_tf``.
+    `rounding` is how the norm is taken: ``"scikit-learn"``, its float32 arithmetic bit for bit
+    (``inplace_csr_row_normalize_l2``: float32 squares summed in double, divided in double);
+    ``"float32"``, squares exact in double and each weight divided in float32 by its row's norm
+    rounded to float32, which the copy level's cosines were defined with (`batch_tfidf`; within
+    one unit in the last place of scikit-learn's). Rows are weighed `_ROW_BLOCK` at a time.
+    """
+    if rounding not in ("scikit-learn", "float32"):
+        raise ValueError(f"rounding must be 'scikit-learn' or 'float32', got {rounding!r}")
+    data, indptr = counts.data, counts.indptr
+    for first in range(0, counts.shape[0], _ROW_BLOCK):
+        last = min(first + _ROW_BLOCK, counts.shape[0])
+        start, stop = indptr[first], indptr[last]
+        rows = indptr[first : last + 1] - start
+        _weigh_rows(data[start:stop], counts.indices[start:stop], rows, idf, sublinear, rounding)
     return counts
 
 
-# Rows multiplied at once by `_row_dots`: bounds the temporary copies to a few tens of MB.
-_DOT_CHUNK = 20_000
+def _weigh_rows(
+    data: np.ndarray, columns: np.ndarray, indptr: np.ndarray, idf: np.ndarray, sublinear: bool, rounding: str
+) -> None:
+    """`weigh` of the rows whose counts are `data` (a float32 view, overwritten), `columns` and
+    `indptr` (from 0)."""
+    if sublinear:
+        np.log(data, out=data)
+        data += 1.0
+    data *= idf[columns]
+    if rounding == "scikit-learn":
+        squares = (data * data).astype(np.float64)
+    else:
+        squares = np.square(data, dtype=np.float64)
+    lengths = np.diff(indptr)
+    norms = np.zeros(len(lengths), dtype=np.float64)
+    nonempty = lengths > 0
+    if len(data):
+        norms[nonempty] = np.add.reduceat(squares, indptr[:-1][nonempty])
+    norms = np.sqrt(norms)
+    norms[norms == 0.0] = 1.0
+    if rounding == "scikit-learn":
+        data[:] = data / np.repeat(norms, lengths)
+    else:
+        data /= np.repeat(norms, lengths).astype(np.float32)
 
 
-def row_dots(matrix: sp.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """``matrix[left[k]] . matrix[right[k]]`` for every k, summed in column order in float32 as a
-    sparse matrix product sums them, so that the values equal those of ``A @ B.T``."""
-    out = np.empty(len(left), dtype=np.float32)
-    for start in range(0, len(left), _DOT_CHUNK):
-        stop = start + _DOT_CHUNK
-        products = matrix[left[start:stop]].multiply(matrix[right[start:stop]]).tocsr()
-        out[start:stop] = products @ np.ones(products.shape[1], dtype=np.float32)
-    return out
+def batch_tfidf(counts: sp.csr_matrix, *, in_place: bool = False) -> sp.csr_matrix:
+    """L2-normalised TF-IDF rows of term counts weighed by their own batch: scikit-learn's smooth
+    IDF over the rows (`idf_of` in double precision) and raw counts as TF, with `weigh`'s
+    ``"float32"`` rounding; the copy level's vectors over hashed word columns.
+
+    Into `counts` itself with `in_place` (float32 counts only), else into a copy of its data.
+    """
+    n_docs = counts.shape[0]
+    document_frequency = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.int32)
+    # IDF takes one value per distinct document frequency: a table, not a logarithm per column.
+    idf_of_frequency = idf_of(np.arange(n_docs + 1), n_docs, precision=np.float64)
+    weights = counts.data if in_place and counts.data.dtype == np.float32 else counts.data.astype(np.float32)
+    vectors = sp.csr_matrix((weights, counts.indices, counts.indptr), shape=counts.shape, copy=False)
+    return weigh(vectors, idf_of_frequency[document_frequency], rounding="float32")
 
 
 # Distinct sentences whose character grams are counted at once (bounds the temporary arrays).
@@ -514,16 +588,14 @@ class SentenceSpace:
 
 
 def weigh_one(columns: list[int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One TF-IDF row (sorted columns, float32 weights) with `weigh`'s arithmetic."""
+    """One sublinear TF-IDF row of the terms at `columns` (one entry per occurrence), as
+    (sorted columns, float32 weights), weighed by `weigh`."""
     if not columns:
         return _NO_IDS, np.zeros(0, dtype=np.float32)
     columns, counts = np.unique(np.array(columns, dtype=np.int64), return_counts=True)
     data = counts.astype(np.float32)
-    np.log(data, out=data)
-    data += 1.0
-    data *= idf[columns]
-    norm = np.sqrt(np.add.reduceat((data * data).astype(np.float64), [0])[0])
-    return columns, (data / norm).astype(np.float32)
+    _weigh_rows(data, columns, np.array([0, len(data)]), idf, True, "scikit-learn")
+    return columns, data
 
 
 def _csr(rows: list[tuple[np.ndarray, np.ndarray]], n_features: int) -> sp.csr_matrix:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfTransformer
 
 import dedup
 from dedup import Article, DedupConfig, DedupError
 from dedup.config import CopyLevelConfig
-from dedup.engine.copies import article_batches, run_copies, sketch_texts, tfidf_rows
+from dedup.engine.copies import article_batches, run_copies, sketch_texts
 from dedup.engine.local import ordered_map
 from dedup.eval.metrics import adjusted_rand
 from dedup.io.readers import ArticleGate
@@ -214,15 +211,6 @@ def test_stream_is_read_at_most_a_few_chunks_ahead_of_the_work():
 
 def _square(value: int) -> int:
     return value * value
-
-
-def test_tfidf_rows_equal_scikit_learn_on_the_same_counts():
-    rng = np.random.default_rng(3)
-    counts = sp.random(40, 300, density=0.08, random_state=rng, format="csr", dtype=np.float32)
-    counts.data = np.ceil(counts.data * 4).astype(np.float32)
-    counts.sort_indices()
-    expected = TfidfTransformer().fit_transform(counts).toarray()
-    np.testing.assert_allclose(tfidf_rows(counts).toarray(), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_sketch_fingerprints_and_counts():

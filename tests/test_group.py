@@ -6,7 +6,17 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from dedup.group import GroupConfig, choose_canonical, copy_components, member_key, output_key, story_clusters
+from dedup.dates import published_moment
+from dedup.group import (
+    GroupConfig,
+    choose_canonical,
+    components,
+    copy_components,
+    group_shapes,
+    member_key,
+    output_key,
+    story_clusters,
+)
 from dedup.model import Article, ScoredPair
 
 
@@ -200,3 +210,20 @@ def test_story_split_validates():
         GroupConfig(story_split=1.5)
     with pytest.raises(ValueError, match="story_split_size"):
         GroupConfig(story_split_size=0)
+def test_components_are_labelled_by_their_least_article_whatever_the_edge_order():
+    edges = np.array([[4, 2], [0, 3], [2, 1]], dtype=np.int64)
+    assert components(6, edges).tolist() == [0, 1, 1, 0, 1, 5]
+    assert components(6, edges[::-1, ::-1]).tolist() == [0, 1, 1, 0, 1, 5]
+
+
+def test_group_shapes_put_the_canonical_first_and_groups_in_output_order():
+    articles = [
+        Article(id="c", text="x", published="2024-01-02"),
+        Article(id="a", text="x", published="2024-01-01"),
+        Article(id="b", text="x"),
+        Article(id="d", text="x", published="2024-01-03"),
+    ]
+    moments = [published_moment(article.published) for article in articles]
+    shapes = group_shapes(np.array([0, 0, 2, 0]), articles, [1, 1, 1, 1], moments)
+    found = [(shape.members, shape.rule) for shape in shapes]
+    assert found == [((1, 0, 3), "earliest-published"), ((2,), "only-member")]

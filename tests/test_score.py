@@ -7,12 +7,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfTransformer
 
 from dedup.model import Article
 from dedup.score import (
     DocumentFrequencies,
     DocumentSpace,
+    batch_tfidf,
     document_frequencies,
+    idf_of,
+    row_dots,
+    row_products,
+    weigh,
+    weigh_one,
 )
 from dedup.text import prepare
 
@@ -48,3 +56,36 @@ def test_document_space_of_a_part_with_whole_frequencies_equals_the_whole_space(
     shared_whole = {whole.vocabulary[c] for c in np.flatnonzero(whole.document_frequency >= 2)}
     shared_part = {part.vocabulary[c] for c in np.flatnonzero(part.document_frequency >= 2)}
     assert shared_part == shared_whole & set(part.vocabulary)
+
+
+def _counts(seed: int) -> sp.csr_matrix:
+    rng = np.random.default_rng(seed)
+    counts = sp.random(40, 300, density=0.08, random_state=rng, format="csr", dtype=np.float32)
+    counts.data = np.ceil(counts.data * 4).astype(np.float32)
+    counts.sort_indices()
+    return counts
+
+
+def test_batch_tfidf_equals_scikit_learn_on_the_same_counts():
+    counts = _counts(3)
+    expected = TfidfTransformer().fit_transform(counts).toarray()
+    np.testing.assert_allclose(batch_tfidf(counts).toarray(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_weigh_one_row_equals_the_row_weigh_gives():
+    counts = _counts(4)
+    idf = idf_of(np.bincount(counts.indices, minlength=counts.shape[1]), counts.shape[0])
+    columns = np.repeat(counts[7].indices, counts[7].data.astype(np.int64)).tolist()
+    found_columns, found_weights = weigh_one(columns, idf)
+    row = weigh(counts.copy(), idf, sublinear=True)[7]
+    assert found_columns.tolist() == row.indices.tolist()
+    assert found_weights.tobytes() == row.data.tobytes()
+
+
+def test_row_dots_sum_as_their_callers_define():
+    vectors = batch_tfidf(_counts(5))
+    left, right = np.arange(0, 40), np.arange(39, -1, -1)
+    by_rows = row_products(vectors[left], vectors[right])
+    assert row_dots(vectors, left, right).tobytes() == by_rows.tobytes()
+    in_order = row_dots(vectors, left, right, in_order=True)
+    assert in_order.tobytes() == (vectors[left] @ vectors[right].T).diagonal().astype(np.float32).tobytes()

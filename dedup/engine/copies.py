@@ -11,9 +11,10 @@ bulk:
   (`dedup.wordhash`), word 5-gram shingles, MinHash signatures (`MinHasher.signatures_flat`),
   a fingerprint of the word sequence, and term counts hashed into 2**22 columns;
 - candidates: LSH banding of all signatures;
-- verify: TF-IDF cosine of the candidate pairs as bulk sparse row products (IDF over the batch);
-- group: connected components of the verified pairs, the canonical article by the story level's
-  rule, and each member's relation to it.
+- verify: TF-IDF cosine of the candidate pairs (`dedup.score.batch_tfidf`: IDF over the batch;
+  `dedup.score.row_dots`);
+- group: connected components of the verified pairs, made into copy groups by the story level's
+  builder (`dedup.group.group_shapes`), and each member's relation to its canonical article.
 
 Articles are read as a stream and dropped once sketched; what is kept per article is its
 signature (512 bytes), its term counts (8 bytes a distinct word), its id, date, source, length,
@@ -29,18 +30,17 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from dedup.config import CopyLevelConfig, DedupConfig
 from dedup.dates import published_moment, published_problem
 from dedup.engine.local import ordered_map
 from dedup.errors import DedupError
-from dedup.group import choose_canonical, member_key, output_key
+from dedup.group import components, group_shapes
 from dedup.io.readers import ArticleGate, RecordBatch
 from dedup.minhash import MinHasher, lsh_candidate_pairs
 from dedup.model import Article, ClusterResult, CopyGroup, Member, opening_words
 from dedup.progress import CANDIDATES, READ, SCORE, Progress
-from dedup.score import row_products
+from dedup.score import batch_tfidf, row_dots
 from dedup.shingles import shingle_hashes_flat
 from dedup.version import __version__
 from dedup.wordhash import WordBatch, fmix64, word_hashes
@@ -203,18 +203,17 @@ def run_copies(
     shingle_counts = np.concatenate([s.shingles for s in sketches])
     fingerprints = np.concatenate([s.fingerprints for s in sketches])
     counts = _stacked_counts(sketches)  # empties `sketches`
-    vectors = tfidf_rows(counts, in_place=True)
+    vectors = batch_tfidf(counts, in_place=True)
 
     candidates = lsh_candidate_pairs(
         signatures, bands=level.bands, rows=level.rows, max_bucket=config.candidates.max_bucket
     )
     progress(CANDIDATES, len(candidates))
-    cosines = _cosines(vectors, candidates)
+    cosines = row_dots(vectors, candidates[:, 0], candidates[:, 1])
     is_copy = cosines >= level.min_cosine
     copies = candidates[is_copy]
     progress(SCORE, len(candidates))
-    graph = sp.coo_matrix((np.ones(len(copies), dtype=np.int8), (copies[:, 0], copies[:, 1])), shape=(count, count))
-    _, component = connected_components(graph, directed=False)
+    component = components(count, copies)
     known = _KnownCosines(copies, cosines[is_copy], count)
     groups = _copy_groups(component, facts, signatures, shingle_counts, fingerprints, vectors, known)
     warnings = tuple(
@@ -240,45 +239,6 @@ def _stacked_counts(sketches: list[TextSketches]) -> sp.csr_matrix:
     return sp.csr_matrix((data, indices, indptr), shape=shape, copy=False)
 
 
-def tfidf_rows(counts: sp.csr_matrix, *, in_place: bool = False) -> sp.csr_matrix:
-    """L2-normalised TF-IDF rows of term counts, with scikit-learn's smoothed IDF over the batch
-    (``ln((1 + n) / (1 + df)) + 1``) and raw counts as TF; float32, computed over blocks of rows
-    so that no temporary is as large as the matrix, and into `counts` itself with `in_place`
-    (float32 counts only)."""
-    n_docs = counts.shape[0]
-    document_frequency = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.int32)
-    # IDF takes one value per distinct document frequency: a table, not a logarithm per entry.
-    idf_of_frequency = (np.log((1.0 + n_docs) / (1.0 + np.arange(n_docs + 1))) + 1.0).astype(np.float32)
-    weights = counts.data if in_place and counts.data.dtype == np.float32 else counts.data.astype(np.float32)
-    for first in range(0, n_docs, _ROW_BLOCK):
-        last = min(first + _ROW_BLOCK, n_docs)
-        start, stop = counts.indptr[first], counts.indptr[last]
-        block = weights[start:stop]
-        block *= idf_of_frequency[document_frequency[counts.indices[start:stop]]]
-        lengths = np.diff(counts.indptr[first : last + 1])
-        squares = np.square(block, dtype=np.float64)
-        sums = np.add.reduceat(squares, (counts.indptr[first:last] - start)[lengths > 0]) if stop > start else squares
-        norms = np.ones(last - first)
-        norms[lengths > 0] = np.sqrt(sums)
-        block /= np.repeat(norms, lengths).astype(np.float32)
-    return sp.csr_matrix((weights, counts.indices, counts.indptr), shape=counts.shape)
-
-
-# Rows of a TF-IDF block, and candidate pairs whose rows are multiplied at once (at 300 distinct
-# words an article, 20,000 pairs take about 100 MB).
-_ROW_BLOCK = 20_000
-_PAIR_BLOCK = 20_000
-
-
-def _cosines(vectors: sp.csr_matrix, pairs: np.ndarray) -> np.ndarray:
-    """TF-IDF cosine of each pair of rows, in blocks of pairs."""
-    cosines = np.zeros(len(pairs), dtype=np.float32)
-    for start in range(0, len(pairs), _PAIR_BLOCK):
-        block = pairs[start : start + _PAIR_BLOCK]
-        cosines[start : start + len(block)] = row_products(vectors[block[:, 0]], vectors[block[:, 1]])
-    return cosines
-
-
 class _KnownCosines:
     """Cosines already computed for some pairs (i < j), looked up in bulk by sorted pair codes."""
 
@@ -294,7 +254,8 @@ class _KnownCosines:
         known = self.codes[at] == codes if len(self.codes) else np.zeros(len(codes), dtype=bool)
         result = np.empty(len(pairs), dtype=np.float32)
         result[known] = self.cosines[at[known]]
-        result[~known] = _cosines(vectors, pairs[~known])
+        unknown = pairs[~known]
+        result[~known] = row_dots(vectors, unknown[:, 0], unknown[:, 1])
         return result
 
 
@@ -307,32 +268,13 @@ def _copy_groups(
     vectors: sp.csr_matrix,
     known: _KnownCosines,
 ) -> list[CopyGroup]:
-    """Copy groups, each its own story, in the story level's output order (`output_key`: larger
-    first, then earlier, then by smallest id); members in time order (`member_key`) after the
-    canonical article, with their cosine, estimated shared share and relation to it."""
-    order = np.argsort(component, kind="stable")
-    boundaries = np.flatnonzero(np.diff(component[order])) + 1
+    """Copy groups (`dedup.group.group_shapes`), each its own story, in the story level's output
+    order; members in time order after the canonical article, with their cosine, estimated shared
+    share and relation to it."""
     moments = [published_moment(article.published) for article in facts]
-
-    def key(members: list[int]) -> tuple:
-        dated = [moments[m] for m in members if moments[m] is not None]
-        return output_key(len(members), min(dated) if dated else None, min(facts[m].id for m in members))
-
-    member_lists = sorted((m.tolist() for m in np.split(order, boundaries)), key=key)
-    lengths = [article.length for article in facts]
-    chosen = [choose_canonical(members, facts, lengths) for members in member_lists]
-    member_lists = [
-        [canonical] + sorted((m for m in members if m != canonical), key=lambda m: member_key(moments[m], facts[m].id))
-        for members, (canonical, _) in zip(member_lists, chosen)
-    ]
+    shapes = group_shapes(component, facts, [article.length for article in facts], moments)
     pairs = np.array(
-        [
-            (member, canonical)
-            for members, (canonical, _) in zip(member_lists, chosen)
-            for member in members
-            if member != canonical
-        ],
-        dtype=np.int64,
+        [(member, shape.members[0]) for shape in shapes for member in shape.members[1:]], dtype=np.int64
     ).reshape(-1, 2)
     cosines = known.cosines_of(pairs, vectors).tolist()
     jaccards = (signatures[pairs[:, 0]] == signatures[pairs[:, 1]]).mean(axis=1) if len(pairs) else np.zeros(0)
@@ -340,15 +282,14 @@ def _copy_groups(
     identical = (fingerprints[pairs[:, 0]] == fingerprints[pairs[:, 1]]).tolist()
     groups = []
     k = 0
-    for story, (members, (canonical, rule)) in enumerate(zip(member_lists, chosen)):
+    for story, shape in enumerate(shapes):
+        canonical, *others = shape.members
         entries = [_member(facts[canonical], "canonical", None, 1.0, 1.0)]
-        for member in members:
-            if member == canonical:
-                continue
+        for member in others:
             relation = "duplicate" if identical[k] else "near-duplicate"
             entries.append(_member(facts[member], relation, facts[canonical].id, cosines[k], shared[k]))
             k += 1
-        groups.append(CopyGroup(story, 0, facts[canonical].id, rule, tuple(entries)))
+        groups.append(CopyGroup(story, 0, facts[canonical].id, shape.rule, tuple(entries)))
     return groups
 
 

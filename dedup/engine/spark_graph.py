@@ -1,12 +1,12 @@
 """Connected components of a Spark DataFrame of edges, for the Spark engine's grouping stage.
 
-The local engine labels copy groups with a union-find that keeps the least index as each root
-(`dedup.group.copy_components`); over a distributed batch the same question is asked of a
+The local engine labels copy groups by the least index of each connected component
+(`dedup.group.components`); over a distributed batch the same question is asked of a
 DataFrame of edges too large for one process. GraphFrames answers it, but is a JVM package fetched
 when the session starts, and nothing may be downloaded at run time; so this module computes the
 components with DataFrame operations only. Each component is labelled by its smallest node id, so
 the answer is deterministic (it depends neither on partitioning nor on the order of the edges) and
-equal to the union-find's.
+equal to the local engine's.
 
 The algorithm is the alternation of *large-star* and *small-star* of Kiveris et al., "Connected
 Components in MapReduce and Beyond" (SoCC 2014). With every edge kept as ``(u, v)``, ``u <= v``:

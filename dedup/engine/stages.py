@@ -18,7 +18,7 @@ from dedup.align import relate
 from dedup.bulk_space import SentenceTables, pair_similarities
 from dedup.config import CandidateConfig, DedupConfig
 from dedup.dates import published_moment, published_problem
-from dedup.group import choose_canonical, copy_components, member_key, output_key, story_clusters
+from dedup.group import copy_components, group_shapes, output_key, story_clusters
 from dedup.minhash import MinHasher, lsh_candidate_pairs
 from dedup.model import (
     COPY_RELATIONS,
@@ -183,18 +183,15 @@ def copy_groups(
     ids = [article.id for article in articles]
     lengths = [len(doc.body) for doc in documents]
     moments = [published_moment(article.published) for article in articles]
-    members_of: dict[int, list[int]] = {}
     in_story: dict[int, list[int]] = {}
     for index in range(count):
-        members_of.setdefault(copy[index], []).append(index)
         in_story.setdefault(story[index], []).append(index)
     story_keys = {label: _output_key(members, articles, moments) for label, members in in_story.items()}
     result = []
-    for members in members_of.values():
-        canonical, rule = choose_canonical(members, articles, lengths)
+    for shape in group_shapes(np.array(copy, dtype=np.int64), articles, lengths, moments):
+        canonical, *others = shape.members
         entries = [_member(documents[canonical], "canonical")]
         relation_of = relation_tree(canonical, links, ids)
-        others = sorted((m for m in members if m != canonical), key=lambda m: member_key(moments[m], ids[m]))
         for member in others:
             pair = relation_of[member]
             of, mine = (pair.b, "a") if pair.a == member else (pair.a, "b")
@@ -205,12 +202,12 @@ def copy_groups(
             )
         result.append(
             PendingGroup(
-                story_keys[story[members[0]]],
-                _output_key(members, articles, moments),
+                story_keys[story[canonical]],
+                shape.key,
                 ids[canonical],
-                rule,
+                shape.rule,
                 tuple(entries),
-                _date_warnings(members, articles, positions),
+                _date_warnings(sorted(shape.members), articles, positions),
             )
         )
     return result

@@ -1,0 +1,181 @@
+"""How far lexical features can take `flag` and `diff` on METER dev: classifiers fitted on the
+features dedup already computes, scored leave-one-day-out, beside the shipped rules.
+
+- flag: per newspaper article, its flag's phrase containment, derivation score, verbatim / edited /
+  rewritten shares (characters and sentences), copied quotations, length and best source cosine;
+  gradient boosting, a random forest and a balanced logistic regression, grouped by day.
+- diff: per annotated newspaper sentence (gold as `dedup eval meter` reads it), the diff's link
+  class and similarity and the sentence's word 1-, 2- and 3-gram coverage by the PA copy (whole and
+  linked sentence); the same models, grouped by day; and a linear regression of each article's
+  derived share on those features averaged per article, scored by Pearson r.
+
+    .venv/bin/python benchmarks/meter_ceiling.py
+
+If the fitted models do not beat the shipped rules, the targets need other evidence than these
+features (meaning, or the annotators' article-level judgement), not other thresholds.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier  # noqa: E402
+from sklearn.linear_model import LinearRegression, LogisticRegression  # noqa: E402
+from sklearn.metrics import f1_score  # noqa: E402
+from sklearn.model_selection import GroupKFold, cross_val_predict  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from dedup import diff  # noqa: E402
+from dedup.eval import data_root  # noqa: E402
+from dedup.eval.loaders import load_meter  # noqa: E402
+from dedup.eval.run import METER_DERIVATION_LABELS, _macro_f1, meter_sentence_labels  # noqa: E402
+from dedup.flag import flag_articles  # noqa: E402
+from dedup.model import Article  # noqa: E402
+
+KINDS = ("verbatim", "edited", "quote", "rewritten", "only-in-B")
+
+
+def models() -> list:
+    return [
+        GradientBoostingClassifier(max_depth=2, random_state=0),
+        RandomForestClassifier(300, min_samples_leaf=5, random_state=0),
+        make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000, class_weight="balanced")),
+    ]
+
+
+def flag_ceiling(texts) -> None:
+    days = defaultdict(list)
+    for text in texts:
+        days[text.day].append(text)
+    rows, gold, day_of, shipped = [], [], [], []
+    for day, batch in sorted(days.items()):
+        wire = [Article(id=t.id, text=t.text) for t in batch if t.kind == "pa"]
+        papers = [t for t in batch if t.kind == "newspaper"]
+        if not wire or not papers:
+            continue
+        for text, flag in zip(papers, flag_articles([Article(id=t.id, text=t.text) for t in papers], wire=wire).flags):
+            c, s = flag.characters, flag.sentences
+            rows.append(
+                [flag.containment, flag.score, c.verbatim, c.edited, c.rewritten, s.verbatim, s.edited, s.rewritten]
+                + [flag.quotes.copied_characters, np.log1p(flag.sentence_count)]
+                + [max((source.cosine for source in flag.sources), default=0.0), len(flag.sources)]
+            )
+            gold.append(METER_DERIVATION_LABELS[text.derivation])
+            day_of.append(day)
+            shipped.append(flag.derivation)
+    features, labels = np.array(rows), np.array(gold)
+    print(f"flag, {len(labels)} articles: shipped rules macro-F1 {f1_score(labels, shipped, average='macro'):.3f}")
+    for model in models():
+        predicted = cross_val_predict(model, features, labels, groups=day_of, cv=GroupKFold(len(set(day_of))))
+        derived = np.mean((labels != "non-derived") == (predicted != "non-derived"))
+        name = type(model).__name__ if not hasattr(model, "steps") else "LogisticRegression"
+        print(f"  {name}: leave-one-day-out macro-F1 {f1_score(labels, predicted, average='macro'):.3f}, "
+              f"derived-or-not {derived:.3f}")
+
+
+def _covered(words: list[str], grams: set[tuple[str, ...]], n: int) -> float:
+    hit = [False] * len(words)
+    for i in range(len(words) - n + 1):
+        if tuple(words[i : i + n]) in grams:
+            hit[i : i + n] = [True] * n
+    return sum(hit) / max(1, len(words))
+
+
+def _grams(words: list[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def diff_ceiling(texts, annotations) -> None:
+    pa_of = defaultdict(list)
+    for text in texts:
+        if text.kind == "pa":
+            pa_of[text.story].append(text.text)
+    rows, gold, shipped, day_of, article_of = [], [], [], [], []
+    share_gold, share_shipped = [], []
+    for number, annotation in enumerate(annotations):
+        source = Article(id=f"{number}_pa", text="\n\n".join(pa_of.get(annotation.story, [])))
+        result = diff(source, Article(id=f"{number}_{annotation.id}", text=annotation.text))
+        labels, predicted, derived_share = meter_sentence_labels(annotation, result)
+        chars = Counter()
+        for start, end, label in annotation.spans:
+            if annotation.text[start:end].strip():
+                chars[label] += end - start
+        share_gold.append((chars["Verbatim"] + chars["Rewrite"]) / max(1, sum(chars.values())))
+        share_shipped.append(derived_share)
+        alignment = result.alignment
+        a_words = [w for s in alignment.a_sentences for w in s.words]
+        a_grams = {n: _grams(a_words, n) for n in (1, 2, 3)}
+        link_of = {j: link for link in alignment.links if link.a for j in link.b}
+        # meter_sentence_labels keeps the sentences with enough annotated words, in order: match them
+        kept = _kept_sentences(annotation, result)
+        for sentence, label, guess in zip(kept, labels, predicted):
+            words = list(sentence.words)
+            link = link_of.get(sentence.index)
+            linked = [w for i in (link.a if link else ()) for w in alignment.a_sentences[i].words]
+            rows.append(
+                [link.similarity if link else 0.0, len(words), sentence.quote_share]
+                + [_covered(words, a_grams[n], n) for n in (1, 2, 3)]
+                + [_covered(words, _grams(linked, 3), 3), _covered(words, set((w,) for w in linked), 1)]
+                + [float((link.kind if link else "only-in-B") == kind) for kind in KINDS]
+            )
+            gold.append(label)
+            shipped.append(guess)
+            day_of.append(annotation.story.split("/")[1])
+            article_of.append(number)
+    features, labels = np.array(rows), np.array(gold)
+    classes = ("Verbatim", "Rewrite", "New")
+    print(f"diff, {len(labels)} sentences: shipped macro-F1 {_macro_f1(list(labels), shipped, classes):.3f}, "
+          f"derived-share r {np.corrcoef(share_gold, share_shipped)[0, 1]:.3f}")
+    for model in models():
+        predicted = cross_val_predict(model, features, labels, groups=day_of, cv=GroupKFold(5))
+        name = type(model).__name__ if not hasattr(model, "steps") else "LogisticRegression"
+        print(f"  {name}: leave-days-out (5 folds) macro-F1 {_macro_f1(list(labels), list(predicted), classes):.3f}")
+    per_article = defaultdict(list)
+    for row, article in zip(features, article_of):
+        per_article[article].append(row)
+    articles = sorted(per_article)
+    means = np.array([np.mean(per_article[a], axis=0) for a in articles])
+    target = np.array([share_gold[a] for a in articles])
+    groups = [annotations[a].story.split("/")[1] for a in articles]
+    fitted = cross_val_predict(LinearRegression(), means, target, groups=groups, cv=GroupKFold(5))
+    print(f"  LinearRegression of the derived share: leave-days-out r {np.corrcoef(target, fitted)[0, 1]:.3f}")
+
+
+def _kept_sentences(annotation, result) -> list:
+    """The B sentences `meter_sentence_labels` scores, in order (those with enough annotated words)."""
+    from dedup.eval.run import _METER_LOOKAHEAD, _METER_MIN_WORDS, _METER_WORD
+
+    words = [
+        word for start, end, _ in annotation.spans for word in _METER_WORD.findall(annotation.text[start:end].lower())
+    ]
+    kept, position = [], 0
+    for sentence in result.alignment.b_sentences:
+        tokens, found = _METER_WORD.findall(sentence.text.lower()), 0
+        for token in tokens:
+            end = min(position + _METER_LOOKAHEAD, len(words))
+            hit = next((i for i in range(position, end) if words[i] == token), None)
+            if hit is not None:
+                found += 1
+                position = hit + 1
+        if found >= max(_METER_MIN_WORDS, len(tokens) // 2):
+            kept.append(sentence)
+    return kept
+
+
+def main() -> None:
+    texts, annotations = load_meter(data_root() / "meter-dev")
+    flag_ceiling(texts)
+    diff_ceiling(texts, annotations)
+
+
+if __name__ == "__main__":
+    main()

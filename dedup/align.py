@@ -285,7 +285,11 @@ def _extend(link: SentenceLink, *, score: float, a: tuple[int, ...] | None = Non
 NEAR_COPY_SIMILARITY = 0.75
 
 
-def quotes_taken_over(alignment: Alignment, *, quote_share: float = 0.5) -> bool:
+# A sentence this much inside quotation marks is quoted speech, as `ScoreConfig.quote_share` has it.
+QUOTE_SHARE = 0.5
+
+
+def quotes_taken_over(alignment: Alignment, *, quote_share: float = QUOTE_SHARE) -> bool:
     """True when the pair's shared quotations count as copied text: the pair also takes prose over
     (a link between sentences that are prose on both sides, verbatim or edited at
     `NEAR_COPY_SIMILARITY` or more), or neither article has any prose (two copies of a statement).
@@ -314,7 +318,7 @@ def _copied_quote(link: SentenceLink) -> bool:
     return link.kind == "quote" and link.similarity >= NEAR_COPY_SIMILARITY
 
 
-def coverage(alignment: Alignment, side: str, *, quote_share: float = 0.5) -> tuple[float, float]:
+def coverage(alignment: Alignment, side: str, *, quote_share: float = QUOTE_SHARE) -> tuple[float, float]:
     """(shared, rewritten): share of a side's prose aligned verbatim or edited, and rewritten.
 
     Sentences that are mostly quotation are left out of both counts: they neither show copying
@@ -323,9 +327,14 @@ def coverage(alignment: Alignment, side: str, *, quote_share: float = 0.5) -> tu
     word or nearly counts as shared text, on both sides of the share: a copied statement with a
     one-line introduction is a copy of the whole.
     """
+    return _coverage(alignment, side, quote_share, quotes_taken_over(alignment, quote_share=quote_share))
+
+
+def _coverage(alignment: Alignment, side: str, quote_share: float, quotes_copied: bool) -> tuple[float, float]:
+    """`coverage`, told whether the pair takes quotations over (`quotes_taken_over`)."""
     sentences = alignment.a_sentences if side == "a" else alignment.b_sentences
     prose = {s.index: len(s.text) for s in sentences if s.quote_share < quote_share}
-    if quotes_taken_over(alignment, quote_share=quote_share):
+    if quotes_copied:
         for link in alignment.links:
             if _copied_quote(link):
                 prose.update((i, len(sentences[i].text)) for i in (link.a if side == "a" else link.b))
@@ -345,9 +354,7 @@ def coverage(alignment: Alignment, side: str, *, quote_share: float = 0.5) -> tu
 def relation(a: Document, b: Document, cosine: float, alignment: Alignment, config: RelationConfig) -> str:
     """The document relation of a pair, strongest first: duplicate, near-duplicate, rewrite,
     same-story, unrelated."""
-    shared_a, rewritten_a = coverage(alignment, "a")
-    shared_b, rewritten_b = coverage(alignment, "b")
-    return _relation_of(same_words(a, b), shared_a, rewritten_a, shared_b, rewritten_b, alignment, cosine, config)
+    return scored_pair(0, 1, cosine, alignment, same_words(a, b), config).relation
 
 
 def same_words(a: Document, b: Document) -> bool:
@@ -363,6 +370,7 @@ def _relation_of(
     shared_b: float,
     rewritten_b: float,
     alignment: Alignment,
+    quotes_copied: bool,
     cosine: float,
     config: RelationConfig,
 ) -> str:
@@ -370,7 +378,9 @@ def _relation_of(
         return "duplicate"
     # A copy is of the same story and rests on some text: a one-line wire take ("The case was
     # adjourned until tomorrow.") inside another story is neither its near-duplicate nor its rewrite.
-    substantial = cosine >= config.same_story_cosine and _copied_words(alignment) >= config.copy_min_words
+    substantial = (
+        cosine >= config.same_story_cosine and _copied_words(alignment, quotes_copied) >= config.copy_min_words
+    )
     if substantial and max(shared_a, shared_b) >= config.near_duplicate_shared:
         return "near-duplicate"
     aligned = sum(1 for link in alignment.links if link.kind in ("verbatim", "edited", "rewritten"))
@@ -387,14 +397,13 @@ def _relation_of(
     return "unrelated"
 
 
-def _copied_words(alignment: Alignment) -> int:
+def _copied_words(alignment: Alignment, quotes_copied: bool) -> int:
     """Words of side A in links that take text over (verbatim, edited, rewritten, and copied
-    quotations when the pair takes quotations over: `quotes_taken_over`)."""
-    quotes = quotes_taken_over(alignment)
+    quotations when the pair takes quotations over: `quotes_copied`, from `quotes_taken_over`)."""
     return sum(
         len(alignment.a_sentences[i].words)
         for link in alignment.links
-        if link.kind in ("verbatim", "edited", "rewritten") or (quotes and _copied_quote(link))
+        if link.kind in ("verbatim", "edited", "rewritten") or (quotes_copied and _copied_quote(link))
         for i in link.a
     )
 
@@ -466,9 +475,12 @@ def scored_pair(
     `identical` says whether the two documents have the same words (`same_words`); a caller that
     scores many pairs can know it from a hash of each document's words.
     """
-    shared_a, rewritten_a = coverage(alignment, "a")
-    shared_b, rewritten_b = coverage(alignment, "b")
-    label = _relation_of(identical, shared_a, rewritten_a, shared_b, rewritten_b, alignment, cosine, config)
+    quotes_copied = quotes_taken_over(alignment)
+    shared_a, rewritten_a = _coverage(alignment, "a", QUOTE_SHARE, quotes_copied)
+    shared_b, rewritten_b = _coverage(alignment, "b", QUOTE_SHARE, quotes_copied)
+    label = _relation_of(
+        identical, shared_a, rewritten_a, shared_b, rewritten_b, alignment, quotes_copied, cosine, config
+    )
     return ScoredPair(index_a, index_b, cosine, shared_a, shared_b, rewritten_a, rewritten_b, label)
 
 

@@ -851,7 +851,7 @@ def sentence_links(alignment: Alignment, config: ScoreConfig) -> dict[int, _Link
         if not link.a or not link.b:
             continue
         quoted = any(alignment.a_sentences[i].quote_share >= config.quote_share for i in link.a)
-        same_words = [w for i in link.a for w in alignment.a_sentences[i].words] == [
+        same_words = quoted and [w for i in link.a for w in alignment.a_sentences[i].words] == [
             w for j in link.b for w in alignment.b_sentences[j].words
         ]
         for i in link.a:

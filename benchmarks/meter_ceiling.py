@@ -37,7 +37,12 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from dedup import diff  # noqa: E402
 from dedup.eval import data_root  # noqa: E402
 from dedup.eval.loaders import load_meter  # noqa: E402
-from dedup.eval.run import METER_DERIVATION_LABELS, _macro_f1, meter_sentence_labels  # noqa: E402
+from dedup.eval.run import (  # noqa: E402
+    METER_DERIVATION_LABELS,
+    _macro_f1,
+    meter_scored_sentences,
+    meter_sentence_labels,
+)
 from dedup.flag import flag_articles  # noqa: E402
 from dedup.model import Article  # noqa: E402
 
@@ -115,8 +120,7 @@ def diff_ceiling(texts, annotations) -> None:
         a_words = [w for s in alignment.a_sentences for w in s.words]
         a_grams = {n: _grams(a_words, n) for n in (1, 2, 3)}
         link_of = {j: link for link in alignment.links if link.a for j in link.b}
-        # meter_sentence_labels keeps the sentences with enough annotated words, in order: match them
-        kept = _kept_sentences(annotation, result)
+        kept = [sentence for sentence, _ in meter_scored_sentences(annotation, result)]
         for sentence, label, guess in zip(kept, labels, predicted):
             words = list(sentence.words)
             link = link_of.get(sentence.index)
@@ -148,27 +152,6 @@ def diff_ceiling(texts, annotations) -> None:
     groups = [annotations[a].story.split("/")[1] for a in articles]
     fitted = cross_val_predict(LinearRegression(), means, target, groups=groups, cv=GroupKFold(5))
     print(f"  LinearRegression of the derived share: leave-days-out r {np.corrcoef(target, fitted)[0, 1]:.3f}")
-
-
-def _kept_sentences(annotation, result) -> list:
-    """The B sentences `meter_sentence_labels` scores, in order (those with enough annotated words)."""
-    from dedup.eval.run import _METER_LOOKAHEAD, _METER_MIN_WORDS, _METER_WORD
-
-    words = [
-        word for start, end, _ in annotation.spans for word in _METER_WORD.findall(annotation.text[start:end].lower())
-    ]
-    kept, position = [], 0
-    for sentence in result.alignment.b_sentences:
-        tokens, found = _METER_WORD.findall(sentence.text.lower()), 0
-        for token in tokens:
-            end = min(position + _METER_LOOKAHEAD, len(words))
-            hit = next((i for i in range(position, end) if words[i] == token), None)
-            if hit is not None:
-                found += 1
-                position = hit + 1
-        if found >= max(_METER_MIN_WORDS, len(tokens) // 2):
-            kept.append(sentence)
-    return kept
 
 
 def main() -> None:

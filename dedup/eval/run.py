@@ -478,18 +478,16 @@ def _derived_accuracy(gold: Sequence[str], predicted: Sequence[str]) -> float:
     return right / max(1, len(gold))
 
 
-def meter_sentence_labels(annotation: MeterAnnotation, result: PairDiff) -> tuple[list[str], list[str], float]:
-    """The gold and predicted METER class of each diff sentence of B that enough annotated words
-    fall in, and the diff's derived share of B (characters outside only-in-B sentences)."""
+def meter_scored_sentences(annotation: MeterAnnotation, result: PairDiff) -> list[tuple[Sentence, str]]:
+    """Each diff sentence of B that enough annotated words fall in, with its gold METER class (the
+    majority label of its words; ties go to the first in sorted order), in B's order."""
     words = [
         (word, label)
         for start, end, label in annotation.spans
         for word in _METER_WORD.findall(annotation.text[start:end].lower())
     ]
-    kind_of_b = {j: link.kind for link in result.alignment.links if link.a for j in link.b}
-    sentences = result.alignment.b_sentences
-    gold, predicted, position = [], [], 0
-    for sentence in sentences:
+    scored, position = [], 0
+    for sentence in result.alignment.b_sentences:
         tokens, labels = _METER_WORD.findall(sentence.text.lower()), []
         for token in tokens:
             end = min(position + _METER_LOOKAHEAD, len(words))
@@ -498,8 +496,19 @@ def meter_sentence_labels(annotation: MeterAnnotation, result: PairDiff) -> tupl
                 labels.append(words[hit][1])
                 position = hit + 1
         if len(labels) >= max(_METER_MIN_WORDS, len(tokens) // 2):
-            gold.append(max(sorted(set(labels)), key=labels.count))  # ties: the first in sorted order
-            predicted.append(METER_DIFF_CLASS.get(kind_of_b.get(sentence.index, ""), "New"))
+            scored.append((sentence, max(sorted(set(labels)), key=labels.count)))
+    return scored
+
+
+def meter_sentence_labels(annotation: MeterAnnotation, result: PairDiff) -> tuple[list[str], list[str], float]:
+    """The gold and predicted METER class of each diff sentence of B that enough annotated words
+    fall in (`meter_scored_sentences`), and the diff's derived share of B (characters outside
+    only-in-B sentences)."""
+    kind_of_b = {j: link.kind for link in result.alignment.links if link.a for j in link.b}
+    scored = meter_scored_sentences(annotation, result)
+    gold = [label for _, label in scored]
+    predicted = [METER_DIFF_CLASS.get(kind_of_b.get(sentence.index, ""), "New") for sentence, _ in scored]
+    sentences = result.alignment.b_sentences
     total = sum(len(s.text) for s in sentences) or 1
     new = sum(len(s.text) for s in sentences if s.index not in kind_of_b)
     return gold, predicted, 1 - new / total

@@ -27,7 +27,7 @@ from scipy.sparse.csgraph import connected_components
 
 from dedup.dates import published_moment
 from dedup.errors import ConfigError
-from dedup.model import COPY_RELATIONS, ScoredPair
+from dedup.model import ScoredPair, ScoredPairs
 from dedup.score import row_dots
 
 WIRE_SOURCES = frozenset(
@@ -177,10 +177,12 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
             x = parent[x]
         return x
 
-    forced = sorted((p.a, p.b) for p in pairs if p.relation in COPY_RELATIONS)
-    for pair in pairs:
-        neighbours[pair.a].add(pair.b)
-        neighbours[pair.b].add(pair.a)
+    pairs = ScoredPairs.of(pairs)
+    copies = pairs.copies()
+    forced = sorted(zip(pairs.a[copies].tolist(), pairs.b[copies].tolist()))
+    for a, b in zip(pairs.a.tolist(), pairs.b.tolist()):
+        neighbours[a].add(b)
+        neighbours[b].add(a)
     for x, y in forced:
         rx, ry = root(x), root(y)
         if rx != ry:
@@ -421,9 +423,10 @@ def _add_rows(
 def copy_components(count: int, pairs: Sequence[ScoredPair], story: Sequence[int]) -> list[int]:
     """Copy-group label of each article: connected components of copy relations inside a story,
     each labelled by its least article (`components`)."""
-    edges = np.array(
-        [(p.a, p.b) for p in pairs if p.relation in COPY_RELATIONS and story[p.a] == story[p.b]], dtype=np.int64
-    ).reshape(-1, 2)
+    pairs = ScoredPairs.of(pairs)
+    labels = np.asarray(story, dtype=np.int64)
+    kept = pairs.copies() & (labels[pairs.a] == labels[pairs.b])
+    edges = np.stack((pairs.a[kept], pairs.b[kept]), axis=1).reshape(-1, 2)
     return components(count, edges).tolist()
 
 

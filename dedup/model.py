@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
+
+import numpy as np
 
 RELATIONS = ("duplicate", "near-duplicate", "rewrite", "same-story", "unrelated")
 """Document relations, strongest first. The first three make a copy group."""
@@ -173,6 +177,124 @@ class ScoredPair:
         return max(self.shared_a + self.rewritten_a, self.shared_b + self.rewritten_b)
 
 
+_RELATION_CODE = {relation: code for code, relation in enumerate(RELATIONS)}
+_COPY_CODES = np.array([relation in COPY_RELATIONS for relation in RELATIONS])
+
+
+class ScoredPairs(Sequence[ScoredPair]):
+    """Many scored pairs held as columns: a sequence of `ScoredPair` that makes each one only when
+    it is read.
+
+    A batch's candidate pairs run to hundreds of thousands, most of them settled `unrelated` by
+    their cosine; one Python object per pair cost more time and memory than scoring them (10k
+    generated articles: 431k pairs, 11 s to renumber them as dataclasses). The stages read the
+    columns (`a`, `b`, `relation_codes`, ...); callers see a sequence equal to the tuple of its
+    pairs. Columns are float64 and int64, so every value reads back exactly as it was stored.
+    """
+
+    __slots__ = ("a", "b", "cosine", "shared_a", "shared_b", "rewritten_a", "rewritten_b", "relation_codes")
+
+    def __init__(
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        cosine: np.ndarray,
+        shared_a: np.ndarray,
+        shared_b: np.ndarray,
+        rewritten_a: np.ndarray,
+        rewritten_b: np.ndarray,
+        relation_codes: np.ndarray,
+    ) -> None:
+        self.a = np.asarray(a, dtype=np.int64)
+        self.b = np.asarray(b, dtype=np.int64)
+        self.cosine = np.asarray(cosine, dtype=np.float64)
+        self.shared_a = np.asarray(shared_a, dtype=np.float64)
+        self.shared_b = np.asarray(shared_b, dtype=np.float64)
+        self.rewritten_a = np.asarray(rewritten_a, dtype=np.float64)
+        self.rewritten_b = np.asarray(rewritten_b, dtype=np.float64)
+        self.relation_codes = np.asarray(relation_codes, dtype=np.int8)
+
+    @classmethod
+    def unrelated(cls, a: np.ndarray, b: np.ndarray, cosine: np.ndarray) -> ScoredPairs:
+        """Pairs settled by their cosine alone: `unrelated`, nothing aligned (as
+        `dedup.align.unaligned_pair`)."""
+        zeros = np.zeros(len(a), dtype=np.float64)
+        codes = np.full(len(a), _RELATION_CODE["unrelated"], dtype=np.int8)
+        return cls(a, b, cosine, zeros, zeros.copy(), zeros.copy(), zeros.copy(), codes)
+
+    @classmethod
+    def of(cls, pairs: Iterable[ScoredPair]) -> ScoredPairs:
+        """The columns of `pairs` (returned as they are when already columns)."""
+        if isinstance(pairs, ScoredPairs):
+            return pairs
+        rows = [
+            (p.a, p.b, p.cosine, p.shared_a, p.shared_b, p.rewritten_a, p.rewritten_b, _RELATION_CODE[p.relation])
+            for p in pairs
+        ]
+        if not rows:
+            return cls.unrelated(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+        columns = list(zip(*rows))
+        return cls(*(np.array(column) for column in columns))
+
+    def put(self, k: int, pair: ScoredPair) -> None:
+        """Store `pair`'s figures at row `k` (its sides are taken as they are)."""
+        self.a[k], self.b[k], self.cosine[k] = pair.a, pair.b, pair.cosine
+        self.shared_a[k], self.shared_b[k] = pair.shared_a, pair.shared_b
+        self.rewritten_a[k], self.rewritten_b[k] = pair.rewritten_a, pair.rewritten_b
+        self.relation_codes[k] = _RELATION_CODE[pair.relation]
+
+    def copies(self) -> np.ndarray:
+        """Which pairs hold a copy relation (`COPY_RELATIONS`): a boolean mask."""
+        return _COPY_CODES[self.relation_codes]
+
+    def take(self, rows: np.ndarray) -> ScoredPairs:
+        """The pairs at `rows` (indices or a mask), in that order."""
+        return ScoredPairs(*(getattr(self, name)[rows] for name in self.__slots__))
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    @overload
+    def __getitem__(self, k: int) -> ScoredPair: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> tuple[ScoredPair, ...]: ...
+
+    def __getitem__(self, k: int | slice) -> ScoredPair | tuple[ScoredPair, ...]:
+        if isinstance(k, slice):
+            return tuple(self[j] for j in range(*k.indices(len(self))))
+        return ScoredPair(
+            int(self.a[k]),
+            int(self.b[k]),
+            float(self.cosine[k]),
+            float(self.shared_a[k]),
+            float(self.shared_b[k]),
+            float(self.rewritten_a[k]),
+            float(self.rewritten_b[k]),
+            RELATIONS[self.relation_codes[k]],
+        )
+
+    def __iter__(self) -> Iterator[ScoredPair]:
+        columns = [getattr(self, name).tolist() for name in self.__slots__[:-1]]
+        relations = [RELATIONS[code] for code in self.relation_codes.tolist()]
+        for row in zip(*columns, relations):
+            yield ScoredPair(*row)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ScoredPairs):
+            return len(self) == len(other) and all(
+                np.array_equal(getattr(self, name), getattr(other, name)) for name in self.__slots__
+            )
+        if isinstance(other, (tuple, list)):
+            return len(self) == len(other) and all(mine == theirs for mine, theirs in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ScoredPairs({len(self)} pairs)"
+
+
 @dataclass(frozen=True)
 class Member:
     """An article in a copy group: its relation to the article `of` names, and what is known of it.
@@ -235,7 +357,7 @@ class ClusterResult:
     """
 
     groups: tuple[CopyGroup, ...]
-    pairs: tuple[ScoredPair, ...] = ()
+    pairs: Sequence[ScoredPair] = ()
     config: dict = field(default_factory=dict)
     version: str = ""
     warnings: tuple[str, ...] = ()

@@ -9,7 +9,7 @@ that every value, down to the last bit of a float32 cosine, is the one the local
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -21,13 +21,13 @@ from dedup.dates import published_moment, published_problem
 from dedup.group import copy_components, group_shapes, output_key, story_clusters
 from dedup.minhash import MinHasher, lsh_candidate_pairs
 from dedup.model import (
-    COPY_RELATIONS,
     RELATIONS,
     Article,
     CopyGroup,
     Document,
     Member,
     ScoredPair,
+    ScoredPairs,
     opening_words,
 )
 from dedup.score import DocumentSpace, top_terms
@@ -172,13 +172,15 @@ def copy_groups(
     """
     count = len(documents)
     positions = list(range(count)) if positions is None else list(positions)
+    pairs = ScoredPairs.of(pairs)
     story = story_clusters(count, pairs, document_space.matrix, config.group)
     copy = copy_components(count, pairs, story)
     links: dict[int, list[ScoredPair]] = {}
-    for p in pairs:
-        if p.relation in COPY_RELATIONS and copy[p.a] == copy[p.b]:
-            links.setdefault(p.a, []).append(p)
-            links.setdefault(p.b, []).append(p)
+    copy_labels = np.asarray(copy, dtype=np.int64)
+    linked = pairs.copies() & (copy_labels[pairs.a] == copy_labels[pairs.b])
+    for p in pairs.take(linked):
+        links.setdefault(p.a, []).append(p)
+        links.setdefault(p.b, []).append(p)
     articles = [doc.article for doc in documents]
     ids = [article.id for article in articles]
     lengths = [len(doc.body) for doc in documents]
@@ -295,28 +297,29 @@ def _date_warnings(
     return tuple(found)
 
 
-def pairs_in_input_order(pairs: Iterable[ScoredPair], positions: Sequence[int]) -> list[ScoredPair]:
+def pairs_in_input_order(pairs: Iterable[ScoredPair], positions: Sequence[int]) -> ScoredPairs:
     """Scored pairs of documents processed in another order (`dedup.model.id_order`) numbered by
     input position (`positions[k]` is document k's): each pair's sides are swapped where needed so
     that ``a < b``, and the pairs are sorted by ``(a, b)`` as the candidates were."""
-    found = []
-    for pair in pairs:
-        a, b = positions[pair.a], positions[pair.b]
-        if a < b:
-            found.append(replace(pair, a=a, b=b))
-        else:
-            found.append(
-                replace(
-                    pair,
-                    a=b,
-                    b=a,
-                    shared_a=pair.shared_b,
-                    shared_b=pair.shared_a,
-                    rewritten_a=pair.rewritten_b,
-                    rewritten_b=pair.rewritten_a,
-                )
-            )
-    return sorted(found, key=lambda pair: (pair.a, pair.b))
+    pairs = ScoredPairs.of(pairs)
+    where = np.asarray(positions, dtype=np.int64)
+    a, b = where[pairs.a], where[pairs.b]
+    swap = a > b
+    order = np.lexsort((np.where(swap, a, b), np.where(swap, b, a)))
+
+    def side(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+        return np.where(swap, theirs, mine)[order]
+
+    return ScoredPairs(
+        side(a, b),
+        side(b, a),
+        pairs.cosine[order],
+        side(pairs.shared_a, pairs.shared_b),
+        side(pairs.shared_b, pairs.shared_a),
+        side(pairs.rewritten_a, pairs.rewritten_b),
+        side(pairs.rewritten_b, pairs.rewritten_a),
+        pairs.relation_codes[order],
+    )
 
 
 def number_groups(pending: Iterable[PendingGroup]) -> list[CopyGroup]:

@@ -3,7 +3,6 @@ two sets, scored by whole-document cosine and passage agreement, the top k kept.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,7 +11,7 @@ from dedup.arrays import unique_sorted
 from dedup.flag.config import FlagConfig
 from dedup.flag.features import Features
 from dedup.minhash import MinHasher, row_keys
-from dedup.model import Article, Document, Sentence
+from dedup.model import stems_document
 from dedup.score import DocumentSpace, top_terms
 from dedup.shingles import token_hash32
 
@@ -51,7 +50,9 @@ def select_candidates(
     """
     same_set = articles is wire
     n_articles, n_wire = len(articles.stems), len(wire.stems)
-    space = DocumentSpace(_stem_documents(articles.stems if same_set else articles.stems + wire.stems))
+    # The space reads only the documents' stems, so the prepared texts need not be kept (`stems_document`).
+    stems = articles.stems if same_set else articles.stems + wire.stems
+    space = DocumentSpace([stems_document(terms) for terms in stems])
     wire_offset = 0 if same_set else n_articles
 
     # Copy grain: passage pairs sharing a bucket, reduced to the best passage agreement per document pair.
@@ -122,16 +123,6 @@ def _top_per_group(groups: np.ndarray, scores: np.ndarray, ties: np.ndarray, flo
     rank = np.arange(len(order)) - np.searchsorted(sorted_groups, sorted_groups, side="left")
     keep[order[rank < count]] = True
     return keep
-
-
-def _stem_documents(stems: Sequence[tuple[str, ...]]) -> list[Document]:
-    """Stand-in documents for `DocumentSpace`, which reads only the sentences' stems: one
-    pseudo-sentence of all a document's stems each, so the prepared texts need not be kept."""
-    empty = Article(id="", text="")
-    return [
-        Document(empty, "", (Sentence(0, "", 0, 0, 0.0, (), terms),)) if terms else Document(empty, "", ())
-        for terms in stems
-    ]
 
 
 def story_terms(space: DocumentSpace, count: int, n_articles: int, same_set: bool) -> list[np.ndarray]:

@@ -188,11 +188,9 @@ def _same_articles(articles: Sequence[Article], stories: Sequence[Article]) -> d
 
 
 def _checked(articles: Iterable[Article], what: str) -> list[Article]:
-    batch = list(checked_articles(articles, what))
+    batch = list(checked_articles(articles, what))  # refuses anything that is not an Article
     seen: dict[str, str] = {}
     for article in batch:
-        if not isinstance(article, Article):
-            raise DedupError(f"flag: each {what} must be an Article, got {type(article).__name__}")
         if article.id in seen:
             msg = (
                 f"{article.origin or article.id}: duplicate {what} id {article.id!r} (first seen at {seen[article.id]})"

@@ -133,7 +133,9 @@ def story_terms(space: DocumentSpace, count: int, n_articles: int, same_set: boo
     """
     matrix = space.matrix
     if same_set:
-        usable = np.bincount(matrix.indices, minlength=matrix.shape[1]) >= 2
+        # The batch rule of `dedup.engine.stages.story_terms` (a layer above flag, so not imported):
+        # the space's own document frequency, which counts the documents holding each term.
+        usable = space.document_frequency >= 2
     else:
         split = matrix.indptr[n_articles]
         in_articles = np.bincount(matrix.indices[:split], minlength=matrix.shape[1]) > 0

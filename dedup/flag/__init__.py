@@ -45,7 +45,7 @@ from dedup.flag.result import (
     Source,
 )
 from dedup.model import Article
-from dedup.progress import Progress, no_progress
+from dedup.progress import CANDIDATES, Progress, no_progress
 from dedup.score import ScoreConfig
 from dedup.validate import checked_articles
 from dedup.version import __version__
@@ -154,7 +154,7 @@ def flag_articles(
         else document_features(stories, config, stride=config.passage_words, seed=seed, progress=report)
     )
     candidates = select_candidates(article_features, wire_features, config, seed=seed, ranks=ranks)
-    report("candidates", len(batch))
+    report(CANDIDATES, len(batch))
     selves = _same_articles(batch, stories) if wire is not None else {}
     flags = judge_all(
         batch, stories, candidates, config, score=score, ranks=ranks, progress=report, selves=selves

@@ -152,6 +152,11 @@ def cross_bucket_pairs(
     The banding of `dedup.minhash.lsh_candidate_pairs`, but across two sets: the index rows of each
     band are sorted by key and every query row looks its key up, so pairs inside either set are
     never formed. A bucket with more than `max_bucket` index rows gives no pairs (boilerplate).
+
+    It shares the bucket key (`dedup.minhash.row_keys`) but not `lsh_candidate_pairs` itself, which
+    over the two sets joined would also pair documents within each set, count both sets' members
+    against `max_bucket`, and make an oversized bucket a star from its first member instead of
+    dropping it (`FlagConfig.max_wire_bucket` says why flag drops it): other candidates, other flags.
     """
     empty = np.zeros(0, dtype=np.int64)
     if len(query_signatures) == 0 or len(index_signatures) == 0:
@@ -184,7 +189,8 @@ def cross_bucket_pairs(
 
 
 def _agreement(query_signatures, index_signatures, query, index) -> np.ndarray:
-    """Share of equal slots of each (query, index) signature pair: the MinHash Jaccard estimate."""
+    """Share of equal slots of each (query, index) signature pair: the MinHash Jaccard estimate
+    (`dedup.minhash.estimated_jaccard`, one pair at a time there, here vectorised over many)."""
     agreement = np.empty(len(query), dtype=np.float32)
     for start in range(0, len(query), _COSINE_CHUNK):
         stop = start + _COSINE_CHUNK

@@ -80,6 +80,14 @@ class Document:
         return self.article.id
 
 
+def stems_document(stems: tuple[str, ...], article_id: str = "") -> Document:
+    """A textless document whose one sentence holds `stems` (none without stems): all that
+    `dedup.score.DocumentSpace` reads of a document, for a caller that kept a document's stems and
+    not its prepared text (flag's candidate search, the archive's stored term counts)."""
+    article = Article(id=article_id, text="")
+    return Document(article, "", (Sentence(0, "", 0, 0, 0.0, (), stems),) if stems else ())
+
+
 @dataclass(frozen=True)
 class CandidatePair:
     """Two documents (indices into the batch, ``a < b``) that LSH put in a common bucket, unscored."""

@@ -355,27 +355,27 @@ def test_an_article_is_never_its_own_source(seed_articles):
 
 
 def test_repeated_texts_are_aligned_once_and_flag_as_without_the_memory(monkeypatch, seed_articles):
-    flag_module = sys.modules["dedup.flag"]  # `dedup.flag` the attribute is the function
+    alignments_module = sys.modules["dedup.flag.alignments"]  # the stage that calls `align`
     vocabulary = ["harbour", "cranes", "budget", "council", "storm"]
     batch = [Article(id=f"w{k:03d}", text=vocabulary[k * 7 % 5]) for k in range(60)]
     seeds = [seed_articles[key].text for key in sorted(seed_articles)]
     batch += [Article(id=f"s{k:03d}", text=seeds[k % 2]) for k in range(6)]  # copies of two seeds
     calls = []
-    real_align = flag_module.align
+    real_align = alignments_module.align
 
     def counting_align(*args, **kwargs):
         calls.append(1)
         return real_align(*args, **kwargs)
 
-    monkeypatch.setattr(flag_module, "align", counting_align)
+    monkeypatch.setattr(alignments_module, "align", counting_align)
     remembered = flag_articles(batch)
     aligned_with_memory = len(calls)
 
-    class Forgetful(flag_module._PairAlignments):
+    class Forgetful(alignments_module._PairAlignments):
         def __call__(self, article, wire, remember):
             return super().__call__(article, wire, False)
 
-    monkeypatch.setattr(flag_module, "_PairAlignments", Forgetful)
+    monkeypatch.setattr(alignments_module, "_PairAlignments", Forgetful)
     calls.clear()
     forgotten = flag_articles(batch)
     assert remembered == forgotten

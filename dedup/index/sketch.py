@@ -22,7 +22,7 @@ from dedup.config import CandidateConfig
 from dedup.dates import published_moment
 from dedup.engine.stages import copy_signatures, story_signatures
 from dedup.minhash import MinHasher, band_keys
-from dedup.model import Article, Document, Sentence
+from dedup.model import Article, Document, stems_document
 from dedup.score import DocumentFrequencies, DocumentSpace
 
 # Multiplier that spreads (grain, band) over the key space so that equal band values of different
@@ -58,8 +58,7 @@ def stand_in_document(article_id: str, terms: Sequence[str], counts: np.ndarray)
     """A document holding only the stems `terms` `counts` times each: all `DocumentSpace` reads of a
     document, rebuilt from the archive without the text."""
     stems = tuple(term for term, count in zip(terms, counts.tolist()) for _ in range(count))
-    empty = Article(id=article_id, text="")
-    return Document(empty, "", (Sentence(0, "", 0, 0, 0.0, (), stems),) if stems else ())
+    return stems_document(stems, article_id)
 
 
 def document_frequencies_with(

@@ -73,6 +73,18 @@ def test_quote_spans_cover_quoted_text_and_open_quotes_run_to_paragraph_end():
     assert [body[s:e] for s, e in spans] == ['"no way"', '"This continues']
 
 
+def test_quotation_marks_pair_by_the_way_they_face_so_one_stray_mark_does_not_invert_the_rest():
+    # A story cut mid-quote starts with a closing mark; counting marks then made every later
+    # sentence a quotation and the quotations prose.
+    body = 'unreachable," the agency said. Talks resumed. "I think so," he said. Markets rose.'
+    assert [body[s:e] for s, e in quote_spans(body)] == ['"I think so,"']
+    doc = prepare(Article(id="a", text=body))
+    assert [s.is_quote for s in doc.sentences] == [False, False, True, False]
+    # A quotation left open and followed by a new one ends where the new one opens.
+    body = 'He said: "It was avoidable. "Instead he suffered." The case ended.'
+    assert [body[s:e] for s, e in quote_spans(body)] == ['"It was avoidable. ', '"Instead he suffered."']
+
+
 def test_prepare_marks_quoted_sentences():
     doc = prepare(Article(id="a", text='"We will not bow to pressure," she said.\n\nThe minister left early.'))
     assert doc.sentences[0].is_quote and not doc.sentences[1].is_quote

@@ -219,16 +219,27 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
             break
         keep = merge(x, y)
         version[keep] += 1
-        # The new cluster's sum spread out densely: each neighbour's dot product is then one
-        # gather over the neighbour's columns (zeros where the sum has none add nothing).
+        # The new cluster's sum spread out densely: the neighbours' dot products are then one
+        # sparse product of their sums with it (zeros where the sum has none add nothing), each
+        # summed in column order in float32, as a gather and a float32 cumulative sum would.
         columns_keep, weights_keep = total(keep)
         dense[columns_keep] = weights_keep
-        for other in sorted(neighbours[keep]):
-            columns, weights = total(other)
-            products = dense[columns] * weights
-            dot = float(np.cumsum(products, dtype=np.float32)[-1]) if len(products) else 0.0
-            lo, hi = (keep, other) if keep < other else (other, keep)
-            heapq.heappush(heap, (-(dot / (size[keep] * size[other])), lo, hi, version[lo], version[hi]))
+        others = sorted(neighbours[keep])
+        if others:
+            rows = [total(other) for other in others]
+            lengths = np.fromiter((len(columns) for columns, _ in rows), dtype=np.int64, count=len(rows))
+            sums_of_others = sp.csr_matrix(
+                (
+                    np.concatenate([weights for _, weights in rows]),
+                    np.concatenate([columns for columns, _ in rows]),
+                    np.concatenate(([0], np.cumsum(lengths))),
+                ),
+                shape=(len(others), vectors.shape[1]),
+            )
+            dots = (sums_of_others @ dense).tolist()
+            for other, dot in zip(others, dots):
+                lo, hi = (keep, other) if keep < other else (other, keep)
+                heapq.heappush(heap, (-(dot / (size[keep] * size[other])), lo, hi, version[lo], version[hi]))
         dense[columns_keep] = 0.0
     return split_events([root(i) for i in range(count)], forced, vectors, config)
 

@@ -7,8 +7,10 @@ an outlet carries (datelines, bylines, share buttons) but says nothing about the
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -347,11 +349,14 @@ def split_sentences(body: str) -> list[tuple[int, int]]:
     return spans
 
 
-def quote_spans(body: str) -> list[tuple[int, int]]:
+def quote_spans(body: str, sentence_ends: Sequence[int] = ()) -> list[tuple[int, int]]:
     """Return (start, end) spans of text inside double quotation marks, paragraph by paragraph.
 
-    News style leaves a quote open at a paragraph's end when the quote continues; such an open
-    quote runs to the end of its paragraph.
+    News style leaves a quote open at a paragraph's end when the quote continues in the next
+    paragraph, which then opens with a quotation mark; such an open quote runs to the end of its
+    paragraph. A quote left open otherwise lost its closing mark (or the text was cut): it runs to
+    the end of the sentence it opened in, given the ends of the body's sentences
+    (`sentence_ends`, sorted), else to the end of its paragraph.
 
     Marks are paired by which way they face, not by counting: a mark after a space (or at the
     paragraph's start) and before a word opens a quote; one after a word and before a space,
@@ -364,7 +369,8 @@ def quote_spans(body: str) -> list[tuple[int, int]]:
     """
     spans = []
     offset = 0
-    for paragraph in body.split("\n\n"):
+    paragraphs = body.split("\n\n")
+    for number, paragraph in enumerate(paragraphs):
         opened = -1
         for match in re.finditer('"', paragraph):
             at = match.start()
@@ -379,7 +385,13 @@ def quote_spans(body: str) -> list[tuple[int, int]]:
                 spans.append((offset + opened, offset + at + 1))
                 opened = -1
         if opened >= 0:
-            spans.append((offset + opened, offset + len(paragraph)))
+            end = offset + len(paragraph)
+            continued = number + 1 < len(paragraphs) and paragraphs[number + 1].lstrip().startswith('"')
+            if not continued and len(sentence_ends):
+                after = bisect.bisect_right(sentence_ends, offset + opened)
+                if after < len(sentence_ends):
+                    end = min(end, sentence_ends[after])
+            spans.append((offset + opened, end))
         offset += len(paragraph) + 2
     return spans
 
@@ -562,12 +574,12 @@ def prepare(article: Article) -> Document:
     from its first characters only (`compared_text`); the document still stands for the article.
     """
     body = strip_furniture(normalise(compared_text(article.text)))
-    quotes = quote_spans(body)
+    spans = split_sentences(body)
+    quotes = quote_spans(body, [end for _, end in spans])
     if len(_INTERNED) > _TOKEN_CACHE_SIZE:
         _INTERNED.clear()
     tokens_of = _SENTENCE_TOKENS
     sentences = []
-    spans = split_sentences(body)
     for (start, end), quoted in zip(spans, _quoted_characters(spans, quotes)):
         text, tokens, stems = tokens_of[body[start:end]]
         sentences.append(Sentence(len(sentences), text, start, end, quoted / max(1, end - start), tokens, stems))

@@ -85,6 +85,16 @@ def test_quotation_marks_pair_by_the_way_they_face_so_one_stray_mark_does_not_in
     assert [body[s:e] for s, e in quote_spans(body)] == ['"It was avoidable. ', '"Instead he suffered."']
 
 
+def test_a_quote_left_open_runs_to_its_paragraph_end_only_when_the_next_paragraph_continues_it():
+    continued = '"We will appeal. The ruling is wrong.\n\n"We expect to win," he said.'
+    doc = prepare(Article(id="a", text=continued))
+    assert [s.is_quote for s in doc.sentences] == [True, True, True]
+    # Without a continuation the closing mark was lost: the quote ends with its sentence.
+    lost = 'He said: "We will appeal. The ruling is wrong. Markets rose. Shares fell.'
+    doc = prepare(Article(id="a", text=lost))
+    assert [s.is_quote for s in doc.sentences] == [True, False, False, False]
+
+
 def test_prepare_marks_quoted_sentences():
     doc = prepare(Article(id="a", text='"We will not bow to pressure," she said.\n\nThe minister left early.'))
     assert doc.sentences[0].is_quote and not doc.sentences[1].is_quote
@@ -260,7 +270,7 @@ def test_long_letter_runs_split_in_one_reading():
 
 
 def _old_quote_shares(document) -> list[float]:
-    quotes = quote_spans(document.body)
+    quotes = quote_spans(document.body, [end for _, end in split_sentences(document.body)])
     return [
         sum(max(0, min(s.end, q_end) - max(s.start, q_start)) for q_start, q_end in quotes) / max(1, s.end - s.start)
         for s in document.sentences

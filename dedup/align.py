@@ -15,7 +15,7 @@ import numpy as np
 
 from dedup.errors import ConfigError
 from dedup.model import Alignment, Document, ScoredPair, Sentence, SentenceLink, WordChange
-from dedup.score import ScoreConfig, SentenceSimilarities, pair_space, sentence_class
+from dedup.score import RatioCache, ScoreConfig, SentenceSimilarities, pair_space, sentence_class
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,12 @@ _COPIED = ("verbatim", "edited")
 
 
 def align(
-    a: Document, b: Document, space: SentenceSimilarities, *, config: ScoreConfig | None = None
+    a: Document,
+    b: Document,
+    space: SentenceSimilarities,
+    *,
+    config: ScoreConfig | None = None,
+    ratios: RatioCache | None = None,
 ) -> Alignment:
     """Align the sentences of `a` and `b`: each sentence is paired with at most one of the other
     side (or a run of two, for a split or merge), in any order, or left as only-in-A / only-in-B.
@@ -75,6 +80,7 @@ def align(
     Sentences with the same words on both sides are paired first (verbatim, in order); the other
     sentences are paired to maximise total similarity (an assignment, not greedy best matches), so
     that a story's one summary sentence cannot account for every sentence of the other article.
+    `ratios` is the run's `dedup.score.RatioCache` of sentence-pair word diffs, when it has one.
     """
     config = config or ScoreConfig()
     similarity = space.similarity(a, b)
@@ -87,7 +93,7 @@ def align(
         return float(prose_matrix[0][i, j])
 
     rows, cols = plan.entries()
-    links = plan.links(a.sentences, b.sentences, similarity[rows, cols], prose, config)
+    links = plan.links(a.sentences, b.sentences, similarity[rows, cols], prose, config, ratios=ratios)
     return Alignment(a.id, b.id, tuple(links), a.sentences, b.sentences)
 
 
@@ -147,9 +153,12 @@ class AlignmentPlan:
         values: np.ndarray,
         prose: Callable[[int, int], float],
         config: ScoreConfig,
+        *,
+        ratios: RatioCache | None = None,
     ) -> list[SentenceLink]:
         """The alignment's links, given the similarities of `entries` (in that order) and a
-        function giving the prose similarity of a sentence pair (called only when quotes matter)."""
+        function giving the prose similarity of a sentence pair (called only when quotes matter);
+        `ratios` as `align` has it."""
         n_verbatim, n_rest = len(self.verbatim), len(self.rest_a) * len(self.rest_b)
         proposals = [(i, j, score) for (i, j), score in zip(self.verbatim, values[:n_verbatim].tolist())]
         block = values[n_verbatim : n_verbatim + n_rest].reshape(len(self.rest_a), len(self.rest_b))
@@ -179,7 +188,7 @@ class AlignmentPlan:
             first, second = a_sentences[i], b_sentences[j]
             needs_prose = first.quote_share != 0 and second.quote_share != 0 and first.words != second.words
             prose_score = prose(i, j) if needs_prose and score >= threshold else 0.0
-            kind = sentence_class(first, second, score, prose_score, config, threshold=threshold)
+            kind = sentence_class(first, second, score, prose_score, config, threshold=threshold, ratios=ratios)
             if kind is not None:
                 partner_of_a[i] = partner_of_b[j] = len(links)
                 links.append(SentenceLink((i,), (j,), kind, score))
@@ -418,6 +427,7 @@ def relate(
     space_of: Callable[[Document, Document], SentenceSimilarities] = pair_space,
     score_config: ScoreConfig | None = None,
     relation_config: RelationConfig | None = None,
+    ratios: RatioCache | None = None,
 ) -> tuple[ScoredPair, Alignment | None]:
     """The relation of two documents: the one judgement `cluster`, `diff`, `pairs` and the archive
     all make, so that a pair gets the same verdict wherever it is asked about.
@@ -425,13 +435,22 @@ def relate(
     Identical words are a `duplicate`. Otherwise a pair below `RelationConfig.align_min_cosine` is
     `unrelated` without an alignment (returned as None): it shares too few words for any other
     relation. Every other pair is aligned in the sentence space `space_of(a, b)` (by default the
-    pair's own, `dedup.score.pair_space`) and labelled from the alignment (`score_pair`).
+    pair's own, `dedup.score.pair_space`) and labelled from the alignment (`score_pair`). A caller
+    that relates many pairs passes its run's `dedup.score.RatioCache` as `ratios`.
     """
     config = relation_config or RelationConfig()
     if cosine < config.align_min_cosine and not same_words(a, b):
         return unaligned_pair(index_a, index_b, cosine), None
     return score_pair(
-        index_a, index_b, a, b, cosine, space_of(a, b), score_config=score_config, relation_config=config
+        index_a,
+        index_b,
+        a,
+        b,
+        cosine,
+        space_of(a, b),
+        score_config=score_config,
+        relation_config=config,
+        ratios=ratios,
     )
 
 
@@ -460,9 +479,11 @@ def score_pair(
     *,
     score_config: ScoreConfig | None = None,
     relation_config: RelationConfig | None = None,
+    ratios: RatioCache | None = None,
 ) -> tuple[ScoredPair, Alignment]:
-    """Align a candidate pair and label it: the evidence (alignment) and the verdict (ScoredPair)."""
-    alignment = align(a, b, space, config=score_config)
+    """Align a candidate pair and label it: the evidence (alignment) and the verdict (ScoredPair);
+    `ratios` as `align` has it."""
+    alignment = align(a, b, space, config=score_config, ratios=ratios)
     pair = scored_pair(index_a, index_b, cosine, alignment, same_words(a, b), relation_config or RelationConfig())
     return pair, alignment
 

@@ -610,30 +610,52 @@ def _csr(rows: list[tuple[np.ndarray, np.ndarray]], n_features: int) -> sp.csr_m
     )
 
 
-def word_ratio(a: Sentence, b: Sentence) -> float:
-    """difflib ratio of the two sentences' word sequences: 1.0 for the same words in the same order."""
-    return _word_match(a.words, b.words)[0]
+def word_ratio(a: Sentence, b: Sentence, *, ratios: RatioCache | None = None) -> float:
+    """difflib ratio of the two sentences' word sequences: 1.0 for the same words in the same order.
+
+    `ratios` is the run's `RatioCache`, when it has one."""
+    return _word_match(a.words, b.words, ratios)[0]
 
 
-def _word_match(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, int]:
+class RatioCache(dict):
+    """(words of A, words of B) -> (difflib ratio, words matched in phrases): each sentence pair's
+    word diff (`word_ratio`, the `edited` test of `sentence_class`), kept for the run that makes it.
+
+    Copies of one story make the same sentence pairs again and again, so a run that aligns many
+    pairs (`dedup.cluster`, `dedup.flag`, `dedup.pairs`) makes one and passes it down the alignment
+    path (`dedup.align.relate`, `align`, `sentence_class`): each pair is diffed once, and the
+    memory goes with the run. Emptied when it holds `RatioCache.LIMIT` pairs.
+    """
+
+    __slots__ = ()
+
+    # Pairs held at most, as the module-wide table held before runs kept their own.
+    LIMIT = 100_000
+
+
+def _word_match(a: tuple[str, ...], b: tuple[str, ...], ratios: RatioCache | None = None) -> tuple[float, int]:
     """difflib's ratio of two word sequences, and how many words match in runs of at least
-    `_PHRASE_WORDS` (phrases taken over, not scattered function words), from one diff."""
+    `_PHRASE_WORDS` (phrases taken over, not scattered function words), from one diff; looked up in
+    `ratios` first and kept there, when given."""
+    if ratios is None:
+        return _diff_words(a, b)
     key = (a, b)
-    match = _RATIOS.get(key)
+    match = ratios.get(key)
     if match is None:
-        blocks = difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
-        matched = sum(block.size for block in blocks)
-        phrases = sum(block.size for block in blocks if block.size >= _PHRASE_WORDS)
-        match = (2.0 * matched / (len(a) + len(b)) if a or b else 1.0, phrases)
-        if len(_RATIOS) >= _RATIO_CACHE_SIZE:
-            _RATIOS.clear()
-        _RATIOS[key] = match
+        match = _diff_words(a, b)
+        if len(ratios) >= RatioCache.LIMIT:
+            ratios.clear()
+        ratios[key] = match
     return match
 
 
-# Copies of one story make the same sentence pairs again and again: each is diffed once.
-_RATIO_CACHE_SIZE = 100_000
-_RATIOS: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[float, int]] = {}
+def _diff_words(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, int]:
+    blocks = difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+    matched = sum(block.size for block in blocks)
+    phrases = sum(block.size for block in blocks if block.size >= _PHRASE_WORDS)
+    return (2.0 * matched / (len(a) + len(b)) if a or b else 1.0, phrases)
+
+
 # Words in a run that count as a phrase taken over, as `dedup.flag.phrase_containment` counts 3-grams.
 _PHRASE_WORDS = 3
 
@@ -646,7 +668,7 @@ def _ratio_bound(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     return 2.0 * common / (len(a) + len(b)) if a or b else 1.0
 
 
-def _is_edited(a: tuple[str, ...], b: tuple[str, ...], config: ScoreConfig) -> bool:
+def _is_edited(a: tuple[str, ...], b: tuple[str, ...], config: ScoreConfig, ratios: RatioCache | None = None) -> bool:
     """True when one sentence is the other with a few words changed (`edited_ratio`), or when the
     shorter one, of `edited_min_words` or more, has `edited_containment` of its words in phrases
     (runs of three or more words) found word for word and in order in the longer one: a wire
@@ -660,7 +682,7 @@ def _is_edited(a: tuple[str, ...], b: tuple[str, ...], config: ScoreConfig) -> b
         by_containment and bound * (len(a) + len(b)) / (2 * shorter) >= config.edited_containment
     ):
         return False
-    ratio, phrases = _word_match(a, b)
+    ratio, phrases = _word_match(a, b, ratios)
     return ratio >= config.edited_ratio or (by_containment and phrases / shorter >= config.edited_containment)
 
 
@@ -672,6 +694,7 @@ def sentence_class(
     config: ScoreConfig,
     *,
     threshold: float | None = None,
+    ratios: RatioCache | None = None,
 ) -> str | None:
     """Label an aligned sentence pair: verbatim, edited, rewritten, quote, or None (not related).
 
@@ -686,7 +709,7 @@ def sentence_class(
         return None
     if quoted_both:
         return "quote"
-    if _is_edited(a.words, b.words, config):
+    if _is_edited(a.words, b.words, config, ratios):
         return "edited"
     if a.quote_share == 0 or b.quote_share == 0:
         # One side is the reporter's own prose: a quote turned into reported speech is a rewrite.

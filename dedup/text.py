@@ -475,6 +475,9 @@ def _bigrams(token: str) -> list[str]:
 _INNER_MARK = re.compile(r"[a-z0-9][.'][a-z0-9]")
 
 
+# A memo of a constant function, not run state: a stem depends on the word alone, whichever run
+# asks, and the memo is bounded (least recently used words dropped first). Runs keep their own
+# table of what each token gives (`TextCache.stems`), so this serves what they miss.
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """Snowball (Porter 2) stem of a word, cached: news vocabularies repeat heavily."""
@@ -500,28 +503,37 @@ class _StemOrSkip(dict):
 
 
 _TOKEN_CACHE_SIZE = 500_000
-_STEM_OR_SKIP = _StemOrSkip()
 
 
-def content_stems(tokens: list[str] | tuple[str, ...]) -> list[str]:
+def content_stems(tokens: list[str] | tuple[str, ...], *, cache: TextCache | None = None) -> list[str]:
     """Stems of the tokens that carry content: stop words and one-character tokens dropped.
 
     Stop words are English and, for languages of other scripts, their most frequent words (see
-    `OTHER_STOP_WORDS_FILE`); tokens of scripts other than Latin are kept unstemmed.
+    `OTHER_STOP_WORDS_FILE`); tokens of scripts other than Latin are kept unstemmed. `cache` is the
+    run's `TextCache`, whose table of stems a run's many calls share; without one, the call keeps
+    its own.
     """
-    lookup = _STEM_OR_SKIP
+    lookup = _StemOrSkip() if cache is None else cache.stems
     return [s for s in map(lookup.__getitem__, tokens) if s]
 
 
 class _SentenceTokens(dict):
     """sentence text -> (text, words, stems). Copies of a story repeat most sentences verbatim, so
     each distinct sentence is tokenised once, and its copies share one text and one pair of tuples;
-    equal words share one string object. This keeps a large batch's sentences small in memory."""
+    equal words share one string object (the `TextCache`'s `words`). This keeps a large batch's
+    sentences small in memory."""
+
+    __slots__ = ("_cache",)
+
+    def __init__(self, cache: TextCache) -> None:
+        super().__init__()
+        self._cache = cache
 
     def __missing__(self, text: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-        interned = _INTERNED
+        cache = self._cache
+        interned = cache.words
         tokens = tuple([interned.setdefault(t, t) for t in words(text)])
-        value = (text, tokens, tuple(content_stems(tokens)))
+        value = (text, tokens, tuple(content_stems(tokens, cache=cache)))
         if len(self) >= _SENTENCE_CACHE_SIZE:
             self.clear()
         self[text] = value
@@ -529,8 +541,25 @@ class _SentenceTokens(dict):
 
 
 _SENTENCE_CACHE_SIZE = 200_000
-_INTERNED: dict[str, str] = {}
-_SENTENCE_TOKENS = _SentenceTokens()
+
+
+class TextCache:
+    """What preparing articles learns that the next article of the same run can reuse: each
+    distinct sentence's text, words and stems (`sentences`), one string per distinct word
+    (`words`), and each token's stem or "" (`stems`, see `content_stems`).
+
+    A run (`dedup.cluster`, `dedup.flag`, an archive's `add`, ...) makes one and gives it to every
+    `prepare` it calls, so that copies in its batch share their repeated sentences' tuples; the
+    cache goes when the run drops it. Each table is bounded: `sentences` and `words` are emptied
+    when full, `stems` stops growing.
+    """
+
+    __slots__ = ("sentences", "words", "stems")
+
+    def __init__(self) -> None:
+        self.words: dict[str, str] = {}
+        self.stems = _StemOrSkip()
+        self.sentences = _SentenceTokens(self)
 
 
 # Only the first this many characters of an article's text are compared sentence by sentence
@@ -566,19 +595,22 @@ def cut_warning(label: str, text: str) -> str | None:
     )
 
 
-def prepare(article: Article) -> Document:
+def prepare(article: Article, *, cache: TextCache | None = None) -> Document:
     """Turn an article into a `Document`: normalised body without furniture, sentences with quotes marked.
 
     The title, when given apart from the text, is not part of the body: outlets rewrite headlines
     freely, so they say little about copying. A text longer than `MAX_ARTICLE_CHARS` is prepared
     from its first characters only (`compared_text`); the document still stands for the article.
+    A run that prepares many articles passes its `TextCache`, so that sentences repeated across
+    them are tokenised once and shared; without one, the call makes its own.
     """
+    cache = TextCache() if cache is None else cache
     body = strip_furniture(normalise(compared_text(article.text)))
     spans = split_sentences(body)
     quotes = quote_spans(body, [end for _, end in spans])
-    if len(_INTERNED) > _TOKEN_CACHE_SIZE:
-        _INTERNED.clear()
-    tokens_of = _SENTENCE_TOKENS
+    if len(cache.words) > _TOKEN_CACHE_SIZE:
+        cache.words.clear()
+    tokens_of = cache.sentences
     sentences = []
     for (start, end), quoted in zip(spans, _quoted_characters(spans, quotes)):
         text, tokens, stems = tokens_of[body[start:end]]

@@ -30,7 +30,7 @@ from dedup.model import (
     ScoredPairs,
     opening_words,
 )
-from dedup.score import DocumentSpace, top_terms
+from dedup.score import DocumentSpace, RatioCache, top_terms
 from dedup.shingles import shingle_hashes_many, token_hash32, token_hashes
 
 
@@ -99,6 +99,7 @@ def align_pairs(
     config: DedupConfig,
     *,
     tables: SentenceTables | None = None,
+    ratios: RatioCache | None = None,
 ) -> list[ScoredPair]:
     """Alignment coverage and relation of each pair of documents (by index), in order.
 
@@ -107,8 +108,10 @@ def align_pairs(
     verdict depends on its two articles only, never on the other articles of the batch, and is the
     one `dedup diff` and `dedup flag` give for it. `tables` are the `SentenceTables` of
     `documents` when the caller has them (a sequence, indexed alike); else they are made of the
-    documents these pairs name.
+    documents these pairs name. `ratios` is the run's `RatioCache` of sentence-pair word diffs
+    (a run that calls this for many chunks of pairs passes one); else the call makes its own.
     """
+    ratios = RatioCache() if ratios is None else ratios
     if tables is None:
         named = sorted({index for pair in index_pairs for index in pair})
         row_of = {index: row for row, index in enumerate(named)}
@@ -130,6 +133,7 @@ def align_pairs(
             space_of=lambda _a, _b, found=similarities: found,
             score_config=config.score,
             relation_config=config.relation,
+            ratios=ratios,
         )
         scored.append(pair)
     return scored

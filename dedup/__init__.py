@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from dedup.config import CandidateConfig, CopyLevelConfig, DedupConfig
 from dedup.errors import ConfigError, DedupError
@@ -46,6 +47,10 @@ from dedup.pairs import (
 from dedup.progress import Progress
 from dedup.validate import checked_articles
 from dedup.version import __version__
+
+if TYPE_CHECKING:
+    from dedup.score import RatioCache
+    from dedup.text import TextCache
 
 
 def flag(
@@ -237,7 +242,14 @@ def cluster_copies_inputs(
     return result
 
 
-def diff(a: Article, b: Article, *, context: Iterable[Article] = (), config: DedupConfig | None = None) -> PairDiff:
+def diff(
+    a: Article,
+    b: Article,
+    *,
+    context: Iterable[Article] = (),
+    config: DedupConfig | None = None,
+    cache: TextCache | None = None,
+) -> PairDiff:
     """Paraphrase diff of two articles: which sentences are shared verbatim, edited, rewritten,
     quoted by both, or new on each side, with word-level changes inside aligned pairs.
 
@@ -252,6 +264,10 @@ def diff(a: Article, b: Article, *, context: Iterable[Article] = (), config: Ded
         in any batch.
     config : DedupConfig, optional
         Thresholds; the shipped defaults when omitted.
+    cache : dedup.text.TextCache, optional
+        The `TextCache` of a caller that diffs many pairs with texts in common (an evaluation
+        loop), so that their sentences are tokenised once; when omitted, the call makes its own.
+        It changes no figure.
 
     Returns
     -------
@@ -267,7 +283,7 @@ def diff(a: Article, b: Article, *, context: Iterable[Article] = (), config: Ded
     import numpy as np
 
     from dedup.score import DocumentSpace
-    from dedup.text import prepare
+    from dedup.text import TextCache, prepare
 
     config = config or DedupConfig()
     a, b = checked_articles((a, b))
@@ -277,7 +293,8 @@ def diff(a: Article, b: Article, *, context: Iterable[Article] = (), config: Ded
     for article in (a, b):
         if not article.text.strip():
             raise DedupError(f"{article.origin or article.id}: empty text, nothing to compare")
-    documents = [prepare(a), prepare(b)]
+    cache = TextCache() if cache is None else cache
+    documents = [prepare(a, cache=cache), prepare(b, cache=cache)]
     cosine = float(DocumentSpace(documents).cosine(np.array([[0, 1]]))[0])
     return _pair_diff(documents, 0, 1, cosine, config)
 
@@ -306,8 +323,8 @@ def copy_diffs(
     """
     import numpy as np
 
-    from dedup.score import DocumentSpace
-    from dedup.text import prepare
+    from dedup.score import DocumentSpace, RatioCache
+    from dedup.text import TextCache, prepare
 
     config = config or DedupConfig()
     wanted = [(m.of, m.id) for g in result.groups for m in g.members if m.of is not None]
@@ -318,27 +335,45 @@ def copy_diffs(
     missing = sorted({i for pair in wanted for i in pair} - set(position))
     if missing:
         raise DedupError(f"copy_diffs: article {missing[0]!r} of the result is not in the batch")
-    documents = [prepare(article) for article in batch]
+    cache = TextCache()
+    documents = [prepare(article, cache=cache) for article in batch]
     indices = np.array([(position[a], position[b]) for a, b in wanted])
     cosines = DocumentSpace(documents).cosine(indices).tolist()
+    ratios = RatioCache()
     return {
-        pair: _pair_diff(documents, int(i), int(j), cosine, config)
+        pair: _pair_diff(documents, int(i), int(j), cosine, config, ratios=ratios)
         for pair, (i, j), cosine in zip(wanted, indices, cosines)
     }
 
 
-def _pair_diff(documents: Sequence, first: int, second: int, cosine: float, config: DedupConfig) -> PairDiff:
+def _pair_diff(
+    documents: Sequence,
+    first: int,
+    second: int,
+    cosine: float,
+    config: DedupConfig,
+    *,
+    ratios: RatioCache | None = None,
+) -> PairDiff:
     """`PairDiff` of documents `first` (A) and `second` (B), their cosine given, sentences weighed
-    in the pair's own space (`dedup.score.pair_space`), as `cluster` weighs them."""
+    in the pair's own space (`dedup.score.pair_space`), as `cluster` weighs them; `ratios` is the
+    run's `dedup.score.RatioCache` when it diffs many pairs."""
     from dedup.align import align, relate, word_changes
     from dedup.score import pair_space
 
     a, b = documents[first], documents[second]
     pair, alignment = relate(
-        first, second, a, b, float(cosine), score_config=config.score, relation_config=config.relation
+        first,
+        second,
+        a,
+        b,
+        float(cosine),
+        score_config=config.score,
+        relation_config=config.relation,
+        ratios=ratios,
     )
     if alignment is None:  # settled as unrelated by the cosine; aligned all the same, to be shown
-        alignment = align(a, b, pair_space(a, b), config=config.score)
+        alignment = align(a, b, pair_space(a, b), config=config.score, ratios=ratios)
     changes = tuple(
         word_changes(
             " ".join(alignment.a_sentences[i].text for i in link.a),

@@ -30,9 +30,9 @@ import numpy as np
 from dedup.align import RelationConfig, relate
 from dedup.errors import ConfigError, DedupError
 from dedup.model import Article
-from dedup.score import DocumentSpace, ScoreConfig, row_dots
+from dedup.score import DocumentSpace, RatioCache, ScoreConfig, row_dots
 from dedup.semantic import MODEL_NAME, SEMANTIC_FEATURES, semantic_features
-from dedup.text import compared_text, content_stems, normalise, prepare, words
+from dedup.text import TextCache, compared_text, content_stems, normalise, prepare, words
 from dedup.validate import check_text_pairs
 
 if TYPE_CHECKING:
@@ -297,8 +297,9 @@ class _Prepared:
 
 def _features(prepared: _Prepared, config: PairsConfig) -> np.ndarray:
     texts_a, texts_b, words_a, words_b = prepared.texts_a, prepared.texts_b, prepared.words_a, prepared.words_b
-    stems_a = [content_stems(w) for w in words_a]
-    stems_b = [content_stems(w) for w in words_b]
+    cache = TextCache()
+    stems_a = [content_stems(w, cache=cache) for w in words_a]
+    stems_b = [content_stems(w, cache=cache) for w in words_b]
     features = np.zeros((len(texts_a), len(SENTENCE_FEATURES)))
     if not texts_a:
         return features
@@ -465,12 +466,16 @@ def score_document_pairs(
     for pair in pairs:
         for text in pair:
             index_of.setdefault(text, len(index_of))
-    documents = [prepare(Article(id=f"doc{k}", text=text)) for text, k in index_of.items()]
+    cache = TextCache()
+    documents = [prepare(Article(id=f"doc{k}", text=text), cache=cache) for text, k in index_of.items()]
     index_pairs = np.array([[index_of[a], index_of[b]] for a, b in pairs], dtype=np.int64).reshape(-1, 2)
     cosines = np.clip(DocumentSpace(documents).cosine(index_pairs), 0.0, 1.0).tolist()
     scores = []
+    ratios = RatioCache()
     for (i, j), cosine in zip(index_pairs.tolist(), cosines):
-        pair, _ = relate(i, j, documents[i], documents[j], cosine, score_config=score, relation_config=relation)
+        pair, _ = relate(
+            i, j, documents[i], documents[j], cosine, score_config=score, relation_config=relation, ratios=ratios
+        )
         scores.append(
             DocumentPairScore(
                 pair.relation, cosine, cosine, pair.shared_a, pair.shared_b, pair.rewritten_a, pair.rewritten_b

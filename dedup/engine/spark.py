@@ -57,10 +57,11 @@ from dedup.model import Article, ClusterResult, Document, ScoredPair
 from dedup.score import (
     DocumentFrequencies,
     DocumentSpace,
+    RatioCache,
     document_frequencies,
     row_products,
 )
-from dedup.text import prepare
+from dedup.text import TextCache, prepare
 from dedup.version import __version__
 
 if TYPE_CHECKING:
@@ -442,12 +443,13 @@ def _checked_rows(batches: Iterator[pa.RecordBatch], *, offsets: object) -> Iter
 def _prepare_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     import pyarrow as pa
 
+    cache = TextCache()  # this task's: its partition's repeated sentences are tokenised once
     for batch in batches:
         columns = batch.to_pydict()
         docs = []
         for k in range(batch.num_rows):
             article = Article(**{field: columns[field][k] for field in _ARTICLE_FIELDS})
-            docs.append(pickle.dumps(prepare(article), protocol=pickle.HIGHEST_PROTOCOL))
+            docs.append(pickle.dumps(prepare(article, cache=cache), protocol=pickle.HIGHEST_PROTOCOL))
         yield pa.RecordBatch.from_pydict(
             {"idx": columns["idx"], "position": columns["position"], "doc": pa.array(docs, type=pa.binary())}
         )
@@ -571,13 +573,14 @@ def _rows_matrix(terms: list[list[str]], weights: list[bytes], column_of: dict[s
 def _align_batches(batches: Iterator[pa.RecordBatch], *, config: DedupConfig) -> Iterator[pa.RecordBatch]:
     import pyarrow as pa
 
+    ratios = RatioCache()  # this task's word diffs of sentence pairs
     for batch in batches:
         a, b = batch.column("a").to_pylist(), batch.column("b").to_pylist()
         documents: dict[int, Document] = {}
         for index, value in zip(a + b, batch.column("doc_a").to_pylist() + batch.column("doc_b").to_pylist()):
             if index not in documents:
                 documents[index] = pickle.loads(value)
-        scored = align_pairs(documents, list(zip(a, b)), batch.column("cosine").to_pylist(), config)
+        scored = align_pairs(documents, list(zip(a, b)), batch.column("cosine").to_pylist(), config, ratios=ratios)
         yield pa.RecordBatch.from_pydict(
             {
                 "a": pa.array([p.a for p in scored], pa.int64()),

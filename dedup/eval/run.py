@@ -366,6 +366,7 @@ def evaluate_meter(folder: PathLike) -> list[Figure]:
     """
     from dedup import cluster, diff
     from dedup.flag import flag_articles
+    from dedup.text import TextCache
 
     texts, annotations = load_meter(folder)
     days: dict[str, list] = {}
@@ -400,9 +401,10 @@ def evaluate_meter(folder: PathLike) -> list[Figure]:
         if text.kind == "pa":
             pa_of.setdefault(text.story, []).append(text.text)
     sentence_gold, sentence_predicted, share_gold, share_predicted = [], [], [], []
+    cache = TextCache()  # the diffs' own: a story's PA copy is the source of each of its articles
     for number, annotation in enumerate(annotations):
         source = Article(id=f"{number}_pa", text="\n\n".join(pa_of.get(annotation.story, [])))
-        result = diff(source, Article(id=f"{number}_{annotation.id}", text=annotation.text))
+        result = diff(source, Article(id=f"{number}_{annotation.id}", text=annotation.text), cache=cache)
         gold, predicted, derived_share = meter_sentence_labels(annotation, result)
         sentence_gold += gold
         sentence_predicted += predicted
@@ -668,6 +670,7 @@ def evaluate_pan(folder: PathLike, *, tolerance: int = PAN_TOLERANCE) -> list[Fi
     start and end error, in characters, over found gold passages (the best-overlapping match).
     """
     from dedup import diff
+    from dedup.text import TextCache
 
     pairs = load_pan(folder)
     if not pairs:
@@ -676,10 +679,12 @@ def evaluate_pan(folder: PathLike, *, tolerance: int = PAN_TOLERANCE) -> list[Fi
     pairs_found = passages_total = passages_found = passages_aligned = found_total = found_right = 0
     start_errors: list[int] = []
     end_errors: list[int] = []
+    cache = TextCache()  # the diffs' own: a source document takes part in several pairs
     for pair in pairs:
         result = diff(
             Article(id=pair.src_id, text=pair.src_text, origin=pair.src_id),
             Article(id=pair.susp_id, text=pair.susp_text, origin=pair.susp_id),
+            cache=cache,
         )
         alignment = result.alignment
         copied = [j for link in alignment.links if link.kind in COPIED_KINDS for j in link.b]

@@ -47,6 +47,7 @@ from dedup.flag.result import (
 from dedup.model import Article
 from dedup.progress import CANDIDATES, Progress, no_progress
 from dedup.score import ScoreConfig
+from dedup.text import TextCache
 from dedup.validate import checked_articles
 from dedup.version import __version__
 
@@ -145,19 +146,20 @@ def flag_articles(
     if wire is None:
         found = (published_problem(article.published, article.origin or article.id) for article in batch)
         date_warnings = tuple(problem for problem in found if problem is not None)
+    cache = TextCache()  # this run's: the articles and wire stories share their repeated sentences
     article_features = document_features(
-        batch, config, stride=config.passage_words // 2 or 1, seed=seed, progress=report
+        batch, config, stride=config.passage_words // 2 or 1, seed=seed, progress=report, cache=cache
     )
     wire_features = (
         article_features
         if wire is None
-        else document_features(stories, config, stride=config.passage_words, seed=seed, progress=report)
+        else document_features(stories, config, stride=config.passage_words, seed=seed, progress=report, cache=cache)
     )
     candidates = select_candidates(article_features, wire_features, config, seed=seed, ranks=ranks)
     report(CANDIDATES, len(batch))
     selves = _same_articles(batch, stories) if wire is not None else {}
     flags = judge_all(
-        batch, stories, candidates, config, score=score, ranks=ranks, progress=report, selves=selves
+        batch, stories, candidates, config, score=score, ranks=ranks, progress=report, selves=selves, cache=cache
     )
     warnings = tuple(
         f"{batch[a].origin or batch[a].id}: also in the wire set (as {stories[w].origin or stories[w].id}); "

@@ -16,7 +16,7 @@ from dedup.minhash import MinHasher
 from dedup.model import Article
 from dedup.progress import PREPARE, Progress, no_progress
 from dedup.shingles import shingle_hashes
-from dedup.text import prepare
+from dedup.text import TextCache, prepare
 
 # Documents whose passage signatures are computed at once (bounds the shingle arrays in memory).
 _SIGNATURE_CHUNK = 2_000
@@ -36,20 +36,28 @@ class Features:
 
 
 def document_features(
-    articles: Sequence[Article], config: FlagConfig, *, stride: int, seed: int, progress: Progress = no_progress
+    articles: Sequence[Article],
+    config: FlagConfig,
+    *,
+    stride: int,
+    seed: int,
+    progress: Progress = no_progress,
+    cache: TextCache | None = None,
 ) -> Features:
     """Prepare each article once and keep only its passage signatures and content stems.
 
     Passages are windows of `config.passage_words` words every `stride` words (the last window
-    ends with the text), so a copied passage is found inside a longer text.
+    ends with the text), so a copied passage is found inside a longer text. `cache` is the run's
+    `TextCache` (else the call makes one for its articles).
     """
+    cache = TextCache() if cache is None else cache
     hasher = MinHasher(num_perm=config.passage_bands * config.passage_rows, seed=seed)
     interned: dict[str, str] = {}
     signatures, owners, stems = [], [], []
     windows: list[np.ndarray] = []
     window_owner: list[int] = []
     for index, article in enumerate(articles):
-        document = prepare(article)
+        document = prepare(article, cache=cache)
         tokens = [w for s in document.sentences for w in s.words]
         stems.append(tuple(interned.setdefault(t, t) for s in document.sentences for t in s.stems))
         if tokens:

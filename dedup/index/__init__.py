@@ -27,7 +27,8 @@ from dedup.index.sketch import document_frequencies_with, lookup_keys, sketch_do
 from dedup.index.store import ArchivedArticle, IndexStats, Store
 from dedup.model import Article
 from dedup.progress import PREPARE, SCORE, Progress, no_progress
-from dedup.text import prepare
+from dedup.score import RatioCache
+from dedup.text import TextCache, prepare
 from dedup.validate import checked_articles
 from dedup.version import __version__
 
@@ -148,17 +149,20 @@ class Index:
         """
         added, batches = 0, 0
         skipped: list[str] = []
+        cache = TextCache()  # this call's: its batches' repeated sentences are tokenised once
         for batch in _batches(checked_articles(articles, "article"), self.batch_size):
-            count, already = self._add_batch(batch, wire, progress)
+            count, already = self._add_batch(batch, wire, progress, cache)
             added += count
             skipped += already
             batches += 1
         return AddResult(added, tuple(skipped), batches)
 
-    def _add_batch(self, batch: Sequence[Article], wire: bool, progress: Progress) -> tuple[int, list[str]]:
+    def _add_batch(
+        self, batch: Sequence[Article], wire: bool, progress: Progress, cache: TextCache
+    ) -> tuple[int, list[str]]:
         documents = []
         for article in batch:
-            documents.append(prepare(article))
+            documents.append(prepare(article, cache=cache))
             progress(PREPARE, 1)
         store = self._store
         with store.transaction():
@@ -185,11 +189,22 @@ class Index:
         verdict on an article does not depend on what else is checked with it.
         """
         has_wire = self._store.wire_count() > 0
+        cache, ratios = TextCache(), RatioCache()  # this call's, shared by its articles
         verdicts = []
         for article in checked_articles(articles, "article"):
             progress(PREPARE, 1)
             with self._store.snapshot():
-                verdicts.append(check_article(self._store, article, self.config, self.check_config, has_wire=has_wire))
+                verdicts.append(
+                    check_article(
+                        self._store,
+                        article,
+                        self.config,
+                        self.check_config,
+                        has_wire=has_wire,
+                        cache=cache,
+                        ratios=ratios,
+                    )
+                )
             progress(SCORE, 1)
         return CheckResult(
             tuple(verdicts),

@@ -27,8 +27,8 @@ from dedup.flag import ArticleFlag, flag_articles
 from dedup.index.sketch import document_frequencies_with, sketch_documents, stand_in_document, term_counts
 from dedup.index.store import ArchivedArticle, Store
 from dedup.model import COPY_RELATIONS, RELATIONS, Article, Document, ScoredPair
-from dedup.score import DocumentFrequencies, DocumentSpace
-from dedup.text import prepare
+from dedup.score import DocumentFrequencies, DocumentSpace, RatioCache
+from dedup.text import TextCache, prepare
 
 VERSION_RELATIONS = frozenset({"near-duplicate", "rewrite"})
 """Relations to an earlier article of the same source that make an article a new version of it."""
@@ -111,10 +111,20 @@ class CheckVerdict:
 
 
 def check_article(
-    store: Store, article: Article, config: DedupConfig, check_config: CheckConfig, *, has_wire: bool
+    store: Store,
+    article: Article,
+    config: DedupConfig,
+    check_config: CheckConfig,
+    *,
+    has_wire: bool,
+    cache: TextCache | None = None,
+    ratios: RatioCache | None = None,
 ) -> CheckVerdict:
-    """The `CheckVerdict` of one article against the archive in `store`."""
-    document = prepare(article)
+    """The `CheckVerdict` of one article against the archive in `store`; `cache` and `ratios` are
+    those of the run that checks it (else the call makes its own)."""
+    cache = TextCache() if cache is None else cache
+    ratios = RatioCache() if ratios is None else ratios
+    document = prepare(article, cache=cache)
     n_archived = store.document_count()
     terms, _ = term_counts(document)
     frequencies = document_frequencies_with(store.frequencies(terms), n_archived, [document])
@@ -124,7 +134,7 @@ def check_article(
     ranked = sorted(eligible, key=lambda row: (-shared[row], row))[: check_config.max_candidates]
     in_index = bool(store.rows_of([article.id]))
     candidates = [item for item in store.load(ranked, with_text=False) if item.article.id != article.id]
-    pairs = _scored(store, document, candidates, frequencies, config)
+    pairs = _scored(store, document, candidates, frequencies, config, cache, ratios)
     matches = sorted(
         (_match(item, pair) for item, pair in zip(candidates, pairs) if pair.relation in COPY_RELATIONS),
         key=lambda m: (RELATIONS.index(m.relation), -m.cosine, m.id),
@@ -159,6 +169,8 @@ def _scored(
     candidates: Sequence[ArchivedArticle],
     frequencies: DocumentFrequencies,
     config: DedupConfig,
+    cache: TextCache,
+    ratios: RatioCache,
 ) -> list[ScoredPair]:
     """`relate` of each (archived, checked) pair, archived article as side a; pairs below the
     alignment cosine are settled by it without loading the archived text, as the batch run does."""
@@ -187,11 +199,12 @@ def _scored(
         pair, _ = relate(
             0,
             1,
-            prepare(texts[item.row].article),
+            prepare(texts[item.row].article, cache=cache),
             document,
             cosine,
             score_config=config.score,
             relation_config=config.relation,
+            ratios=ratios,
         )
         scored.append(pair)
     return scored

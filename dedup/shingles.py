@@ -28,6 +28,8 @@ def sha1_hash32_bytes(data: bytes) -> int:
     return int.from_bytes(hashlib.sha1(data).digest()[:4], "little")
 
 
+# A memo of a constant function, not run state: the hash depends on the token alone, whichever run
+# asks, and the memo is bounded (least recently used tokens dropped first).
 @lru_cache(maxsize=1 << 18)
 def token_hash32(token: str) -> int:
     """Return the deterministic 32-bit hash of one token: `sha1_hash32_bytes` of its UTF-8 bytes.
@@ -88,6 +90,8 @@ def token_hashes(tokens: Sequence[str]) -> np.ndarray:
     return np.fromiter(map(_TOKEN_HASHES.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
 
 
+# Like `token_hash32`'s memo, a memo of a constant function, not run state: a value depends on its
+# token alone, and the table is bounded (`_TOKEN_HASH_CACHE` tokens, then no more are kept).
 class _TokenHashes(dict):
     def __missing__(self, token: str) -> int:
         value = sha1_hash32_bytes(token.encode("utf-8"))

@@ -134,6 +134,8 @@ def _salted(keys: np.ndarray, grain: int) -> np.ndarray:
     return (keys ^ salt[None, :]).view(np.int64)
 
 
+# A memo of a constant function, not run state: the value depends on the arguments alone (a frozen
+# config and a seed), and at most 8 are kept.
 @lru_cache(maxsize=8)
 def _empty_signatures(config: CandidateConfig, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The signatures of an empty set at each grain (all slots at the hash maximum)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.errors import ConfigError
-from dedup.model import Alignment, Document, ScoredPair, Sentence, SentenceLink, WordChange
+from dedup.model import Alignment, Document, ScoredPair, ScoredPairs, Sentence, SentenceLink, WordChange
 from dedup.score import RatioCache, ScoreConfig, SentenceSimilarities, pair_space, sentence_class
 
 
@@ -455,8 +455,9 @@ def relate(
 
 
 def unaligned_pair(a: int, b: int, cosine: float) -> ScoredPair:
-    """A pair settled by its cosine alone (see `relate`): `unrelated`, nothing aligned."""
-    return ScoredPair(a, b, cosine, 0.0, 0.0, 0.0, 0.0, "unrelated")
+    """A pair settled by its cosine alone (see `relate`): `unrelated`, nothing aligned, as
+    `ScoredPairs.unrelated` settles many at once (the one place that says what such a pair holds)."""
+    return ScoredPairs.unrelated(np.array([a]), np.array([b]), np.array([cosine], dtype=np.float64))[0]
 
 
 def needs_alignment(

@@ -15,7 +15,7 @@ import numpy as np
 
 from dedup.errors import ConfigError
 from dedup.model import Alignment, Document, ScoredPair, ScoredPairs, Sentence, SentenceLink, WordChange
-from dedup.score import RatioCache, ScoreConfig, SentenceSimilarities, pair_space, sentence_class
+from dedup.score import QUOTE_SHARE, RatioCache, ScoreConfig, SentenceSimilarities, pair_space, sentence_class
 
 
 @dataclass(frozen=True)
@@ -292,10 +292,6 @@ def _extend(link: SentenceLink, *, score: float, a: tuple[int, ...] | None = Non
 # and SemEval-2022 pairs stay as they were (1.2%, 5.4%); at 0.70 wikiref rises to 2.9%. Used by
 # `quotes_taken_over` here and by `dedup.flag` (`FlagConfig.near_copy_similarity`).
 NEAR_COPY_SIMILARITY = 0.75
-
-
-# A sentence this much inside quotation marks is quoted speech, as `ScoreConfig.quote_share` has it.
-QUOTE_SHARE = 0.5
 
 
 def quotes_taken_over(alignment: Alignment, *, quote_share: float = QUOTE_SHARE) -> bool:

@@ -21,6 +21,10 @@ from dedup.errors import ConfigError
 from dedup.model import Document, Sentence
 from dedup.text import content_stems, words
 
+# A sentence whose characters are this much inside quotation marks is quoted speech: the default of
+# `ScoreConfig.quote_share`, and the bar `dedup.align`'s shares use.
+QUOTE_SHARE = 0.5
+
 
 @dataclass(frozen=True)
 class ScoreConfig:
@@ -61,7 +65,7 @@ class ScoreConfig:
     edited_containment: float = 0.4
     edited_min_words: int = 5
     # A sentence whose characters are this much inside quotation marks is quoted speech.
-    quote_share: float = 0.5
+    quote_share: float = QUOTE_SHARE
 
     def __post_init__(self) -> None:
         names = ("rewritten_similarity", "ordered_similarity", "run_similarity", "edited_ratio", "edited_containment")

@@ -1,6 +1,6 @@
 """The signature stage alone at a million documents, as the copy level runs it: text -> word hashes
 (`dedup.wordhash`) -> word 5-gram shingles -> MinHash signatures (128 permutations), in batches
-of 250 texts spread over worker processes (`dedup.engine.copies`' pool), into one signature matrix.
+of 250 texts spread over worker processes (`dedup.pipelines.copies`' engine), into one signature matrix.
 
 Documents are the texts of a generated corpus (`benchmarks/generate.py`), each used `--copies`
 times, copy k with the word ``copyk`` appended so that every document is distinct. The base texts

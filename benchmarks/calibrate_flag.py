@@ -27,8 +27,9 @@ import numpy as np
 
 from dedup.eval import data_root
 from dedup.eval.loaders import load_meter
-from dedup.flag import FlagConfig, flag_articles
+from dedup.flag import FlagConfig
 from dedup.model import Article
+from dedup.pipelines.flag import flag_articles
 from dedup.text import prepare
 
 LABELS = {"wholly": 2, "partially": 1, "non": 0}

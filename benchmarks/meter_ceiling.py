@@ -43,8 +43,8 @@ from dedup.eval.run import (  # noqa: E402
     meter_scored_sentences,
     meter_sentence_labels,
 )
-from dedup.flag import flag_articles  # noqa: E402
 from dedup.model import Article  # noqa: E402
+from dedup.pipelines.flag import flag_articles  # noqa: E402
 
 KINDS = ("verbatim", "edited", "quote", "rewritten", "only-in-B")
 

@@ -111,10 +111,11 @@ def _child_dedup(path: str) -> dict:
 
 def _child_dedup_stages(path: str, trace: bool) -> dict:
     from dedup.config import DedupConfig
-    from dedup.engine.local import prepare_all
-    from dedup.engine.stages import banded_pairs, copy_signatures, story_signatures
     from dedup.io.readers import read_articles
     from dedup.score import DocumentSpace
+    from dedup.stages.candidates import banded_pairs
+    from dedup.stages.prepare import prepare_all
+    from dedup.stages.sketch import copy_signatures, story_signatures
 
     config = DedupConfig()
     stages = _Stages(trace)
@@ -164,11 +165,11 @@ def _child_copies_stages(path: str, trace: bool) -> dict:
     from scipy.sparse.csgraph import connected_components
 
     from dedup.config import DedupConfig
-    from dedup.engine import copies
     from dedup.io.readers import read_articles
     from dedup.minhash import MinHasher, lsh_candidate_pairs
     from dedup.score import batch_tfidf, row_dots
     from dedup.shingles import shingle_hashes_flat
+    from dedup.stages import sketch
     from dedup.wordhash import word_hashes
 
     config = DedupConfig()
@@ -184,7 +185,7 @@ def _child_copies_stages(path: str, trace: bool) -> dict:
     hasher = MinHasher(level.num_perm, 1)
     signatures = np.concatenate([hasher.signatures_flat(hashes, counts) for hashes, counts in shingles])
     stages.end("signatures")
-    counts = sp.vstack([copies._term_counts(batch, level) for batch in words], format="csr")
+    counts = sp.vstack([sketch.hashed_term_counts(batch, level) for batch in words], format="csr")
     stages.end("term counts")
     vectors = batch_tfidf(counts)
     stages.end("tf-idf")

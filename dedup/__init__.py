@@ -22,7 +22,6 @@ from dedup.flag import (
     SharedQuotes,
     Shares,
     Source,
-    flag_articles,
 )
 from dedup.index import AddResult, CheckResult, CheckVerdict, Index, IndexStats
 from dedup.model import (
@@ -44,12 +43,12 @@ from dedup.pairs import (
     score_document_pairs,
     score_sentence_pairs,
 )
+from dedup.pipelines.flag import flag_articles
 from dedup.progress import Progress
-from dedup.validate import checked_articles
+from dedup.validate import checked_articles, unique_articles
 from dedup.version import __version__
 
 if TYPE_CHECKING:
-    from dedup.score import RatioCache
     from dedup.text import TextCache
 
 
@@ -69,7 +68,7 @@ def flag(
         The articles to judge; ids must be unique.
     wire : iterable of Article, optional
         The wire stories they may draw on; without them, sources are looked for among earlier
-        articles of the batch (see `dedup.flag.flag_articles`).
+        articles of the batch (see `dedup.pipelines.flag.flag_articles`).
     config : DedupConfig, optional
         Its `flag` parameters, its `score` sentence classes (`cluster`'s) and its `seed`; the
         shipped, measured defaults when omitted. The result records the whole config.
@@ -161,16 +160,9 @@ def cluster(
     DedupError
         For an item that is not an `Article`, a field holding a lone surrogate, a repeated id.
     """
-    from dedup.engine.local import run_cluster
+    from dedup.pipelines.cluster import run_cluster
 
-    batch = list(checked_articles(articles))
-    seen: dict[str, str] = {}
-    for article in batch:
-        if article.id in seen:
-            raise DedupError(
-                f"{article.origin or article.id}: duplicate id {article.id!r} (first seen at {seen[article.id]})"
-            )
-        seen[article.id] = article.origin or article.id
+    batch = unique_articles(articles)
     return run_cluster(batch, config or DedupConfig(), progress or (lambda stage, advance: None))
 
 
@@ -206,9 +198,8 @@ def cluster_copies(
     DedupError
         For an item that is not an `Article`, a field holding a lone surrogate, a repeated id.
     """
-    from dedup.engine.copies import article_batches, run_copies
-    from dedup.engine.local import workers
     from dedup.io.readers import ArticleGate
+    from dedup.pipelines.copies import article_batches, run_copies
 
     config = config or DedupConfig()
     return run_copies(
@@ -216,7 +207,6 @@ def cluster_copies(
         ArticleGate(),
         config,
         progress or (lambda stage, advance: None),
-        processes=workers(),
     )
 
 
@@ -230,14 +220,13 @@ def cluster_copies_inputs(
 ) -> ClusterResult:
     """`cluster_copies` over files, as `dedup.io.readers.read_articles` reads them (same formats,
     same errors and warnings), with JSON Lines records parsed in the worker processes too."""
-    from dedup.engine.copies import run_copies
-    from dedup.engine.local import workers
     from dedup.io.readers import ArticleGate, read_record_batches
+    from dedup.pipelines.copies import run_copies
 
     config = config or DedupConfig()
     gate = ArticleGate(skip_bad=skip_bad, warn=warn)
     batches = read_record_batches(inputs, batch_size=config.copies.chunk_size, warn=gate.warn)
-    result = run_copies(batches, gate, config, progress or (lambda stage, advance: None), processes=workers())
+    result = run_copies(batches, gate, config, progress or (lambda stage, advance: None))
     gate.finish(inputs)
     return result
 
@@ -280,10 +269,7 @@ def diff(
     DedupError
         For an item that is not an `Article`, a field holding a lone surrogate, an empty text.
     """
-    import numpy as np
-
-    from dedup.score import DocumentSpace
-    from dedup.text import TextCache, prepare
+    from dedup.pipelines.diff import diff_articles
 
     config = config or DedupConfig()
     a, b = checked_articles((a, b))
@@ -293,10 +279,7 @@ def diff(
     for article in (a, b):
         if not article.text.strip():
             raise DedupError(f"{article.origin or article.id}: empty text, nothing to compare")
-    cache = TextCache() if cache is None else cache
-    documents = [prepare(a, cache=cache), prepare(b, cache=cache)]
-    cosine = float(DocumentSpace(documents).cosine(np.array([[0, 1]]))[0])
-    return _pair_diff(documents, 0, 1, cosine, config)
+    return diff_articles(a, b, config, cache=cache)
 
 
 def copy_diffs(
@@ -321,10 +304,7 @@ def copy_diffs(
     dict
         ``(of, id)`` to the `PairDiff` with A the `of` article and B the member.
     """
-    import numpy as np
-
-    from dedup.score import DocumentSpace, RatioCache
-    from dedup.text import TextCache, prepare
+    from dedup.pipelines.diff import diffs_of_pairs
 
     config = config or DedupConfig()
     wanted = [(m.of, m.id) for g in result.groups for m in g.members if m.of is not None]
@@ -335,52 +315,5 @@ def copy_diffs(
     missing = sorted({i for pair in wanted for i in pair} - set(position))
     if missing:
         raise DedupError(f"copy_diffs: article {missing[0]!r} of the result is not in the batch")
-    cache = TextCache()
-    documents = [prepare(article, cache=cache) for article in batch]
-    indices = np.array([(position[a], position[b]) for a, b in wanted])
-    cosines = DocumentSpace(documents).cosine(indices).tolist()
-    ratios = RatioCache()
-    return {
-        pair: _pair_diff(documents, int(i), int(j), cosine, config, ratios=ratios)
-        for pair, (i, j), cosine in zip(wanted, indices, cosines)
-    }
-
-
-def _pair_diff(
-    documents: Sequence,
-    first: int,
-    second: int,
-    cosine: float,
-    config: DedupConfig,
-    *,
-    ratios: RatioCache | None = None,
-) -> PairDiff:
-    """`PairDiff` of documents `first` (A) and `second` (B), their cosine given, sentences weighed
-    in the pair's own space (`dedup.score.pair_space`), as `cluster` weighs them; `ratios` is the
-    run's `dedup.score.RatioCache` when it diffs many pairs."""
-    from dedup.align import align, relate, word_changes
-    from dedup.score import pair_space
-
-    a, b = documents[first], documents[second]
-    pair, alignment = relate(
-        first,
-        second,
-        a,
-        b,
-        float(cosine),
-        score_config=config.score,
-        relation_config=config.relation,
-        ratios=ratios,
-    )
-    if alignment is None:  # settled as unrelated by the cosine; aligned all the same, to be shown
-        alignment = align(a, b, pair_space(a, b), config=config.score, ratios=ratios)
-    changes = tuple(
-        word_changes(
-            " ".join(alignment.a_sentences[i].text for i in link.a),
-            " ".join(alignment.b_sentences[j].text for j in link.b),
-        )
-        if link.a and link.b
-        else ()
-        for link in alignment.links
-    )
-    return PairDiff(alignment, pair.relation, float(cosine), changes)
+    diffs = diffs_of_pairs(batch, [(position[a], position[b]) for a, b in wanted], config)
+    return dict(zip(wanted, diffs))

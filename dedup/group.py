@@ -473,8 +473,8 @@ def group_shapes(
     in output order (`output_key`: larger first, then earlier, then by smallest id), each with its
     canonical article (`choose_canonical`) first and its other members in time order.
 
-    The one builder of copy groups, for the story level (`dedup.engine.stages.copy_groups`) and
-    the copy level (`dedup.engine.copies`), which differ only in how members are related.
+    The one builder of copy groups, for the story level (`dedup.stages.group.copy_groups`) and
+    the copy level (`dedup.pipelines.copies`), which differ only in how members are related.
     `moments` are the articles' readable `published` moments.
     """
     labels = np.asarray(labels)

@@ -164,8 +164,8 @@ def top_terms(matrix: sp.csr_matrix, count: int, usable: np.ndarray) -> list[np.
     """Each row's `count` highest-weighted columns among the `usable` ones (a boolean per column),
     sorted ascending; ties in weight go to the lower column.
 
-    The story grain's terms (`dedup.engine.stages.story_terms` within a batch, `dedup.flag.story_terms`
-    across two sets), which differ only in which terms can make a pair.
+    The story grain's terms (`dedup.stages.sketch.story_terms`, within a batch or across two sets,
+    which differ only in which terms can make a pair).
     """
     n_rows = matrix.shape[0]
     if n_rows == 0:

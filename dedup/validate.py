@@ -112,3 +112,18 @@ def _first_surrogate(value: object) -> tuple[int, int] | None:
 def printable(text: str) -> str:
     """`text` with lone surrogates written as ``\\udXXX`` escapes, so that it can be printed as UTF-8."""
     return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def unique_articles(articles: Iterable[object], what: str = "article", *, say_what: bool = False) -> list[Article]:
+    """`checked_articles` as a list, refusing an id given twice with a `DedupError` that names where
+    each was found (``origin``, else the id): ``duplicate id`` or, with `say_what` (an entry point
+    that takes two sets, like flag's articles and wire stories), ``duplicate <what> id``."""
+    batch = list(checked_articles(articles, what))
+    kind = f"{what} id" if say_what else "id"
+    seen: dict[str, str] = {}
+    for article in batch:
+        where = article.origin or article.id
+        if article.id in seen:
+            raise DedupError(f"{where}: duplicate {kind} {article.id!r} (first seen at {seen[article.id]})")
+        seen[article.id] = where
+    return batch

@@ -70,7 +70,7 @@ def test_separate_runs_do_not_share_a_cache(seed_articles):
 
 
 def test_copies_prepared_in_one_run_share_their_sentences(seed_articles):
-    from dedup.engine.local import prepare_all
+    from dedup.stages.prepare import prepare_all
     from dedup.text import TextCache
 
     original = seed_articles["000"]

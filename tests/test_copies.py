@@ -10,10 +10,11 @@ import pytest
 import dedup
 from dedup import Article, DedupConfig, DedupError
 from dedup.config import CopyLevelConfig
-from dedup.engine.copies import article_batches, run_copies, sketch_texts
-from dedup.engine.local import ordered_map
+from dedup.engine.local import LocalEngine, ordered_map
 from dedup.eval.metrics import adjusted_rand
 from dedup.io.readers import ArticleGate
+from dedup.pipelines.copies import article_batches, run_copies
+from dedup.stages.sketch import sketch_texts
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -52,7 +53,7 @@ def family_corpus() -> list[dict]:
 def run(articles, config: DedupConfig | None = None, processes: int = 1) -> dedup.ClusterResult:
     config = config or DedupConfig()
     batches = article_batches(articles, config.copies.chunk_size)
-    return run_copies(batches, ArticleGate(), config, lambda stage, advance: None, processes=processes)
+    return run_copies(batches, ArticleGate(), config, lambda stage, advance: None, engine=LocalEngine(processes))
 
 
 def test_verbatim_and_edited_copies_join_their_original_and_unrelated_stays_apart():

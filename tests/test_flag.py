@@ -15,14 +15,14 @@ from dedup.eval.run import pan_figures
 from dedup.flag import (
     DERIVATIONS,
     FlagConfig,
-    cross_bucket_pairs,
     document_features,
-    flag_articles,
     select_candidates,
     time_ranks,
     window_starts,
 )
 from dedup.model import Article
+from dedup.pipelines.flag import flag_articles
+from dedup.stages.candidates import cross_bucket_pairs
 from dedup.text import prepare
 
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from dedup.engine.stages import pairs_in_input_order
 from dedup.model import ScoredPair, ScoredPairs
+from dedup.stages.group import pairs_in_input_order
 
 PAIRS = (
     ScoredPair(0, 2, 0.5, 0.1, 0.2, 0.3, 0.4, "same-story"),

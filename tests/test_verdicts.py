@@ -7,8 +7,8 @@ import pytest
 import dedup
 from dedup.eval import data_root
 from dedup.eval.loaders import load_wikiref
-from dedup.flag import flag_articles
 from dedup.model import Article
+from dedup.pipelines.flag import flag_articles
 
 
 def _seed_pairs(result: dedup.ClusterResult, seed_ids: set[str], ids: list[str]) -> dict:

@@ -1,7 +1,8 @@
 """The Spark engine: the cluster pipeline's stages on Apache Spark, with the local engine's answer.
 
-Every stage calls the functions of `dedup.engine.stages` and `dedup.score` that the local engine
-calls, over Arrow batches (``mapInArrow``) and connected components (``applyInPandas``):
+Every stage calls the functions of the stage library (`dedup.stages`) and `dedup.score` that the
+local engine's pipeline (`dedup.pipelines.cluster`) calls, over Arrow batches (``mapInArrow``) and
+connected components (``applyInPandas``):
 
 1. prepare: each article normalised and split into sentences; the `Document` travels pickled.
 2. frequencies: documents per stem, summed over partitions and broadcast, so that every
@@ -41,15 +42,6 @@ import scipy.sparse as sp
 from dedup import text as text_module
 from dedup.align import needs_alignment, unaligned_pair
 from dedup.config import DedupConfig
-from dedup.engine.stages import (
-    align_pairs,
-    copy_groups,
-    copy_signatures,
-    input_warnings,
-    number_groups,
-    single_group,
-    story_signatures,
-)
 from dedup.errors import DedupError
 from dedup.install import install_hint
 from dedup.minhash import band_keys, bucket_pairs
@@ -61,6 +53,9 @@ from dedup.score import (
     document_frequencies,
     row_products,
 )
+from dedup.stages.group import copy_groups, input_warnings, number_groups, single_group
+from dedup.stages.relate import align_pairs
+from dedup.stages.sketch import copy_signatures, story_signatures
 from dedup.text import TextCache, prepare
 from dedup.version import __version__
 
@@ -297,7 +292,7 @@ def run_cluster_spark(
 ) -> ClusterResult:
     """The cluster pipeline on Spark over `articles` (`_ARTICLE_SCHEMA`, `idx` the input position).
 
-    Returns what `dedup.engine.local.run_cluster` returns for the same articles, less the scored
+    Returns what `dedup.pipelines.cluster.run_cluster` returns for the same articles, less the scored
     pairs (which stay distributed). With `on_stage`, each stage's result is computed before the
     next starts, under a Spark job group named after the stage, and ``on_stage(name)`` is called
     when it is done: for measuring stages (benchmarks/bench_spark.py), at the cost of a count each.

@@ -365,7 +365,7 @@ def evaluate_meter(folder: PathLike) -> list[Figure]:
       over all days, and the precision of same-catchline pairs within copy groups.
     """
     from dedup import cluster, diff
-    from dedup.flag import flag_articles
+    from dedup.pipelines.flag import flag_articles
     from dedup.text import TextCache
 
     texts, annotations = load_meter(folder)
@@ -458,7 +458,7 @@ def _meter_flags_per_catchline(texts: Sequence[MeterText]) -> tuple[list[str], l
     """Gold and `dedup flag`'s derivation of each newspaper article against the PA copy of its own
     catchline only: the scope of Clough et al. 2002's published figure (0.664), easier than a day's
     whole wire."""
-    from dedup.flag import flag_articles
+    from dedup.pipelines.flag import flag_articles
 
     stories: dict[str, list[MeterText]] = {}
     for text in texts:
@@ -866,7 +866,8 @@ def pan_figures(folder: PathLike, *, config: FlagConfig | None = None, limit: in
         flagged derived from at least one wrong source), ``wrong_source_pairs`` (share of
         suspicious-document x wrong-source pairs flagged), and ``derivations`` (label counts).
     """
-    from dedup.flag import DERIVATIONS, flag_articles
+    from dedup.flag import DERIVATIONS
+    from dedup.pipelines.flag import flag_articles
     pairs = load_pan(folder)[:limit]
     suspicious: dict[str, str] = {}
     sources: dict[str, str] = {}

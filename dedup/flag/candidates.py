@@ -7,13 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.arrays import unique_sorted
 from dedup.flag.config import FlagConfig
 from dedup.flag.features import Features
-from dedup.minhash import MinHasher, row_keys
 from dedup.model import stems_document
-from dedup.score import DocumentSpace, top_terms
-from dedup.shingles import token_hash32
+from dedup.score import DocumentSpace
+from dedup.stages.candidates import cross_bucket_pairs
+from dedup.stages.sketch import story_terms, term_signatures
 
 # Candidate pairs whose cosine is computed at once (sparse row products; about 30 MB at 300 terms a document).
 _COSINE_CHUNK = 100_000
@@ -68,16 +67,14 @@ def select_candidates(
     passage_codes, best_agreement = _max_by_code(passage_codes, agreement)
 
     # Story grain: documents sharing their distinctive terms.
-    terms = story_terms(space, config.story_terms, n_articles, same_set)
-    term_hashes = np.array([token_hash32(term) for term in space.vocabulary], dtype=np.uint32)
-    story_hasher = MinHasher(num_perm=config.story_bands * config.story_rows, seed=seed)
-    term_signatures = story_hasher.signatures([term_hashes[columns] for columns in terms])
+    terms = story_terms(space, config.story_terms, across=None if same_set else n_articles)
+    signatures = term_signatures(space, terms, config.story_bands * config.story_rows, seed)
     nonempty = np.array([len(columns) > 0 for columns in terms], dtype=bool)
     article_rows = np.flatnonzero(nonempty[:n_articles])
     wire_rows = np.flatnonzero(nonempty[wire_offset : wire_offset + n_wire])
     query, index = cross_bucket_pairs(
-        term_signatures[article_rows],
-        term_signatures[wire_offset + wire_rows],
+        signatures[article_rows],
+        signatures[wire_offset + wire_rows],
         bands=config.story_bands,
         rows=config.story_rows,
         max_bucket=config.max_wire_bucket,
@@ -123,69 +120,6 @@ def _top_per_group(groups: np.ndarray, scores: np.ndarray, ties: np.ndarray, flo
     rank = np.arange(len(order)) - np.searchsorted(sorted_groups, sorted_groups, side="left")
     keep[order[rank < count]] = True
     return keep
-
-
-def story_terms(space: DocumentSpace, count: int, n_articles: int, same_set: bool) -> list[np.ndarray]:
-    """Each document's `count` highest-weighted TF-IDF terms among those that can make a pair
-    (`dedup.score.top_terms`, as `dedup cluster` picks them): across two sets a term makes a pair
-    only if it is found on both sides (in an article and in a wire story), in one batch only if two
-    documents hold it. Rows ``[0, n_articles)`` of the space are the articles, the rest the wire stories.
-    """
-    matrix = space.matrix
-    if same_set:
-        # The batch rule of `dedup.engine.stages.story_terms` (a layer above flag, so not imported):
-        # the space's own document frequency, which counts the documents holding each term.
-        usable = space.document_frequency >= 2
-    else:
-        split = matrix.indptr[n_articles]
-        in_articles = np.bincount(matrix.indices[:split], minlength=matrix.shape[1]) > 0
-        in_wire = np.bincount(matrix.indices[split:], minlength=matrix.shape[1]) > 0
-        usable = in_articles & in_wire
-    return top_terms(matrix, count, usable)
-
-
-def cross_bucket_pairs(
-    query_signatures: np.ndarray, index_signatures: np.ndarray, *, bands: int, rows: int, max_bucket: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(query row, index row) pairs that share an LSH bucket in at least one band, each pair once.
-
-    The banding of `dedup.minhash.lsh_candidate_pairs`, but across two sets: the index rows of each
-    band are sorted by key and every query row looks its key up, so pairs inside either set are
-    never formed. A bucket with more than `max_bucket` index rows gives no pairs (boilerplate).
-
-    It shares the bucket key (`dedup.minhash.row_keys`) but not `lsh_candidate_pairs` itself, which
-    over the two sets joined would also pair documents within each set, count both sets' members
-    against `max_bucket`, and make an oversized bucket a star from its first member instead of
-    dropping it (`FlagConfig.max_wire_bucket` says why flag drops it): other candidates, other flags.
-    """
-    empty = np.zeros(0, dtype=np.int64)
-    if len(query_signatures) == 0 or len(index_signatures) == 0:
-        return empty, empty
-    n_index = np.int64(len(index_signatures))
-    # Merged band by band: what is held is the pairs found so far, once each, never every band's
-    # pairs at once (20,000 one-word articles share buckets in every band).
-    codes = np.zeros(0, dtype=np.int64)
-    for band in range(bands):
-        columns = slice(band * rows, (band + 1) * rows)
-        index_keys = row_keys(index_signatures[:, columns])
-        query_keys = row_keys(query_signatures[:, columns])
-        order = np.argsort(index_keys, kind="stable")
-        sorted_keys = index_keys[order]
-        lo = np.searchsorted(sorted_keys, query_keys, side="left")
-        hi = np.searchsorted(sorted_keys, query_keys, side="right")
-        sizes = hi - lo
-        sizes[sizes > max_bucket] = 0
-        if not sizes.any():
-            continue
-        query_rows = np.repeat(np.arange(len(query_keys), dtype=np.int64), sizes)
-        first = np.repeat(lo - (np.cumsum(sizes) - sizes), sizes)
-        index_rows = order[first + np.arange(len(query_rows))]
-        band_codes = unique_sorted(query_rows * n_index + index_rows)
-        del query_rows, first, index_rows
-        codes = band_codes if not len(codes) else unique_sorted(np.concatenate((codes, band_codes)))
-    if not len(codes):
-        return empty, empty
-    return np.divmod(codes, n_index)
 
 
 def _agreement(query_signatures, index_signatures, query, index) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""`FlagConfig`: every parameter of `dedup.flag.flag_articles`, in one frozen dataclass."""
+"""`FlagConfig`: every parameter of `dedup.pipelines.flag.flag_articles`, in one frozen dataclass."""
 
 from __future__ import annotations
 

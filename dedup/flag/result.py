@@ -1,4 +1,4 @@
-"""What `dedup.flag.flag_articles` returns: one `ArticleFlag` per article in a `FlagResult`,
+"""What `dedup.pipelines.flag.flag_articles` returns: one `ArticleFlag` per article in a `FlagResult`,
 with the shares, quotations, sources and evidence it rests on. Plain data; renderers draw it."""
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ candidates are the archived articles sharing an LSH bucket with it at either gra
 `dedup.align.relate`, the one relation judgement of the package. From the relations follow the
 verdict (the strongest relation, or ``new``), the earliest archived source, the story's versions
 (earlier articles of the same source it is a near-duplicate or rewrite of) and, against archived
-wire copy, the derivation `dedup.flag.flag_articles` gives.
+wire copy, the derivation `dedup.pipelines.flag.flag_articles` gives.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from dedup.background import background_idf
 from dedup.config import DedupConfig
 from dedup.dates import published_moment
 from dedup.errors import ConfigError
-from dedup.flag import ArticleFlag, flag_articles
+from dedup.flag import ArticleFlag
 from dedup.index.sketch import document_frequencies_with, sketch_documents, stand_in_document, term_counts
 from dedup.index.store import ArchivedArticle, Store
 from dedup.model import COPY_RELATIONS, RELATIONS, Article, Document, ScoredPair
+from dedup.pipelines.flag import flag_articles
 from dedup.score import DocumentFrequencies, DocumentSpace, RatioCache
 from dedup.text import TextCache, prepare
 
@@ -46,7 +47,7 @@ class CheckConfig:
     # Fewest buckets (of both grains) a candidate must share: one story term in common is the
     # same topic at most, never a copy (see above), and scoring them all made a check 6x slower.
     min_shared_buckets: int = 2
-    # Archived wire stories sharing most buckets with an article that `dedup.flag.flag_articles`
+    # Archived wire stories sharing most buckets with an article that `dedup.pipelines.flag.flag_articles`
     # judges it against (sharing one bucket is enough: a paper may take a passage of a long wire
     # story); flag itself aligns the 5 best of them.
     max_wire: int = 20
@@ -80,7 +81,7 @@ class WireDerivation:
 
     derivation: str
     flag: ArticleFlag | None
-    """The flag of `dedup.flag.flag_articles` against the wire stories found; None when no
+    """The flag of `dedup.pipelines.flag.flag_articles` against the wire stories found; None when no
     archived wire story shares a bucket with the article (it is then ``non-derived``)."""
 
 
@@ -258,7 +259,7 @@ def _versions(
 
 
 def _derivation(store: Store, article: Article, wire: Sequence[int], config: DedupConfig) -> WireDerivation:
-    """`dedup.flag.flag_articles` of the article against the archived wire stories (rows `wire`)
+    """`dedup.pipelines.flag.flag_articles` of the article against the archived wire stories (rows `wire`)
     that share a bucket with it; ``non-derived`` when none does."""
     stories = [item.article for item in store.load(list(wire)) if item.article.id != article.id]
     if not stories:

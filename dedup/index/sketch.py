@@ -3,7 +3,7 @@
 Per article: its MinHash signature at the copy grain (word shingles) and at the story grain (its
 most distinctive stems), each signature's LSH band keys (the lookup keys of the `bands` table),
 and its content stems with their counts (for the TF-IDF cosine in the index's word weights).
-The signatures are those of the cluster pipeline (`dedup.engine.stages.copy_signatures`,
+The signatures are those of the cluster pipeline (`dedup.stages.sketch.copy_signatures`,
 `story_signatures`), so a pair the batch run would propose is proposed here too.
 
 Story terms are chosen by word weight: for an archived article among all its stems, for a checked
@@ -20,10 +20,10 @@ import numpy as np
 
 from dedup.config import CandidateConfig
 from dedup.dates import published_moment
-from dedup.engine.stages import copy_signatures, story_signatures
 from dedup.minhash import MinHasher, band_keys
 from dedup.model import Article, Document, stems_document
 from dedup.score import DocumentFrequencies, DocumentSpace
+from dedup.stages.sketch import copy_signatures, story_signatures
 
 # Multiplier that spreads (grain, band) over the key space so that equal band values of different
 # bands or grains never share a bucket.

@@ -1,15 +1,16 @@
 """The copy level: copy groups of a stream of articles, fast and in bounded memory, without sentences.
 
-The story level (`dedup.engine.local`) prepares every article into sentences and aligns candidate
+The story level (`dedup.pipelines.cluster`) prepares every article into sentences and aligns candidate
 pairs sentence by sentence, which is what finds rewrites and explains every relation; it costs
 about 1 ms an article and holds the whole batch. The copy level answers the narrower question a
 corpus builder asks of millions of articles, which articles are copies (duplicates and
 near-duplicates) of which, with the stages the hand-written datasketch pipeline has, each done in
 bulk:
 
-- sketch, per chunk of articles and in worker processes: word hashes in numpy
-  (`dedup.wordhash`), word 5-gram shingles, MinHash signatures (`MinHasher.signatures_flat`),
-  a fingerprint of the word sequence, and term counts hashed into 2**22 columns;
+- sketch, per chunk of articles and in the engine's workers (`dedup.stages.sketch.sketch_texts`):
+  word hashes in numpy (`dedup.wordhash`), word 5-gram shingles, MinHash signatures
+  (`MinHasher.signatures_flat`), a fingerprint of the word sequence, and term counts hashed into
+  2**22 columns;
 - candidates: LSH banding of all signatures;
 - verify: TF-IDF cosine of the candidate pairs (`dedup.score.batch_tfidf`: IDF over the batch;
   `dedup.score.row_dots`);
@@ -24,7 +25,6 @@ Rewrites are not found at this level: a rewrite shares too few 5-grams to become
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
@@ -33,82 +33,17 @@ import scipy.sparse as sp
 
 from dedup.config import CopyLevelConfig, DedupConfig
 from dedup.dates import published_moment, published_problem
-from dedup.engine.local import ordered_map
+from dedup.engine import Engine
+from dedup.engine.local import LocalEngine
 from dedup.errors import DedupError
 from dedup.group import components, group_shapes
 from dedup.io.readers import ArticleGate, RecordBatch
-from dedup.minhash import MinHasher, lsh_candidate_pairs
+from dedup.minhash import lsh_candidate_pairs
 from dedup.model import Article, ClusterResult, CopyGroup, Member, opening_words
 from dedup.progress import CANDIDATES, READ, SCORE, Progress
 from dedup.score import batch_tfidf, row_dots
-from dedup.shingles import shingle_hashes_flat
+from dedup.stages.sketch import TextSketches, sketch_texts
 from dedup.version import __version__
-from dedup.wordhash import WordBatch, fmix64, word_hashes
-
-
-@dataclasses.dataclass(frozen=True)
-class TextSketches:
-    """What the copy level keeps of a chunk of texts, row i for text i.
-
-    `signatures`: MinHash of the word 5-grams; `shingles`: how many 5-grams each text has;
-    `fingerprints`: a 64-bit hash of the whole word sequence (equal for texts whose words are
-    equal); `counts`: term counts, CSR over hashed word columns (sorted within each row).
-    """
-
-    signatures: np.ndarray
-    shingles: np.ndarray
-    fingerprints: np.ndarray
-    counts: sp.csr_matrix
-
-
-def sketch_texts(texts: list[str], config: CopyLevelConfig, seed: int) -> TextSketches:
-    """Sketch a chunk of texts: the per-article stage of the copy level, independent of other chunks."""
-    words = word_hashes(texts)
-    shingles, shingle_counts = shingle_hashes_flat(words.hashes, words.offsets, config.shingle_size)
-    signatures = MinHasher(config.num_perm, seed).signatures_flat(shingles, shingle_counts)
-    fingerprints = _sequence_fingerprints(words)
-    return TextSketches(signatures, shingle_counts.astype(np.int32), fingerprints, _term_counts(words, config))
-
-
-_POSITION_MULTIPLIER = np.uint64(0xC2B2AE3D27D4EB4F)
-
-
-def _sequence_fingerprints(words: WordBatch) -> np.ndarray:
-    """A 64-bit hash of each text's word sequence: ``sum(hash_i * M**i)`` in wrapping uint64 over
-    its words' positions, plus its length, through MurmurHash3's fmix64; equal word sequences
-    give equal fingerprints."""
-    lengths = words.lengths
-    positions = np.arange(len(words.hashes)) - np.repeat(words.offsets[:-1], lengths)
-    powers = np.full(int(lengths.max(initial=0)) + 1, _POSITION_MULTIPLIER, dtype=np.uint64)
-    powers[0] = 1
-    np.multiply.accumulate(powers, out=powers)
-    terms = words.hashes * powers[positions]
-    sums = np.zeros(len(words), dtype=np.uint64)
-    nonempty = lengths > 0
-    if nonempty.any():
-        sums[nonempty] = np.add.reduceat(terms, words.offsets[:-1][nonempty])
-    sums += lengths.astype(np.uint64)
-    return fmix64(sums)
-
-
-def _term_counts(words: WordBatch, config: CopyLevelConfig) -> sp.csr_matrix:
-    """Each text's word counts over `feature_bits`-bit hashed columns (top bits of the word hash)."""
-    bits = config.feature_bits
-    # One sortable key per word, (text, column); 32-bit when it fits, which sorts twice as fast.
-    key_type = np.uint32 if (len(words) << bits) <= (1 << 32) else np.uint64
-    keys = (words.hashes >> np.uint64(64 - bits)).astype(key_type)
-    keys |= np.repeat(np.arange(len(words), dtype=key_type) << key_type(bits), words.lengths)
-    keys.sort()
-    first = np.empty(len(keys), dtype=bool)
-    first[:1] = True
-    np.not_equal(keys[1:], keys[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    counts = np.diff(starts, append=len(keys)).astype(np.float32)
-    keys = keys[starts]
-    indptr = np.zeros(len(words) + 1, dtype=np.int64)
-    np.cumsum(np.bincount((keys >> key_type(bits)).astype(np.int64), minlength=len(words)), out=indptr[1:])
-    columns = (keys & key_type((1 << bits) - 1)).astype(np.int32)
-    return sp.csr_matrix((counts, columns, indptr), shape=(len(words), 1 << bits))
 
 
 class ArticleFacts(NamedTuple):
@@ -173,17 +108,18 @@ def run_copies(
     config: DedupConfig,
     progress: Progress,
     *,
-    processes: int = 1,
+    engine: Engine | None = None,
 ) -> ClusterResult:
-    """Copy groups of the articles in `batches`, parsed and sketched in `processes` workers, read as
-    a stream: every admitted article in exactly one group, each group's canonical article chosen
+    """Copy groups of the articles in `batches`, parsed and sketched by `engine` (default: a
+    `LocalEngine`) as a stream: every admitted article in exactly one group, each group's canonical article chosen
     as at the story level, a story per group. `gate` applies the readers' rules (unique ids,
     problems raised or skipped) to each batch's items in input order."""
 
     level = config.copies
     facts: list[ArticleFacts] = []
     sketches = []
-    sketched = ordered_map(_parse_and_sketch, batches, processes, in_flight=2 * processes, inputs=(level, config.seed))
+    engine = LocalEngine() if engine is None else engine
+    sketched = engine.map(_parse_and_sketch, batches, inputs=(level, config.seed))
     for items, sketch in sketched:
         kept, row = [], 0
         for item in items:

@@ -1,9 +1,9 @@
-"""The cluster pipeline's stages as pure functions over batches: what both engines run.
+"""The group stage: stories, copy groups inside them, canonical articles, each member's relation,
+and the order the output shows them in.
 
-The local engine calls each stage once over the whole batch; the Spark engine calls the same
-functions over partitions, connected components and bucket member lists, with the whole batch's
-document and sentence frequencies passed in (`DocumentFrequencies`, `SentenceFrequencies`), so
-that every value, down to the last bit of a float32 cosine, is the one the local engine computes.
+Group builders work over the part of a batch they are given (the whole batch locally, a connected
+component on Spark) and key each group by what orders the output (`PendingGroup`), so that
+`number_groups` numbers groups made over separate parts as it would over the whole batch.
 """
 
 from __future__ import annotations
@@ -14,129 +14,11 @@ from datetime import datetime
 
 import numpy as np
 
-from dedup.align import relate
-from dedup.bulk_space import SentenceTables, pair_similarities
-from dedup.config import CandidateConfig, DedupConfig
+from dedup.config import DedupConfig
 from dedup.dates import published_moment, published_problem
 from dedup.group import copy_components, group_shapes, output_key, story_clusters
-from dedup.minhash import MinHasher, lsh_candidate_pairs
-from dedup.model import (
-    RELATIONS,
-    Article,
-    CopyGroup,
-    Document,
-    Member,
-    ScoredPair,
-    ScoredPairs,
-    opening_words,
-)
-from dedup.score import DocumentSpace, RatioCache, top_terms
-from dedup.shingles import shingle_hashes_many, token_hash32, token_hashes
-
-
-def story_terms(space: DocumentSpace, count: int, *, min_frequency: int = 2) -> list[np.ndarray]:
-    """Each document's `count` highest-weighted TF-IDF terms among those shared with another document.
-
-    A term found in one document only cannot make a pair, and batch IDF ranks exactly those
-    highest, so they are left out before ranking (`space.document_frequency` counts the whole
-    batch, also when the space holds part of it): terms held by fewer than `min_frequency`
-    documents. An archive, where a term seen once may be shared by an article still to come,
-    keeps every term (`min_frequency` 1). Ties in weight go to the lower column.
-    """
-    return top_terms(space.matrix, count, space.document_frequency >= min_frequency)
-
-
-def document_shingles(documents: Sequence[Document], n: int) -> list[np.ndarray]:
-    """`shingle_hashes` of each document's words (across sentence ends), in one numpy pass.
-
-    A sentence repeated across copies is hashed once.
-    """
-    hashes_of: dict[tuple[str, ...], np.ndarray] = {}
-    token_arrays = []
-    for doc in documents:
-        parts = []
-        for sentence in doc.sentences:
-            hashes = hashes_of.get(sentence.words)
-            if hashes is None:
-                hashes = hashes_of[sentence.words] = token_hashes(sentence.words)
-            parts.append(hashes)
-        token_arrays.append(np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32))
-    return shingle_hashes_many(token_arrays, n)
-
-
-def copy_signatures(documents: Sequence[Document], config: CandidateConfig, seed: int) -> np.ndarray:
-    """MinHash signature of each document's word shingles (the copy grain)."""
-    hasher = MinHasher(num_perm=config.copy_bands * config.copy_rows, seed=seed)
-    return hasher.signatures(document_shingles(documents, config.shingle_size))
-
-
-def story_signatures(
-    space: DocumentSpace, config: CandidateConfig, seed: int, *, min_frequency: int = 2
-) -> np.ndarray:
-    """MinHash signature of each document's most distinctive stems (the story grain; `story_terms`)."""
-    term_hashes = np.array([token_hash32(term) for term in space.vocabulary], dtype=np.uint32)
-    hasher = MinHasher(num_perm=config.story_bands * config.story_rows, seed=seed)
-    terms = story_terms(space, config.story_terms, min_frequency=min_frequency)
-    return hasher.signatures([term_hashes[columns] for columns in terms])
-
-
-def banded_pairs(copy: np.ndarray, story: np.ndarray, config: CandidateConfig) -> np.ndarray:
-    """Pairs that share a bucket in a band of either grain's signatures, sorted and unique."""
-    if len(copy) < 2:
-        return np.zeros((0, 2), dtype=np.int64)
-    copy_pairs = lsh_candidate_pairs(copy, bands=config.copy_bands, rows=config.copy_rows, max_bucket=config.max_bucket)
-    story_pairs = lsh_candidate_pairs(
-        story, bands=config.story_bands, rows=config.story_rows, max_bucket=config.max_bucket
-    )
-    pairs = np.concatenate([copy_pairs, story_pairs]).astype(np.int64).reshape(-1, 2)
-    return np.unique(pairs, axis=0) if len(pairs) else pairs
-
-
-def align_pairs(
-    documents: Mapping[int, Document] | Sequence[Document],
-    index_pairs: Sequence[tuple[int, int]],
-    cosines: Sequence[float],
-    config: DedupConfig,
-    *,
-    tables: SentenceTables | None = None,
-    ratios: RatioCache | None = None,
-) -> list[ScoredPair]:
-    """Alignment coverage and relation of each pair of documents (by index), in order.
-
-    `dedup.align.relate` pair by pair, with the pair's own sentence space (the similarities of
-    `dedup.score.pair_space`, computed for many pairs at once by `dedup.bulk_space`): a pair's
-    verdict depends on its two articles only, never on the other articles of the batch, and is the
-    one `dedup diff` and `dedup flag` give for it. `tables` are the `SentenceTables` of
-    `documents` when the caller has them (a sequence, indexed alike); else they are made of the
-    documents these pairs name. `ratios` is the run's `RatioCache` of sentence-pair word diffs
-    (a run that calls this for many chunks of pairs passes one); else the call makes its own.
-    """
-    ratios = RatioCache() if ratios is None else ratios
-    if tables is None:
-        named = sorted({index for pair in index_pairs for index in pair})
-        row_of = {index: row for row, index in enumerate(named)}
-        tables = SentenceTables([documents[index] for index in named])
-        table_pairs = [(row_of[a], row_of[b]) for a, b in index_pairs]
-    else:
-        table_pairs = list(index_pairs)
-    scored = []
-    # An alignment asks for the prose similarity of links at either threshold, the lower first.
-    prose_floor = min(config.score.ordered_similarity, config.score.rewritten_similarity)
-    found = pair_similarities(tables, table_pairs, prose_floor=prose_floor)
-    for (a, b), cosine, similarities in zip(index_pairs, cosines, found):
-        pair, _ = relate(
-            a,
-            b,
-            documents[a],
-            documents[b],
-            cosine,
-            space_of=lambda _a, _b, found=similarities: found,
-            score_config=config.score,
-            relation_config=config.relation,
-            ratios=ratios,
-        )
-        scored.append(pair)
-    return scored
+from dedup.model import RELATIONS, Article, CopyGroup, Document, Member, ScoredPair, ScoredPairs, opening_words
+from dedup.score import DocumentSpace
 
 
 @dataclass(frozen=True)
@@ -156,6 +38,7 @@ class PendingGroup:
     rule: str
     members: tuple[Member, ...]
     warnings: tuple[tuple[int, str], ...] = ()
+
 
 
 def copy_groups(
@@ -219,12 +102,14 @@ def copy_groups(
     return result
 
 
+
 def single_group(document: Document, position: int) -> PendingGroup:
     """The group `copy_groups` makes of an article in no candidate pair: a story of its own."""
     article = document.article
     key = _output_key([0], [article], [published_moment(article.published)])
     entries = (_member(document, "canonical"),)
     return PendingGroup(key, key, article.id, "only-member", entries, _date_warnings([0], [article], [position]))
+
 
 
 def relation_tree(
@@ -258,6 +143,7 @@ def relation_tree(
     return relation_of
 
 
+
 def _member(
     document: Document,
     relation: str,
@@ -283,10 +169,12 @@ def _member(
     )
 
 
+
 def _output_key(members: Sequence[int], articles: Sequence[Article], moments: Sequence[datetime | None]) -> tuple:
     """`output_key` of the articles `members` (indices into `articles` and their `moments`)."""
     dated = [moments[m] for m in members if moments[m] is not None]
     return output_key(len(members), min(dated) if dated else None, min(articles[m].id for m in members))
+
 
 
 def _date_warnings(
@@ -299,6 +187,7 @@ def _date_warnings(
         if problem is not None:
             found.append((positions[m], problem))
     return tuple(found)
+
 
 
 def pairs_in_input_order(pairs: Iterable[ScoredPair], positions: Sequence[int]) -> ScoredPairs:
@@ -326,6 +215,7 @@ def pairs_in_input_order(pairs: Iterable[ScoredPair], positions: Sequence[int]) 
     )
 
 
+
 def number_groups(pending: Iterable[PendingGroup]) -> list[CopyGroup]:
     """Copy groups numbered as the output shows them: stories by `story_key` (largest first, then
     earliest), groups within a story by `group_key`."""
@@ -337,6 +227,7 @@ def number_groups(pending: Iterable[PendingGroup]) -> list[CopyGroup]:
         groups.append(CopyGroup(story, group, item.canonical, item.rule, item.members))
         group += 1
     return groups
+
 
 
 def input_warnings(pending: Iterable[PendingGroup]) -> tuple[str, ...]:

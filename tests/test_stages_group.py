@@ -1,12 +1,12 @@
-"""The grouping stage both engines run (`copy_groups`, `number_groups`): which article each
-member's relation is with, figures measured against it, and the output order."""
+"""The group stage both engines run (`dedup.stages.group`: `copy_groups`, `number_groups`): which
+article each member's relation is with, figures measured against it, and the output order."""
 
 from __future__ import annotations
 
 from dedup import Article, DedupConfig
-from dedup.engine.stages import copy_groups, input_warnings, number_groups, relation_tree, single_group
 from dedup.model import ScoredPair
 from dedup.score import DocumentSpace
+from dedup.stages.group import copy_groups, input_warnings, number_groups, relation_tree, single_group
 from dedup.text import prepare
 
 TEXTS = [

@@ -1,0 +1,104 @@
+"""The cluster pipeline (the story level): prepare -> sketch at two grains -> candidates -> TF-IDF
+cosine -> relate -> group, over an in-memory batch.
+
+The pairs that `dedup.align.relate` settles by their cosine are settled in bulk; the others are
+aligned in chunks that the engine spreads over its workers, every worker given the batch's
+documents, sentence tables and one `RatioCache` once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from dedup.bulk_space import SentenceTables
+from dedup.config import DedupConfig
+from dedup.engine import Engine
+from dedup.engine.local import LocalEngine
+from dedup.model import Article, ClusterResult, Document, ScoredPair, ScoredPairs, id_order
+from dedup.progress import CANDIDATES, SCORE, Progress, no_progress
+from dedup.score import DocumentSpace, RatioCache
+from dedup.stages.candidates import candidate_pairs
+from dedup.stages.group import copy_groups, input_warnings, number_groups, pairs_in_input_order
+from dedup.stages.prepare import prepare_all
+from dedup.stages.relate import align_pairs, settle_by_cosine
+from dedup.version import __version__
+
+# Pairs aligned in one job: the work handed to a worker at once. A batch with no more pairs to
+# align than this aligns them in this process (an engine runs a single job where it is).
+_WORK_CHUNK = 5_000
+
+
+def run_cluster(
+    articles: Sequence[Article],
+    config: DedupConfig,
+    progress: Progress = no_progress,
+    *,
+    engine: Engine | None = None,
+) -> ClusterResult:
+    """The whole cluster pipeline over an in-memory batch (ids unique), its alignments run by
+    `engine` (default: a `LocalEngine`).
+
+    The batch is processed in `id_order`, so that its stories and canonicals do not depend on the
+    input order; the scored pairs and the warnings are given back numbered by input position.
+    """
+    order = sorted(range(len(articles)), key=lambda k: id_order(articles[k]))
+    documents = prepare_all([articles[k] for k in order], progress)
+    document_space = DocumentSpace(documents)
+    candidates = candidate_pairs(documents, document_space, config.candidates, config.seed)
+    progress(CANDIDATES, len(candidates))
+    cosines = document_space.cosine(candidates)
+    wordless = document_space.matrix.getnnz(axis=1) == 0
+    scored = relate_candidates(documents, candidates, cosines, wordless, config, progress, engine=engine)
+    pending = copy_groups(documents, scored, document_space, config, positions=order)
+    return ClusterResult(
+        tuple(number_groups(pending)),
+        pairs_in_input_order(scored, order),
+        config.as_dict(),
+        __version__,
+        input_warnings(pending),
+    )
+
+
+def relate_candidates(
+    documents: Sequence[Document],
+    pairs: np.ndarray,
+    cosines: np.ndarray,
+    wordless: np.ndarray,
+    config: DedupConfig,
+    progress: Progress = no_progress,
+    *,
+    engine: Engine | None = None,
+) -> ScoredPairs:
+    """Alignment coverage and relation of every candidate pair: those `relate` settles by their
+    cosine in bulk (`dedup.stages.relate.settle_by_cosine`), the rest aligned pair by pair in the
+    pair's own sentence space (`dedup.stages.relate.align_pairs`), in chunks run by `engine`.
+    The sentence-pair word diffs are kept in one `RatioCache` for the batch, which each forked
+    worker is given with the documents and fills on its own.
+    """
+    engine = LocalEngine() if engine is None else engine
+    scored, to_align = settle_by_cosine(pairs, cosines, wordless, config)
+    progress(SCORE, len(pairs) - len(to_align))
+    chunks = [to_align[start : start + _WORK_CHUNK] for start in range(0, len(to_align), _WORK_CHUNK)]
+    tables = SentenceTables(documents) if to_align else None
+    inputs = (documents, tables, pairs, cosines.tolist(), config, RatioCache())
+    for chunk, chunk_scores in zip(chunks, engine.map(_relate_chunk, chunks, inputs=inputs)):
+        for k, pair in zip(chunk, chunk_scores):
+            scored.put(k, pair)
+        progress(SCORE, len(chunk))
+    return scored
+
+
+def _relate_chunk(
+    documents: Sequence[Document],
+    tables: SentenceTables,
+    pairs: np.ndarray,
+    cosines: list[float],
+    config: DedupConfig,
+    ratios: RatioCache,
+    chunk: list[int],
+) -> list[ScoredPair]:
+    """Scored pairs of the candidate pairs numbered in `chunk`."""
+    index_pairs = [tuple(pair) for pair in pairs[chunk].tolist()]
+    return align_pairs(documents, index_pairs, [cosines[k] for k in chunk], config, tables=tables, ratios=ratios)

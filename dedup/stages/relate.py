@@ -1,0 +1,116 @@
+"""The relate stage: `dedup.align.relate`, the one relation judgement, over many pairs of documents,
+and the paraphrase diff of one pair.
+
+A pair's verdict depends on its two articles only (each pair is aligned in its own sentence space,
+`dedup.score.pair_space`), so `cluster`, `diff`, `flag`, `pairs` and the archive give one pair the
+same relation and figures in any batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from dedup.align import align, needs_alignment, relate, word_changes
+from dedup.bulk_space import SentenceTables, pair_similarities
+from dedup.config import DedupConfig
+from dedup.model import Document, PairDiff, ScoredPair, ScoredPairs
+from dedup.score import RatioCache, pair_space
+
+
+def align_pairs(
+    documents: Mapping[int, Document] | Sequence[Document],
+    index_pairs: Sequence[tuple[int, int]],
+    cosines: Sequence[float],
+    config: DedupConfig,
+    *,
+    tables: SentenceTables | None = None,
+    ratios: RatioCache | None = None,
+) -> list[ScoredPair]:
+    """Alignment coverage and relation of each pair of documents (by index), in order.
+
+    `dedup.align.relate` pair by pair, with the pair's own sentence space (the similarities of
+    `dedup.score.pair_space`, computed for many pairs at once by `dedup.bulk_space`): a pair's
+    verdict depends on its two articles only, never on the other articles of the batch, and is the
+    one `dedup diff` and `dedup flag` give for it. `tables` are the `SentenceTables` of
+    `documents` when the caller has them (a sequence, indexed alike); else they are made of the
+    documents these pairs name. `ratios` is the run's `RatioCache` of sentence-pair word diffs
+    (a run that calls this for many chunks of pairs passes one); else the call makes its own.
+    """
+    ratios = RatioCache() if ratios is None else ratios
+    if tables is None:
+        named = sorted({index for pair in index_pairs for index in pair})
+        row_of = {index: row for row, index in enumerate(named)}
+        tables = SentenceTables([documents[index] for index in named])
+        table_pairs = [(row_of[a], row_of[b]) for a, b in index_pairs]
+    else:
+        table_pairs = list(index_pairs)
+    scored = []
+    # An alignment asks for the prose similarity of links at either threshold, the lower first.
+    prose_floor = min(config.score.ordered_similarity, config.score.rewritten_similarity)
+    found = pair_similarities(tables, table_pairs, prose_floor=prose_floor)
+    for (a, b), cosine, similarities in zip(index_pairs, cosines, found):
+        pair, _ = relate(
+            a,
+            b,
+            documents[a],
+            documents[b],
+            cosine,
+            space_of=lambda _a, _b, found=similarities: found,
+            score_config=config.score,
+            relation_config=config.relation,
+            ratios=ratios,
+        )
+        scored.append(pair)
+    return scored
+
+
+def settle_by_cosine(
+    pairs: np.ndarray, cosines: np.ndarray, wordless: np.ndarray, config: DedupConfig
+) -> tuple[ScoredPairs, list[int]]:
+    """Every candidate pair (rows of `pairs`, document indices) as `relate` settles it by its cosine
+    alone (`ScoredPairs.unrelated`), and the rows that `dedup.align.needs_alignment` says must be
+    aligned instead (given which documents have no content word: `wordless`), whose entries the
+    caller replaces (`ScoredPairs.put`) with `align_pairs`' verdicts. In bulk, as columns, without
+    a Python object per pair."""
+    scored = ScoredPairs.unrelated(pairs[:, 0], pairs[:, 1], np.asarray(cosines, dtype=np.float64))
+    aligned = needs_alignment(cosines, wordless[pairs[:, 0]], wordless[pairs[:, 1]], config.relation)
+    return scored, np.flatnonzero(aligned).tolist()
+
+
+def pair_diff(
+    documents: Sequence[Document],
+    first: int,
+    second: int,
+    cosine: float,
+    config: DedupConfig,
+    *,
+    ratios: RatioCache | None = None,
+) -> PairDiff:
+    """`PairDiff` of documents `first` (A) and `second` (B), their cosine given, sentences weighed
+    in the pair's own space (`dedup.score.pair_space`), as `cluster` weighs them; `ratios` is the
+    run's `dedup.score.RatioCache` when it diffs many pairs."""
+    a, b = documents[first], documents[second]
+    pair, alignment = relate(
+        first,
+        second,
+        a,
+        b,
+        float(cosine),
+        score_config=config.score,
+        relation_config=config.relation,
+        ratios=ratios,
+    )
+    if alignment is None:  # settled as unrelated by the cosine; aligned all the same, to be shown
+        alignment = align(a, b, pair_space(a, b), config=config.score, ratios=ratios)
+    changes = tuple(
+        word_changes(
+            " ".join(alignment.a_sentences[i].text for i in link.a),
+            " ".join(alignment.b_sentences[j].text for j in link.b),
+        )
+        if link.a and link.b
+        else ()
+        for link in alignment.links
+    )
+    return PairDiff(alignment, pair.relation, float(cosine), changes)

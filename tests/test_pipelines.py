@@ -1,0 +1,75 @@
+"""Pipelines run their stages through the `dedup.engine.Engine` they are given: the same output
+whatever runs the jobs, and the relate stage's jobs really go through the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+import pytest
+
+import dedup
+from dedup import Article, DedupConfig
+from dedup.engine.local import LocalEngine
+from dedup.io.readers import ArticleGate
+from dedup.pipelines.cluster import run_cluster
+from dedup.pipelines.copies import article_batches, run_copies
+
+
+class RecordingEngine:
+    """An engine that runs every job in this process, in reverse order of arrival within a call
+    (results still given back in job order), and records what it was asked to run."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    def map(self, function: Callable, jobs: Iterable, *, inputs: tuple = ()) -> Iterator:
+        jobs = list(jobs)
+        self.calls.append((function.__name__, len(jobs)))
+        results = {k: function(*inputs, job) for k, job in reversed(list(enumerate(jobs)))}
+        return iter([results[k] for k in range(len(jobs))])
+
+
+def _quiet(stage: str, advance: int) -> None:
+    pass
+
+
+def test_the_cluster_pipeline_aligns_through_its_engine_and_gives_the_same_result(seed_articles):
+    articles = list(seed_articles.values())
+    engine = RecordingEngine()
+    through_engine = run_cluster(articles, DedupConfig(), _quiet, engine=engine)
+    assert engine.calls and all(name == "_relate_chunk" for name, _ in engine.calls)
+    assert sum(count for _, count in engine.calls) >= 1
+    assert through_engine == dedup.cluster(articles)
+    assert through_engine == run_cluster(articles, DedupConfig(), _quiet, engine=LocalEngine(1))
+
+
+def test_the_copy_pipeline_sketches_through_its_engine_and_gives_the_same_result(seed_articles):
+    articles = list(seed_articles.values())
+    config = DedupConfig()
+    engine = RecordingEngine()
+    batches = article_batches(articles, 3)
+    through_engine = run_copies(batches, ArticleGate(), config, _quiet, engine=engine)
+    assert engine.calls == [("_parse_and_sketch", -(-len(articles) // 3))]
+    assert through_engine == dedup.cluster_copies(articles)
+
+
+def test_a_local_engine_needs_a_process():
+    with pytest.raises(ValueError, match="processes"):
+        LocalEngine(0)
+
+
+def test_a_local_engine_gives_results_in_job_order_from_two_workers():
+    jobs = list(range(40))
+    assert list(LocalEngine(2).map(_power, jobs, inputs=(3,))) == [job**3 for job in jobs]
+
+
+def _power(exponent: int, job: int) -> int:
+    return job**exponent
+
+
+def test_a_one_article_batch_gives_the_engine_no_job():
+    engine = RecordingEngine()
+    only = Article("only", "One short article about nothing much.")
+    result = run_cluster([only], DedupConfig(), _quiet, engine=engine)
+    assert engine.calls == [("_relate_chunk", 0)]
+    assert [group.canonical for group in result.groups] == ["only"]

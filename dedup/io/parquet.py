@@ -38,7 +38,7 @@ from types import ModuleType
 
 from dedup.errors import DedupError
 from dedup.install import install_hint
-from dedup.io.records import OPTIONAL_FIELDS, Problem, article_files, article_from_record, guarded
+from dedup.io.records import OPTIONAL_FIELDS, Problem, article_files, article_from_record, guarded, walk_files
 from dedup.model import Article
 
 PARQUET_SUFFIX = ".parquet"
@@ -170,30 +170,21 @@ def article_from_row(row: dict, origin: str) -> Article:
 
 
 def _parquet_files(directory: str, *, visited: set[str], strict: bool) -> Iterator[str]:
-    """Paths of the ``.parquet`` files under `directory`, depth first, entries in natural order.
+    """Paths of the ``.parquet`` files under `directory`, depth first, entries in natural order,
+    those starting with ``.`` or ``_`` (Spark's and Hive's markers) passed over (`walk_files`).
 
-    `visited` holds resolved directories already walked, so that a symlink loop ends. A
-    subdirectory that cannot be listed raises if `strict`, and is passed over otherwise.
+    A directory or entry that cannot be read raises `DedupError` if `strict`, and is passed over
+    otherwise.
     """
-    real = os.path.realpath(directory)
-    if real in visited:
-        return
-    visited.add(real)
-    try:
-        with os.scandir(directory) as scan:
-            entries = sorted(scan, key=lambda entry: _natural_key(entry.name))
-    except OSError:
-        if strict:
-            raise
-        return
-    for entry in entries:
-        if entry.name.startswith((".", "_")):
-            continue
-        path = os.path.join(directory, entry.name)
-        if entry.is_dir():
-            yield from _parquet_files(path, visited=visited, strict=strict)
-        elif entry.is_file() and entry.name.lower().endswith(PARQUET_SUFFIX):
-            yield path
+    for found in walk_files(directory, visited=visited, wanted=_is_parquet, hidden=(".", "_"), order=_natural_key):
+        if isinstance(found, str):
+            yield found
+        elif strict:
+            raise DedupError(found.message)
+
+
+def _is_parquet(name: str) -> bool:
+    return name.lower().endswith(PARQUET_SUFFIX)
 
 
 def _natural_key(name: str) -> tuple:

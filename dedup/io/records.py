@@ -7,8 +7,9 @@ imports the other's private parts.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from dedup.dates import stamped_date
 from dedup.errors import DedupError
@@ -47,9 +48,28 @@ def file_problem(path: str, error: DedupError | UnicodeDecodeError | OSError) ->
 
 
 def article_files(directory: str, *, visited: set[str]) -> Iterator[str | Problem]:
-    """Paths of article files under `directory`, depth first with entries sorted by name, and a
-    problem, in its place, for each directory or entry that cannot be read (no permission, a
-    symbolic link loop); the walk goes on past it.
+    """Paths of article files (`TEXT_SUFFIXES`) under `directory`, depth first with entries sorted
+    by name, and a problem, in its place, for each directory or entry that cannot be read (no
+    permission, a symbolic link loop); the walk goes on past it (`walk_files`)."""
+    return walk_files(directory, visited=visited, wanted=_is_article_file)
+
+
+def _is_article_file(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in TEXT_SUFFIXES
+
+
+def walk_files(
+    directory: str,
+    *,
+    visited: set[str],
+    wanted: Callable[[str], bool],
+    hidden: tuple[str, ...] = (".",),
+    order: Callable[[str], Any] = str,
+) -> Iterator[str | Problem]:
+    """Paths of the files under `directory` whose name `wanted` accepts, depth first, each
+    directory's entries sorted by `order` of their names and those starting with one of `hidden`
+    passed over, and a problem, in its place, for each directory or entry that cannot be read (no
+    permission, a symbolic link loop); the walk goes on past it.
 
     `visited` holds resolved directories already walked, so that a symlink loop ends.
     """
@@ -59,23 +79,23 @@ def article_files(directory: str, *, visited: set[str]) -> Iterator[str | Proble
     visited.add(real)
     try:
         with os.scandir(directory) as scan:
-            entries = sorted(scan, key=lambda entry: entry.name)
+            entries = sorted(scan, key=lambda entry: order(entry.name))
     except OSError as error:
         yield Problem(f"{directory}: cannot read directory: {error.strerror or error}")
         return
     for entry in entries:
-        if entry.name.startswith("."):
+        if entry.name.startswith(hidden):
             continue
         path = os.path.join(directory, entry.name)
         try:
             is_directory = entry.is_dir()
-            is_article = not is_directory and entry.is_file()
+            is_file = not is_directory and entry.is_file()
         except OSError as error:  # e.g. ELOOP: a link to a link to itself
             yield Problem(f"{path}: cannot read: {error.strerror or error}")
             continue
         if is_directory:
-            yield from article_files(path, visited=visited)
-        elif is_article and os.path.splitext(entry.name)[1].lower() in TEXT_SUFFIXES:
+            yield from walk_files(path, visited=visited, wanted=wanted, hidden=hidden, order=order)
+        elif is_file and wanted(entry.name):
             yield path
 
 

@@ -39,9 +39,10 @@ from dedup.errors import DedupError
 from dedup.group import components, group_shapes
 from dedup.io.readers import ArticleGate, RecordBatch
 from dedup.minhash import lsh_candidate_pairs
-from dedup.model import Article, ClusterResult, CopyGroup, Member, opening_words
+from dedup.model import Article, ClusterResult, CopyGroup, opening_words
 from dedup.progress import CANDIDATES, READ, SCORE, Progress
 from dedup.score import batch_tfidf, row_dots
+from dedup.stages.group import group_member
 from dedup.stages.sketch import TextSketches, sketch_texts
 from dedup.version import __version__
 
@@ -220,30 +221,15 @@ def _copy_groups(
     k = 0
     for story, shape in enumerate(shapes):
         canonical, *others = shape.members
-        entries = [_member(facts[canonical], "canonical", None, 1.0, 1.0)]
+        entries = [group_member(facts[canonical], facts[canonical].opening, "canonical")]
         for member in others:
             relation = "duplicate" if identical[k] else "near-duplicate"
-            entries.append(_member(facts[member], relation, facts[canonical].id, cosines[k], shared[k]))
+            entries.append(
+                group_member(facts[member], facts[member].opening, relation, facts[canonical].id, cosines[k], shared[k])
+            )
             k += 1
         groups.append(CopyGroup(story, 0, facts[canonical].id, shape.rule, tuple(entries)))
     return groups
-
-
-def _member(facts: ArticleFacts, relation: str, of: str | None, cosine: float, shared: float) -> Member:
-    """A member of a copy group with its figures (rounded) and what the input said of it."""
-    return Member(
-        facts.id,
-        relation,
-        round(cosine, 4),
-        round(shared, 4),
-        0.0,
-        of,
-        facts.title,
-        facts.source,
-        facts.published,
-        facts.url,
-        facts.opening,
-    )
 
 
 def _shared_share(jaccard: np.ndarray, own: np.ndarray, other: np.ndarray) -> np.ndarray:

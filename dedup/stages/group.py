@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import numpy as np
 
@@ -144,16 +145,28 @@ def relation_tree(
 
 
 
-def _member(
-    document: Document,
+class MemberFacts(Protocol):
+    """What a group member's output echoes of its article: an `Article`, or the copy level's
+    `ArticleFacts`, which keeps only these."""
+
+    id: str
+    title: str | None
+    source: str | None
+    published: str | None
+    url: str | None
+
+
+def group_member(
+    article: MemberFacts,
+    opening: str,
     relation: str,
     of: str | None = None,
     cosine: float = 1.0,
     shared: float = 1.0,
     rewritten: float = 0.0,
 ) -> Member:
-    """A group member as the output shows it: its relation and figures (rounded) and its metadata."""
-    article = document.article
+    """A group member as the output shows it, at either level: its relation to `of` and that
+    pair's figures (rounded to 4 places), with its metadata and `opening` words."""
     return Member(
         article.id,
         relation,
@@ -165,9 +178,20 @@ def _member(
         article.source,
         article.published,
         article.url,
-        opening_words(document.body),
+        opening,
     )
 
+
+def _member(
+    document: Document,
+    relation: str,
+    of: str | None = None,
+    cosine: float = 1.0,
+    shared: float = 1.0,
+    rewritten: float = 0.0,
+) -> Member:
+    """`group_member` of a prepared document (its opening words from its body)."""
+    return group_member(document.article, opening_words(document.body), relation, of, cosine, shared, rewritten)
 
 
 def _output_key(members: Sequence[int], articles: Sequence[Article], moments: Sequence[datetime | None]) -> tuple:

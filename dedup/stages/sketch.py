@@ -16,14 +16,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from dedup.errors import ConfigError
 from dedup.minhash import MinHasher
 from dedup.model import Document
 from dedup.score import DocumentSpace, top_terms
 from dedup.shingles import shingle_hashes_flat, shingle_hashes_many, token_hash32, token_hashes
 from dedup.wordhash import WordBatch, fmix64, word_hashes
 
-if TYPE_CHECKING:  # the config module imports flag, which imports this module
-    from dedup.config import CandidateConfig, CopyLevelConfig
+if TYPE_CHECKING:  # the candidates stage, which holds its config, imports this module
+    from dedup.stages.candidates import CandidateConfig
 
 
 def story_terms(
@@ -87,6 +88,53 @@ def term_signatures(space: DocumentSpace, terms: Sequence[np.ndarray], num_perm:
     """MinHash signature of each document's `terms` (columns of `space`), each term hashed by its text."""
     term_hashes = np.array([token_hash32(term) for term in space.vocabulary], dtype=np.uint32)
     return MinHasher(num_perm=num_perm, seed=seed).signatures([term_hashes[columns] for columns in terms])
+
+
+@dataclasses.dataclass(frozen=True)
+class CopyLevelConfig:
+    """Parameters of the copy level (`dedup.cluster_copies`, ``dedup cluster --level copies``):
+    copies found by word 5-gram MinHash/LSH and verified by TF-IDF cosine, without sentences.
+
+    Candidates: 128 permutations in 64 bands of 2 rows, so a pair at 5-gram Jaccard 0.2 becomes
+    a candidate with probability 0.93 and one at 0.1 with 0.47: two copies of one wire story that
+    each dropped and edited different sentences share little of their 5-grams while sharing most
+    of their words. On the generated 10k corpus (benchmarks/run.py) the families' ARI is 0.984
+    with 32 bands of 4 rows, 0.997 with 42 of 3 and 0.999 with 64 of 2, for 10,831, 11,986 and
+    13,027 candidate pairs; every remaining error is a family split, none a merge.
+    A candidate is a copy when its whole-document TF-IDF cosine reaches `min_cosine`: 0.5, the
+    value a hand-written datasketch pipeline uses (benchmarks/reference.py); 0.4 changes the
+    ARI above by less than 0.001.
+    """
+
+    shingle_size: int = 5
+    num_perm: int = 128
+    bands: int = 64
+    rows: int = 2
+    min_cosine: float = 0.5
+    # Words are hashed into 2**22 TF-IDF columns, 4x scikit-learn's HashingVectorizer default:
+    # with a vocabulary of 400,000 words a word shares its column with another about one time in
+    # ten, nearly always a rare word with a rare word, which moves a cosine very little.
+    feature_bits: int = 22
+    # Articles sketched by a worker at once: about 0.5 MB of text and 10 MB of working arrays,
+    # which stay in cache; 1,000 was slower on two workers (benchmarks/run.py, 10k corpus).
+    chunk_size: int = 250
+
+    def __post_init__(self) -> None:
+        for name in ("shingle_size", "num_perm", "bands", "rows", "chunk_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        if self.bands * self.rows > self.num_perm:
+            msg = f"bands * rows must be at most num_perm ({self.num_perm}), got {self.bands} * {self.rows}"
+            raise ConfigError(msg)
+        if not 0.0 <= self.min_cosine <= 1.0:
+            raise ConfigError(f"min_cosine must be between 0 and 1, got {self.min_cosine!r}")
+        if (
+            isinstance(self.feature_bits, bool)
+            or not isinstance(self.feature_bits, int)
+            or not 8 <= self.feature_bits <= 30
+        ):
+            raise ConfigError(f"feature_bits must be an integer from 8 to 30, got {self.feature_bits!r}")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -40,10 +40,10 @@ from dedup.pairs import (
     DocumentPairScore,
     PairsConfig,
     SentencePairScore,
-    score_document_pairs,
     score_sentence_pairs,
 )
 from dedup.pipelines.flag import flag_articles
+from dedup.pipelines.pairs import score_document_pairs
 from dedup.progress import Progress
 from dedup.validate import checked_articles, unique_articles
 from dedup.version import __version__

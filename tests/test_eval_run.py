@@ -67,7 +67,8 @@ def _jaccard(first: str, second: str) -> float:
 
 @pytest.fixture
 def stand_in_pairs(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
-    """`dedup.pairs` replaced by word Jaccard: verbatim when equal, rewritten at >= 0.5, else different."""
+    """`dedup.pairs` and the document-pairs pipeline (`dedup.pipelines.pairs`) replaced by word
+    Jaccard: verbatim when equal, rewritten at >= 0.5, else different."""
     module = types.ModuleType("dedup.pairs")
     module.SENTENCE_FEATURES = ("jaccard",)
     module.SEMANTIC_SENTENCE_FEATURES = ("jaccard",)
@@ -89,8 +90,10 @@ def stand_in_pairs(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
 
     module.PairsConfig = PairsConfig
     module.score_sentence_pairs = score_sentence_pairs
-    module.score_document_pairs = score_document_pairs
+    pipeline = types.ModuleType("dedup.pipelines.pairs")
+    pipeline.score_document_pairs = score_document_pairs
     monkeypatch.setitem(sys.modules, "dedup.pairs", module)
+    monkeypatch.setitem(sys.modules, "dedup.pipelines.pairs", pipeline)
     return module
 
 

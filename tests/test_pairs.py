@@ -19,10 +19,10 @@ from dedup.pairs import (
     DocumentPairScore,
     PairsConfig,
     SentencePairScore,
-    score_document_pairs,
     score_sentence_pairs,
     sentence_features,
 )
+from dedup.pipelines.pairs import score_document_pairs
 
 SOURCE = "The central bank raised interest rates by half a point on Tuesday, its third increase this year."
 EDITED = "The central bank raised interest rates by half a point on Wednesday, its third increase this year."

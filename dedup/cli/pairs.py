@@ -28,9 +28,9 @@ from dedup.pairs import (
     SENTENCE_FEATURES,
     DocumentPairScore,
     SentencePairScore,
-    score_document_pairs,
     score_sentence_pairs,
 )
+from dedup.pipelines.pairs import score_document_pairs
 from dedup.progress import CANDIDATES, SCORE
 from dedup.text import cut_warning
 

@@ -534,7 +534,7 @@ def evaluate_semeval(folder: PathLike) -> list[Figure]:
     ``-overall``. Pairs with an empty text are left out (the count says how many were scored).
     Reported for the full-text pairs and for all pairs (the rest are title + head + tail).
     """
-    from dedup.pairs import score_document_pairs
+    from dedup.pipelines.pairs import score_document_pairs
 
     pairs = [pair for pair in load_semeval(folder) if pair.text1.strip() and pair.text2.strip()]
     scores = score_document_pairs([(pair.text1, pair.text2) for pair in pairs])
@@ -554,7 +554,7 @@ def evaluate_lee(folder: PathLike) -> list[Figure]:
 
     All 1,225 pairs of the 50 documents (inter-rater agreement is about 0.6; LSA about 0.6).
     """
-    from dedup.pairs import score_document_pairs
+    from dedup.pipelines.pairs import score_document_pairs
 
     documents, ratings = load_lee(folder)
     index_pairs = list(combinations(range(len(documents)), 2))

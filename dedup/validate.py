@@ -114,16 +114,33 @@ def printable(text: str) -> str:
     return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
+class UniqueIds:
+    """The one rule for repeated ids: the first article with an id is kept, a later one is refused
+    with a message naming where each was found (``duplicate id``, or ``duplicate <what> id`` when
+    `what` is given: an entry point that takes two sets, like flag's articles and wire stories).
+    The readers (`dedup.io.readers.ArticleGate`) and the API (`unique_articles`) apply it."""
+
+    def __init__(self, what: str | None = None) -> None:
+        self.kind = f"{what} id" if what else "id"
+        self.first_origin_of: dict[str, str] = {}
+
+    def problem(self, article_id: str, origin: str) -> str | None:
+        """None for an id not seen before (remembered from now on), else why it is refused."""
+        first = self.first_origin_of.get(article_id)
+        if first is None:
+            self.first_origin_of[article_id] = origin
+            return None
+        return f"{origin}: duplicate {self.kind} {article_id!r} (first seen at {first})"
+
+
 def unique_articles(articles: Iterable[object], what: str = "article", *, say_what: bool = False) -> list[Article]:
-    """`checked_articles` as a list, refusing an id given twice with a `DedupError` that names where
-    each was found (``origin``, else the id): ``duplicate id`` or, with `say_what` (an entry point
-    that takes two sets, like flag's articles and wire stories), ``duplicate <what> id``."""
+    """`checked_articles` as a list, raising `DedupError` for an id given twice (`UniqueIds`; the
+    message says `what` the articles are with `say_what`); where each was found is its ``origin``,
+    else its id."""
     batch = list(checked_articles(articles, what))
-    kind = f"{what} id" if say_what else "id"
-    seen: dict[str, str] = {}
+    ids = UniqueIds(what if say_what else None)
     for article in batch:
-        where = article.origin or article.id
-        if article.id in seen:
-            raise DedupError(f"{where}: duplicate {kind} {article.id!r} (first seen at {seen[article.id]})")
-        seen[article.id] = where
+        problem = ids.problem(article.id, article.origin or article.id)
+        if problem is not None:
+            raise DedupError(problem)
     return batch

@@ -32,7 +32,7 @@ from dedup.io.records import (
     guarded,
 )
 from dedup.model import Article
-from dedup.validate import printable
+from dedup.validate import UniqueIds, printable
 
 _JSONL_SUFFIXES = (".jsonl", ".json")
 _CSV_DELIMITERS = {".csv": ",", ".tsv": "\t"}
@@ -137,7 +137,7 @@ class ArticleGate:
     def __init__(self, *, skip_bad: bool = False, warn: Callable[[str], None] | None = None) -> None:
         self.skip_bad = skip_bad
         self.warn = warn if warn is not None else _ignore
-        self._first_origin_of: dict[str, str] = {}
+        self._ids = UniqueIds()
 
     def admit(self, item: Article | Problem) -> Article | None:
         """`item` if it is an article to keep; None if it is a problem or a repeated id that
@@ -150,11 +150,10 @@ class ArticleGate:
     def admit_id(self, article_id: str, origin: str) -> bool:
         """`admit` for an article known by its id and origin: True to keep it, False when its id
         was seen before and `skip_bad` steps over it; raises `DedupError` otherwise."""
-        first = self._first_origin_of.get(article_id)
-        if first is None:
-            self._first_origin_of[article_id] = origin
+        problem = self._ids.problem(article_id, origin)
+        if problem is None:
             return True
-        self._refuse(f"{origin}: duplicate id {article_id!r} (first seen at {first})")
+        self._refuse(problem)
         return False
 
     def _refuse(self, message: str) -> None:
@@ -164,7 +163,7 @@ class ArticleGate:
 
     def finish(self, inputs: Sequence[str]) -> None:
         """Raise `DedupError` when no article at all was admitted from `inputs`."""
-        if not self._first_origin_of:
+        if not self._ids.first_origin_of:
             msg = f"no articles read from: {', '.join(os.fspath(name) for name in inputs) or '(no inputs)'}"
             raise DedupError(msg)
 

@@ -294,10 +294,13 @@ def _extend(link: SentenceLink, *, score: float, a: tuple[int, ...] | None = Non
 NEAR_COPY_SIMILARITY = 0.75
 
 
-def quotes_taken_over(alignment: Alignment, *, quote_share: float = QUOTE_SHARE) -> bool:
+def quotes_taken_over(
+    alignment: Alignment, *, quote_share: float = QUOTE_SHARE, near_copy: float = NEAR_COPY_SIMILARITY
+) -> bool:
     """True when the pair's shared quotations count as copied text: the pair also takes prose over
-    (a link between sentences that are prose on both sides, verbatim or edited at
-    `NEAR_COPY_SIMILARITY` or more), or neither article has any prose (two copies of a statement).
+    (a link between sentences that are prose on both sides, verbatim or edited at `near_copy`
+    similarity or more), or neither article has any prose (two copies of a statement). `flag`
+    passes its `FlagConfig.near_copy_similarity`; `cluster` and `diff` use the default.
 
     Two independent reports of one statement share the speaker's words and nothing else word for
     word, so their quotations stay evidence of the same story; a copy takes the quotations over
@@ -305,7 +308,7 @@ def quotes_taken_over(alignment: Alignment, *, quote_share: float = QUOTE_SHARE)
     """
     a_sentences, b_sentences = alignment.a_sentences, alignment.b_sentences
     for link in alignment.links:
-        taken = link.kind == "verbatim" or (link.kind == "edited" and link.similarity >= NEAR_COPY_SIMILARITY)
+        taken = link.kind == "verbatim" or (link.kind == "edited" and link.similarity >= near_copy)
         if (
             taken
             and all(a_sentences[i].quote_share < quote_share for i in link.a)

@@ -402,3 +402,20 @@ def test_quotations_taken_over_with_the_prose_count_as_copied_text():
     assert flag.quotes.copied_sentences == 3
     assert 0.5 < flag.quotes.copied_characters < flag.characters.verbatim + 1e-9
     assert flag.sources[0].derived == pytest.approx(1.0)
+
+
+def test_the_near_copy_bar_of_flags_config_decides_whether_quotations_were_taken_over():
+    # The same statement copy: its only prose link is the edited introduction, so the quotations
+    # count as copied only while that edit is within `near_copy_similarity`.
+    intro = "The foreign ministry issued a statement on Tuesday evening."
+    quotation = (
+        '"Pakistan condemns in the strongest terms the attack on the convoy. The perpetrators of this heinous act '
+        "will be brought to justice. We call on the international community to support our efforts against "
+        'terrorism."'
+    )
+    wire = Article(id="wire", text=f"{intro}\n\n{quotation}")
+    copy = Article(id="copy", text=f"{intro.replace(' evening', '')}\n\n{quotation}")
+    lenient = flag_articles([copy], wire=[wire]).flags[0]
+    strict = flag_articles([copy], wire=[wire], config=FlagConfig(near_copy_similarity=0.99)).flags[0]
+    assert (lenient.quotes.copied_sentences, lenient.quotes.sentences) == (3, 0)
+    assert (strict.quotes.copied_sentences, strict.quotes.sentences) == (0, 3)

@@ -135,7 +135,12 @@ def judge(
     def derived_chars(indices: Iterable[int]) -> float:
         return sum(lengths[i] for i in indices) / total_chars
 
-    best = strongest({k for k in order if quotes_taken_over(alignments[k], quote_share=score_config.quote_share)})
+    quotes_copied_from = {
+        k
+        for k in order
+        if quotes_taken_over(alignments[k], quote_share=score_config.quote_share, near_copy=config.near_copy_similarity)
+    }
+    best = strongest(quotes_copied_from)
     classes = {i: link for i, (link, _) in best.items()}
     derivation, score = derivation_of(classes, article.sentences, lengths, config, containment=containment)
     credited = {i: k for i, (link, k) in best.items() if link.kind in DERIVED_CLASSES}

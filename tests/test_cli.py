@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,6 +131,19 @@ def test_skip_bad_warns_and_keeps_the_rest(runner, tmp_path):
 
 def test_output_into_a_missing_directory_is_a_one_line_error(runner, tmp_path):
     one_line_error(runner.invoke(main, ["cluster", str(SEEDS), "-o", str(tmp_path / "no" / "such" / "out.txt")]))
+
+
+@pytest.mark.parametrize("module", ["dedup", "dedup.cli"])
+def test_python_dash_m_runs_the_command(module):
+    done = subprocess.run(
+        [sys.executable, "-m", module, "cluster", str(SEEDS), "--format", "jsonl"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert {json.loads(line)["canonical"] for line in done.stdout.splitlines()} >= {"000_dcd977f381deb860"}
+    bad = [sys.executable, "-m", module, "cluster", "--seed", "-1", str(SEEDS)]
+    refused = subprocess.run(bad, capture_output=True, text=True)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("dedup: error: --seed:")
 
 
 def test_every_command_has_help(runner):

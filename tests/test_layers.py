@@ -55,8 +55,9 @@ LAYERS: dict[str, int] = {
     "dedup.report": 9,
     # 10: evaluation harness (calls the API)
     "dedup.eval": 10,
-    # 11: the command line
+    # 11: the command line, and ``python -m dedup``
     "dedup.cli": 11,
+    "dedup.__main__": 11,
 }
 
 

@@ -37,10 +37,10 @@ from dedup.pairs import (
     SEMANTIC_SENTENCE_FEATURES,
     SENTENCE_FEATURES,
     PairsConfig,
-    score_document_pairs,
     score_sentence_pairs,
     sentence_features,
 )
+from dedup.pipelines.pairs import score_document_pairs
 
 # Inverse regularisation strength of the logistic regression, on standardised features. On MSRP
 # train 10-fold CV accuracy moves by less than 0.005 for C from 0.1 to 10; 1 is sklearn's default.

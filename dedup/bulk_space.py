@@ -80,6 +80,9 @@ class SentenceTables:
         self.token_counts, self.prose_token_counts = token_counts[: len(texts)], token_counts[len(texts) :]
         self.token_grams = GramKeys(list(token_column)).token_grams[: len(token_column)].tocsr()
         self.n_grams = self.token_grams.shape[1]
+        # The same, gram by gram: products taken this way round come out with sorted columns
+        # after one pass through the columns (see `grams_of`).
+        self.gram_tokens = self.token_grams.T.tocsr()
         # Each document's sentence frequency of each stem (positions holding it).
         position_stems = self.stem_counts[self.positions]
         position_stems.data[:] = 1.0
@@ -99,6 +102,15 @@ class SentenceTables:
         (`rows` numbering the quoted sentences, as `prose_row` does)."""
         tokens = self.prose_token_counts if prose else self.token_counts
         return _sorted(tokens[rows] @ self.token_grams)
+
+    def grams_of(self, rows: np.ndarray, *, prose: bool = False) -> sp.csr_matrix:
+        """`gram_counts` transposed: a row per character gram, a column per sentence of `rows`
+        (in no particular order within a row).
+
+        Its transpose's conversion to rows is a pass in linear time that leaves each row's columns
+        sorted, where sorting the rows of ``counts @ token_grams`` took longer than the product."""
+        tokens = self.prose_token_counts if prose else self.token_counts
+        return self.gram_tokens @ tokens[rows].T
 
 
 @dataclass(frozen=True)
@@ -166,13 +178,23 @@ def _block(tables: SentenceTables, pairs: np.ndarray, prose_floor: float) -> lis
     # sentence frequencies for the block's distinct documents only.
     distinct, local = np.unique(np.concatenate((rows_a, rows_b)), return_inverse=True)
     local_a, local_b = local[: len(rows_a)], local[len(rows_a) :]
-    gram_counts = tables.gram_counts(distinct)
+    grams_of = tables.grams_of(distinct)
+    gram_counts = grams_of.T.tocsr()
     documents, document_of = np.unique(pairs, return_inverse=True)
     document_of = document_of.reshape(-1, 2)
     positions = tables.positions[_ranges(tables.starts[documents], tables.lengths[documents])]
-    present = gram_counts[np.searchsorted(distinct, positions)]
+    # How many times each document holds each distinct sentence, times whether the sentence
+    # holds each gram: the documents' sentence frequencies, again gram by gram.
+    occurrences = sp.csr_matrix(
+        (
+            np.ones(len(positions), dtype=np.float32),
+            (np.searchsorted(distinct, positions), np.repeat(np.arange(len(documents)), tables.lengths[documents])),
+        ),
+        shape=(len(distinct), len(documents)),
+    )
+    present = grams_of.copy()
     present.data[:] = 1.0
-    document_grams = _sum_rows(present, tables.lengths[documents])
+    document_grams = (present @ occurrences).T.tocsr()
     gram_df = document_grams[document_of[:, 0]] + document_grams[document_of[:, 1]]
     grams = _PairTerms(gram_df, n_sentences, tables.slots("grams"))
     left, right = grams.weigh((gram_counts[local_a], pair_of_a), (gram_counts[local_b], pair_of_b))

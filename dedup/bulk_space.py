@@ -80,9 +80,6 @@ class SentenceTables:
         self.token_counts, self.prose_token_counts = token_counts[: len(texts)], token_counts[len(texts) :]
         self.token_grams = GramKeys(list(token_column)).token_grams[: len(token_column)].tocsr()
         self.n_grams = self.token_grams.shape[1]
-        # The same, gram by gram: products taken this way round come out with sorted columns
-        # after one pass through the columns (see `grams_of`).
-        self.gram_tokens = self.token_grams.T.tocsr()
         # Each document's sentence frequency of each stem (positions holding it).
         position_stems = self.stem_counts[self.positions]
         position_stems.data[:] = 1.0
@@ -107,10 +104,18 @@ class SentenceTables:
         """`gram_counts` transposed: a row per character gram, a column per sentence of `rows`
         (in no particular order within a row).
 
-        Its transpose's conversion to rows is a pass in linear time that leaves each row's columns
-        sorted, where sorting the rows of ``counts @ token_grams`` took longer than the product."""
-        tokens = self.prose_token_counts if prose else self.token_counts
-        return self.gram_tokens @ tokens[rows].T
+        Its transpose's conversion to rows is one pass in linear time that leaves each row's
+        columns sorted, where sorting the rows of ``counts @ token_grams`` took longer than the
+        product. Only the tokens these sentences hold take part, so that the cost follows the
+        sentences, not the batch's vocabulary."""
+        tokens = (self.prose_token_counts if prose else self.token_counts)[rows]
+        held = np.zeros(tokens.shape[1], dtype=bool)
+        held[tokens.indices] = True
+        number = np.cumsum(held) - 1
+        sentence_tokens = sp.csr_matrix(
+            (tokens.data, number[tokens.indices], tokens.indptr), shape=(tokens.shape[0], int(held.sum()))
+        )
+        return self.token_grams[np.flatnonzero(held)].T.tocsr() @ sentence_tokens.T
 
 
 @dataclass(frozen=True)

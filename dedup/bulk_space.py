@@ -179,28 +179,20 @@ def _block(tables: SentenceTables, pairs: np.ndarray, prose_floor: float) -> lis
     stems = _PairTerms(stem_df, n_sentences, tables.slots("stems"))
     left, right = stems.weigh((tables.stem_counts[rows_a], pair_of_a), (tables.stem_counts[rows_b], pair_of_b))
     stem_sim = place(left @ right.T)
-    # Character grams: counted for the block's distinct sentences only, and each document's
-    # sentence frequencies for the block's distinct documents only.
+    # Character grams: counted for the block's distinct sentences only, gram by gram; each pair's
+    # sentence frequencies are how many times its two documents hold each distinct sentence times
+    # whether the sentence holds each gram, one more product over those counts.
     distinct, local = np.unique(np.concatenate((rows_a, rows_b)), return_inverse=True)
     local_a, local_b = local[: len(rows_a)], local[len(rows_a) :]
     grams_of = tables.grams_of(distinct)
     gram_counts = grams_of.T.tocsr()
-    documents, document_of = np.unique(pairs, return_inverse=True)
-    document_of = document_of.reshape(-1, 2)
-    positions = tables.positions[_ranges(tables.starts[documents], tables.lengths[documents])]
-    # How many times each document holds each distinct sentence, times whether the sentence
-    # holds each gram: the documents' sentence frequencies, again gram by gram.
     occurrences = sp.csr_matrix(
-        (
-            np.ones(len(positions), dtype=np.float32),
-            (np.searchsorted(distinct, positions), np.repeat(np.arange(len(documents)), tables.lengths[documents])),
-        ),
-        shape=(len(distinct), len(documents)),
+        (np.ones(len(local), dtype=np.float32), (local, np.concatenate((pair_of_a, pair_of_b)))),
+        shape=(len(distinct), len(pairs)),
     )
     present = grams_of.copy()
     present.data[:] = 1.0
-    document_grams = (present @ occurrences).T.tocsr()
-    gram_df = document_grams[document_of[:, 0]] + document_grams[document_of[:, 1]]
+    gram_df = (present @ occurrences).T.tocsr()
     grams = _PairTerms(gram_df, n_sentences, tables.slots("grams"))
     left, right = grams.weigh((gram_counts[local_a], pair_of_a), (gram_counts[local_b], pair_of_b))
     char_sim = place(left @ right.T)

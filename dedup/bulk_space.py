@@ -272,6 +272,7 @@ class _PairTerms:
         slot = self.slot
         indptr, indices = self.df.indptr, self.df.indices
         pairs = np.arange(len(indptr))
+        numbers = np.arange(len(indices), dtype=slot.dtype)
         found = [np.empty(len(columns), dtype=slot.dtype) for columns, _ in sides]
         bounds = [np.searchsorted(entry_pair, pairs).tolist() for _, entry_pair in sides]
         for pair, (first, last) in enumerate(zip(indptr[:-1].tolist(), indptr[1:].tolist())):
@@ -279,7 +280,7 @@ class _PairTerms:
             if all(start == stop for start, stop in spans):
                 continue
             own = indices[first:last]
-            slot[own] = np.arange(first, last, dtype=slot.dtype)
+            slot[own] = numbers[first:last]
             for (columns, _), at, (start, stop) in zip(sides, found, spans):
                 at[start:stop] = slot[columns[start:stop]]
             slot[own] = -1

@@ -88,7 +88,8 @@ class SentenceTables:
 
     def slots(self, kind: str) -> np.ndarray:
         """A table of -1 for each column of `kind` ("stems" or "grams"), made once and kept with
-        the tables: scratch space that `_PairTerms` fills and clears again pair by pair."""
+        the tables: scratch space that `_PairTerms` fills and clears again pair by pair (int32:
+        it holds term numbers within a block, far fewer than 2**31)."""
         slot = self._slots.get(kind)
         if slot is None:
             slot = self._slots[kind] = np.full(self.n_stems if kind == "stems" else self.n_grams, -1, dtype=np.int32)
@@ -184,13 +185,13 @@ def _block(tables: SentenceTables, pairs: np.ndarray, prose_floor: float) -> lis
     # whether the sentence holds each gram, one more product over those counts.
     distinct, local = np.unique(np.concatenate((rows_a, rows_b)), return_inverse=True)
     local_a, local_b = local[: len(rows_a)], local[len(rows_a) :]
-    grams_of = tables.grams_of(distinct)
-    gram_counts = grams_of.T.tocsr()
+    by_gram = tables.grams_of(distinct)
+    gram_counts = by_gram.T.tocsr()
     occurrences = sp.csr_matrix(
         (np.ones(len(local), dtype=np.float32), (local, np.concatenate((pair_of_a, pair_of_b)))),
         shape=(len(distinct), len(pairs)),
     )
-    present = grams_of.copy()
+    present = by_gram.copy()
     present.data[:] = 1.0
     gram_df = (present @ occurrences).T.tocsr()
     grams = _PairTerms(gram_df, n_sentences, tables.slots("grams"))
@@ -254,7 +255,7 @@ class _PairTerms:
         for (counts, _), at in zip(sides, found_at):
             found = at >= 0
             if found.all():
-                indptr, data = counts.indptr, counts.data.astype(np.float32)
+                indptr, data = counts.indptr, counts.data.astype(np.float32)  # a copy: weighed in place
             else:
                 row = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[found]
                 indptr = np.concatenate(([0], np.cumsum(np.bincount(row, minlength=counts.shape[0]))))

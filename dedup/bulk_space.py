@@ -88,19 +88,35 @@ class SentenceTables:
 
     def slots(self, kind: str) -> np.ndarray:
         """A table of -1 for each column of `kind` ("stems" or "grams"), made once and kept with
-        the tables: scratch space that `_PairTerms` fills and clears again pair by pair."""
+        the tables: scratch space that `_PairTerms` fills and clears again pair by pair (int32:
+        it holds term numbers within a block, far fewer than 2**31)."""
         slot = self._slots.get(kind)
         if slot is None:
-            slot = self._slots[kind] = np.full(self.n_stems if kind == "stems" else self.n_grams, -1, dtype=np.int64)
+            slot = self._slots[kind] = np.full(self.n_stems if kind == "stems" else self.n_grams, -1, dtype=np.int32)
         return slot
 
     def gram_counts(self, rows: np.ndarray, *, prose: bool = False) -> sp.csr_matrix:
         """Character-gram counts of the sentences `rows` (sorted columns), or of their prose
         (`rows` numbering the quoted sentences, as `prose_row` does)."""
         tokens = self.prose_token_counts if prose else self.token_counts
-        counts = (tokens[rows] @ self.token_grams).tocsr()
-        counts.sort_indices()
-        return counts
+        return _sorted(tokens[rows] @ self.token_grams)
+
+    def grams_of(self, rows: np.ndarray, *, prose: bool = False) -> sp.csr_matrix:
+        """`gram_counts` transposed: a row per character gram, a column per sentence of `rows`
+        (in no particular order within a row).
+
+        Its transpose's conversion to rows is one pass in linear time that leaves each row's
+        columns sorted, where sorting the rows of ``counts @ token_grams`` took longer than the
+        product. Only the tokens these sentences hold take part, so that the cost follows the
+        sentences, not the batch's vocabulary."""
+        tokens = (self.prose_token_counts if prose else self.token_counts)[rows]
+        held = np.zeros(tokens.shape[1], dtype=bool)
+        held[tokens.indices] = True
+        number = np.cumsum(held) - 1
+        sentence_tokens = sp.csr_matrix(
+            (tokens.data, number[tokens.indices], tokens.indptr), shape=(tokens.shape[0], int(held.sum()))
+        )
+        return self.token_grams[np.flatnonzero(held)].T.tocsr() @ sentence_tokens.T
 
 
 @dataclass(frozen=True)
@@ -162,23 +178,25 @@ def _block(tables: SentenceTables, pairs: np.ndarray, prose_floor: float) -> lis
     # Stems: each document's sentence frequencies are kept; a pair's are their sum.
     stem_df = tables.document_stems[side_a] + tables.document_stems[side_b]
     stems = _PairTerms(stem_df, n_sentences, tables.slots("stems"))
-    stem_sim = place(
-        stems.weigh(tables.stem_counts[rows_a], pair_of_a) @ stems.weigh(tables.stem_counts[rows_b], pair_of_b).T
-    )
-    # Character grams: counted for the block's distinct sentences only, and each document's
-    # sentence frequencies for the block's distinct documents only.
+    left, right = stems.weigh((tables.stem_counts[rows_a], pair_of_a), (tables.stem_counts[rows_b], pair_of_b))
+    stem_sim = place(left @ right.T)
+    # Character grams: counted for the block's distinct sentences only, gram by gram; each pair's
+    # sentence frequencies are how many times its two documents hold each distinct sentence times
+    # whether the sentence holds each gram, one more product over those counts.
     distinct, local = np.unique(np.concatenate((rows_a, rows_b)), return_inverse=True)
     local_a, local_b = local[: len(rows_a)], local[len(rows_a) :]
-    gram_counts = tables.gram_counts(distinct)
-    documents, document_of = np.unique(pairs, return_inverse=True)
-    document_of = document_of.reshape(-1, 2)
-    positions = tables.positions[_ranges(tables.starts[documents], tables.lengths[documents])]
-    present = gram_counts[np.searchsorted(distinct, positions)]
+    by_gram = tables.grams_of(distinct)
+    gram_counts = by_gram.T.tocsr()
+    occurrences = sp.csr_matrix(
+        (np.ones(len(local), dtype=np.float32), (local, np.concatenate((pair_of_a, pair_of_b)))),
+        shape=(len(distinct), len(pairs)),
+    )
+    present = by_gram.copy()
     present.data[:] = 1.0
-    document_grams = _sum_rows(present, tables.lengths[documents])
-    gram_df = document_grams[document_of[:, 0]] + document_grams[document_of[:, 1]]
+    gram_df = (present @ occurrences).T.tocsr()
     grams = _PairTerms(gram_df, n_sentences, tables.slots("grams"))
-    char_sim = place(grams.weigh(gram_counts[local_a], pair_of_a) @ grams.weigh(gram_counts[local_b], pair_of_b).T)
+    left, right = grams.weigh((gram_counts[local_a], pair_of_a), (gram_counts[local_b], pair_of_b))
+    char_sim = place(left @ right.T)
     full = np.clip((stem_sim + char_sim) / 2.0, 0.0, 1.0)
 
     # Prose, for the sentence pairs an alignment may ask it of: both sentences quoted there and
@@ -195,9 +213,8 @@ def _block(tables: SentenceTables, pairs: np.ndarray, prose_floor: float) -> lis
     if len(quoted_a) and len(quoted_b):
 
         def prose_product(terms: _PairTerms, counts: sp.csr_matrix, row_a: np.ndarray, row_b: np.ndarray) -> np.ndarray:
-            left = _spread(terms.weigh(counts[row_a], pair_of_a[quoted_a]), quoted_a, len(rows_a))
-            right = _spread(terms.weigh(counts[row_b], pair_of_b[quoted_b]), quoted_b, len(rows_b))
-            return place(left @ right.T)
+            left, right = terms.weigh((counts[row_a], pair_of_a[quoted_a]), (counts[row_b], pair_of_b[quoted_b]))
+            return place(_spread(left, quoted_a, len(rows_a)) @ _spread(right, quoted_b, len(rows_b)).T)
 
         row_a, row_b = prose_a[quoted_a], prose_b[quoted_b]
         stem_prose = prose_product(stems, tables.prose_stem_counts, row_a, row_b)
@@ -225,41 +242,50 @@ class _PairTerms:
         self.slot = slot
         self.idf = idf_of(df.data, np.repeat(n_sentences, np.diff(df.indptr)))
 
-    def weigh(self, counts: sp.csr_matrix, pair_of_row: np.ndarray) -> sp.csr_matrix:
-        """TF-IDF rows (sublinear, L2-normalised, as `dedup.score.weigh`) of term `counts` whose
-        row k belongs to pair ``pair_of_row[k]`` (in increasing order), in the block's pair-term
-        columns; terms its pair does not have are dropped (possible only in prose)."""
-        counts = counts.tocsr()
-        entry_pair = np.repeat(pair_of_row, np.diff(counts.indptr))
-        at = self._locate(counts.indices, entry_pair)
-        found = at >= 0
-        if not found.all():
-            row = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[found]
-            indptr = np.concatenate(([0], np.cumsum(np.bincount(row, minlength=counts.shape[0]))))
-        else:
-            indptr = counts.indptr
-        matrix = sp.csr_matrix(
-            (counts.data[found].astype(np.float32), at[found], indptr), shape=(counts.shape[0], len(self.df.data))
-        )
-        return weigh(matrix, self.idf, sublinear=True)
+    def weigh(self, *sides: tuple[sp.csr_matrix, np.ndarray]) -> list[sp.csr_matrix]:
+        """TF-IDF rows (sublinear, L2-normalised, as `dedup.score.weigh`) of each side's term
+        counts, given as ``(counts, pair_of_row)``: row k of `counts` belongs to pair
+        ``pair_of_row[k]`` (in increasing order). Rows are put in the block's pair-term columns;
+        terms its pair does not have are dropped (possible only in prose). The sides of a product
+        are weighed together, so that each pair's column table is made once for both."""
+        sides = [(counts.tocsr(), pair_of_row) for counts, pair_of_row in sides]
+        entry_pairs = [np.repeat(pair_of_row, np.diff(counts.indptr)) for counts, pair_of_row in sides]
+        found_at = self._locate([(counts.indices, entry_pair) for (counts, _), entry_pair in zip(sides, entry_pairs)])
+        weighed = []
+        for (counts, _), at in zip(sides, found_at):
+            found = at >= 0
+            if found.all():
+                indptr, data = counts.indptr, counts.data.astype(np.float32)  # a copy: weighed in place
+            else:
+                row = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[found]
+                indptr = np.concatenate(([0], np.cumsum(np.bincount(row, minlength=counts.shape[0]))))
+                data, at = counts.data[found].astype(np.float32, copy=False), at[found]
+            matrix = sp.csr_matrix((data, at, indptr), shape=(counts.shape[0], len(self.df.data)))
+            weighed.append(weigh(matrix, self.idf, sublinear=True))
+        return weighed
 
-    def _locate(self, columns: np.ndarray, entry_pair: np.ndarray) -> np.ndarray:
-        """The pair-term number of each (pair, column) entry, -1 where the pair lacks the term.
+    def _locate(self, sides: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+        """The pair-term number of each (pair, column) entry of each side, given as ``(columns,
+        entry_pair)`` with `entry_pair` increasing; -1 where the pair lacks the term.
 
-        Pair by pair through a table from column to number: a lookup per entry, where a binary
-        search over the block's terms cost most of the similarities' time."""
+        Pair by pair through a table from column to number, filled once for all sides: a lookup
+        per entry, where a binary search over the block's terms cost most of the similarities' time."""
         slot = self.slot
-        at = np.empty(len(columns), dtype=np.int64)
         indptr, indices = self.df.indptr, self.df.indices
-        bounds = np.searchsorted(entry_pair, np.arange(len(indptr))).tolist()
-        for pair, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
-            if start == stop:
+        pairs = np.arange(len(indptr))
+        numbers = np.arange(len(indices), dtype=slot.dtype)
+        found = [np.empty(len(columns), dtype=slot.dtype) for columns, _ in sides]
+        bounds = [np.searchsorted(entry_pair, pairs).tolist() for _, entry_pair in sides]
+        for pair, (first, last) in enumerate(zip(indptr[:-1].tolist(), indptr[1:].tolist())):
+            spans = [(side[pair], side[pair + 1]) for side in bounds]
+            if all(start == stop for start, stop in spans):
                 continue
-            own = indices[indptr[pair] : indptr[pair + 1]]
-            slot[own] = np.arange(indptr[pair], indptr[pair + 1])
-            at[start:stop] = slot[columns[start:stop]]
+            own = indices[first:last]
+            slot[own] = numbers[first:last]
+            for (columns, _), at, (start, stop) in zip(sides, found, spans):
+                at[start:stop] = slot[columns[start:stop]]
             slot[own] = -1
-        return at
+        return found
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -278,9 +304,15 @@ def _sum_rows(matrix: sp.csr_matrix, lengths: np.ndarray) -> sp.csr_matrix:
         (np.ones(len(groups), dtype=np.float32), (groups, np.arange(len(groups)))),
         shape=(len(lengths), matrix.shape[0]),
     )
-    total = (summer @ matrix).tocsr()
-    total.sort_indices()
-    return total
+    return _sorted(summer @ matrix)
+
+
+def _sorted(product: sp.csr_matrix) -> sp.csr_matrix:
+    """`product` (a sparse product, without repeated entries) with its columns sorted in each row.
+
+    Through the columns and back: two passes in linear time, where sorting each row of a product
+    of sentences and character grams took longer than the product itself."""
+    return product.tocsc().tocsr()
 
 
 def _spread(matrix: sp.csr_matrix, rows: np.ndarray, n_rows: int) -> sp.csr_matrix:

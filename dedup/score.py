@@ -325,7 +325,8 @@ def _weigh_rows(
     norms = np.sqrt(norms)
     norms[norms == 0.0] = 1.0
     if rounding == "scikit-learn":
-        data[:] = data / np.repeat(norms, lengths)
+        # Divided in double and rounded once to float32, straight into `data` (no double temporary).
+        np.divide(data, np.repeat(norms, lengths), out=data, casting="unsafe")
     else:
         data /= np.repeat(norms, lengths).astype(np.float32)
 

@@ -95,3 +95,76 @@ def test_blocks_do_not_change_values(monkeypatch) -> None:
     for left, right in zip(whole, one_by_one):
         np.testing.assert_array_equal(left.full, right.full)
         np.testing.assert_array_equal(left.prose, right.prose)
+
+
+# Sentences with what the fast paths might get wrong: scripts other than Latin, curly and
+# guillemet quotations, repeated sentences (within one article and across articles), numbers,
+# one-word and punctuation-only sentences.
+TRICKY = [
+    "Правительство объявило о прекращении огня в понедельник.",
+    "Η κυβέρνηση ανακοίνωσε εκεχειρία τη Δευτέρα.",
+    "政府は月曜日に停戦を発表した。",
+    "أعلنت الحكومة وقف إطلاق النار يوم الاثنين.",
+    "“The talks will resume on Monday,” the minister said.",
+    "«Les négociations reprendront lundi», a déclaré le ministre.",
+    'He said: "The army withdrew. The rebels stayed."',
+    "Police said 12 people were killed and 40 wounded in the capital.",
+    "Yes.",
+    "...",
+    "The minister said talks would resume on Monday after the ceasefire collapsed.",
+    "The minister said talks would resume on Monday after the ceasefire collapsed.",
+]
+
+
+def _tricky_documents(count: int, seed: int) -> list[Document]:
+    rng = random.Random(seed)
+    documents = [prepare(Article("empty", "")), prepare(Article("dots", "... !!! ???"))]
+    for number in range(count):
+        sentences = rng.choices(TRICKY, k=rng.randint(1, 10))
+        if rng.random() < 0.3:  # a sentence said twice in one article
+            sentences.append(sentences[0])
+        documents.append(prepare(Article(f"tricky{number}", " ".join(sentences))))
+    return documents
+
+
+def test_tricky_pairs_have_their_own_space_similarities() -> None:
+    documents = _tricky_documents(24, seed=17)
+    pairs = list(itertools.combinations(range(len(documents)), 2))
+    _assert_as_pair_space(documents, pairs + [(5, 5), (9, 2)])
+
+
+def test_tricky_pairs_with_a_prose_floor_keep_the_prose_asked_for() -> None:
+    """With a floor, prose is computed (and equals the pair's own) where both sentences are
+    quoted and their similarity reaches the floor."""
+    documents = _tricky_documents(16, seed=23) + _random_documents(16, seed=29)
+    pairs = list(itertools.combinations(range(len(documents)), 2))
+    for (a, b), similarities in zip(pairs, pair_similarities(SentenceTables(documents), pairs, prose_floor=0.3)):
+        space = pair_space(documents[a], documents[b])
+        np.testing.assert_array_equal(similarities.full, space.similarity(documents[a], documents[b]))
+        asked = np.outer(_quoted(documents[a]), _quoted(documents[b])) & (similarities.full >= 0.3)
+        prose = space.similarity(documents[a], documents[b], prose=True)
+        np.testing.assert_array_equal(similarities.prose[asked], prose[asked])
+
+
+def test_gram_counts_are_the_plain_product_with_sorted_columns() -> None:
+    """`grams_of` (gram by gram, over the sentences' own tokens) is the transpose of the plain
+    ``token counts @ token_grams`` product, entry for entry, and `gram_counts` gives its rows with
+    sorted columns; also for no sentence, one sentence, and prose."""
+    documents = _tricky_documents(20, seed=31) + _random_documents(20, seed=37)
+    tables = SentenceTables(documents)
+    rng = np.random.default_rng(41)
+    n_rows, n_prose = tables.token_counts.shape[0], tables.prose_token_counts.shape[0]
+    cases = [(np.arange(0), False), (np.arange(1), False), (np.arange(n_rows), False), (np.arange(n_prose), True)]
+    cases += [(np.unique(rng.integers(0, n_rows, size=20)), False) for _ in range(5)]
+    for rows, prose in cases:
+        tokens = tables.prose_token_counts if prose else tables.token_counts
+        plain = (tokens[rows] @ tables.token_grams).tocsr()
+        plain.sort_indices()
+        for found in (tables.grams_of(rows, prose=prose).T.tocsr(), tables.gram_counts(rows, prose=prose)):
+            assert found.has_sorted_indices and found.shape == plain.shape
+            for row in range(found.shape[0]):
+                assert np.all(np.diff(found.indices[found.indptr[row] : found.indptr[row + 1]]) > 0)
+            np.testing.assert_array_equal(found.indptr, plain.indptr)
+            np.testing.assert_array_equal(found.indices, plain.indices)
+            assert found.data.dtype == plain.data.dtype
+            np.testing.assert_array_equal(found.data, plain.data)

@@ -89,3 +89,28 @@ def test_row_dots_sum_as_their_callers_define():
     assert row_dots(vectors, left, right).tobytes() == by_rows.tobytes()
     in_order = row_dots(vectors, left, right, in_order=True)
     assert in_order.tobytes() == (vectors[left] @ vectors[right].T).diagonal().astype(np.float32).tobytes()
+
+
+def test_weigh_rounds_as_scikit_learn_normalises():
+    """`weigh`'s default rounding is scikit-learn's float32 L2 normalisation bit for bit (squares
+    summed in double, each weight divided in double and rounded once), empty rows included."""
+    from sklearn.preprocessing import normalize
+
+    keep = np.ones(40, dtype=np.float32)
+    keep[3] = 0.0  # an empty row
+    counts = sp.csr_matrix(sp.diags(keep) @ _counts(6))
+    counts.eliminate_zeros()
+    counts.sort_indices()
+    assert counts[3].nnz == 0
+    idf = idf_of(np.bincount(counts.indices, minlength=counts.shape[1]), counts.shape[0])
+    for sublinear in (False, True):
+        tf = counts.copy()
+        if sublinear:
+            np.log(tf.data, out=tf.data)
+            tf.data += 1.0
+        tf.data *= idf[tf.indices]
+        expected = normalize(tf, norm="l2", copy=True)
+        found = weigh(counts.copy(), idf, sublinear=sublinear)
+        assert found.data.dtype == np.float32 == expected.data.dtype
+        assert found.indices.tolist() == expected.indices.tolist()
+        assert found.data.tobytes() == expected.data.tobytes()

@@ -384,9 +384,9 @@ def test_repeated_texts_are_aligned_once_and_flag_as_without_the_memory(monkeypa
     assert {"s002", "s003", "s004", "s005"} <= derived  # each later copy of a seed derives from an earlier one
 
 
-def test_quotations_taken_over_with_the_prose_count_as_copied_text():
-    # A statement copied from the wire with its introduction edited: the reader expects all of it
-    # taken over, not "12% edited" beside five shared quotations.
+def _statement_copy() -> tuple[Article, Article]:
+    """A statement from the wire (an introduction, then three quoted sentences) and a copy whose
+    only change is one word dropped from the introduction."""
     intro = "The foreign ministry issued a statement on Tuesday evening."
     quotation = (
         '"Pakistan condemns in the strongest terms the attack on the convoy. The perpetrators of this heinous act '
@@ -395,6 +395,13 @@ def test_quotations_taken_over_with_the_prose_count_as_copied_text():
     )
     wire = Article(id="wire", text=f"{intro}\n\n{quotation}")
     copy = Article(id="copy", text=f"{intro.replace(' evening', '')}\n\n{quotation}")
+    return wire, copy
+
+
+def test_quotations_taken_over_with_the_prose_count_as_copied_text():
+    # A statement copied from the wire with its introduction edited: the reader expects all of it
+    # taken over, not "12% edited" beside five shared quotations.
+    wire, copy = _statement_copy()
     flag = flag_articles([copy], wire=[wire]).flags[0]
     assert flag.derivation == "wholly-derived"
     assert flag.characters.verbatim + flag.characters.edited == pytest.approx(1.0)
@@ -407,14 +414,7 @@ def test_quotations_taken_over_with_the_prose_count_as_copied_text():
 def test_the_near_copy_bar_of_flags_config_decides_whether_quotations_were_taken_over():
     # The same statement copy: its only prose link is the edited introduction, so the quotations
     # count as copied only while that edit is within `near_copy_similarity`.
-    intro = "The foreign ministry issued a statement on Tuesday evening."
-    quotation = (
-        '"Pakistan condemns in the strongest terms the attack on the convoy. The perpetrators of this heinous act '
-        "will be brought to justice. We call on the international community to support our efforts against "
-        'terrorism."'
-    )
-    wire = Article(id="wire", text=f"{intro}\n\n{quotation}")
-    copy = Article(id="copy", text=f"{intro.replace(' evening', '')}\n\n{quotation}")
+    wire, copy = _statement_copy()
     lenient = flag_articles([copy], wire=[wire]).flags[0]
     strict = flag_articles([copy], wire=[wire], config=FlagConfig(near_copy_similarity=0.99)).flags[0]
     assert (lenient.quotes.copied_sentences, lenient.quotes.sentences) == (3, 0)

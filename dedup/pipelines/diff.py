@@ -10,6 +10,7 @@ import numpy as np
 from dedup.config import DedupConfig
 from dedup.model import Article, PairDiff
 from dedup.score import DocumentSpace, RatioCache
+from dedup.stages.prepare import prepare_all
 from dedup.stages.relate import pair_diff
 from dedup.text import TextCache, prepare
 
@@ -31,8 +32,7 @@ def diffs_of_pairs(
     space as `cluster` computes them, with one `TextCache` and `RatioCache` for the call."""
     if not pairs:
         return []
-    cache = TextCache()
-    documents = [prepare(article, cache=cache) for article in articles]
+    documents = prepare_all(articles)
     indices = np.array(pairs, dtype=np.int64).reshape(-1, 2)
     cosines = DocumentSpace(documents).cosine(indices).tolist()
     ratios = RatioCache()

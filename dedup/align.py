@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dedup.arrays import unique_sorted
 from dedup.errors import ConfigError
 from dedup.model import Alignment, Document, ScoredPair, ScoredPairs, Sentence, SentenceLink, WordChange
 from dedup.score import QUOTE_SHARE, RatioCache, ScoreConfig, SentenceSimilarities, pair_space, sentence_class
+from dedup.shingles import shingle_hashes_many, token_hashes
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,23 @@ class RelationConfig:
     # aligning a pair below it could only ever say `unrelated` (or `duplicate`, which identical
     # words decide without an alignment).
     align_min_cosine: float = 0.15
+    # Below this cosine a pair is aligned only when it shares phrases: when the larger of its two
+    # sides' shares of distinct word 3-grams found in the other (`phrase_overlap`) reaches
+    # `align_min_overlap`; otherwise it is settled by its cosine (`same-story`, nothing aligned).
+    # Pairs of one recurring sentence (boilerplate, agency phrasing) sit just above
+    # `align_min_cosine` and were most of the aligned pairs: 23,030 of 28,612 in 3,000 articles of
+    # ../shared/tools/make_corpus.py (seed 7). Set on every labelled set at once (wikiref220,
+    # ECB+ and DUC 2004 dev, METER dev per day, SemEval-2022, Lee, PAN13; copy pairs of `dedup
+    # eval` runs, benchmarks/generate.py and make_corpus 3k): no rewrite scores below cosine 0.25
+    # (two ECB+ rewrites at 0.253 and 0.292 share 9% and 11% of 3-grams), and every near-duplicate
+    # below 0.20 is an excerpt sharing 17% or more of the shorter side's 3-grams (PAN: 0.17 at
+    # cosine 0.18, then 0.48 and up; METER 0.89), so 0.20 and 0.10 keep a margin on both. Left
+    # out in turn, the other sets would allow more (ECB+ out: cosine 0.30, which loses one of its
+    # two rewrites; PAN out: overlap 0.30, which loses its 0.17 excerpt), so the margins stay. No
+    # copy pair of a real set changes; make_corpus loses one false near-duplicate (a stray quotation
+    # mark left 2% of one article as prose, "all" shared).
+    sure_align_cosine: float = 0.20
+    align_min_overlap: float = 0.10
     # A near-duplicate or rewrite rests on at least this many words taken over (side A's words in
     # verbatim, edited and rewritten links), as `FlagConfig.copied_min_words` asks of a copied
     # passage: on METER dev days one-sentence wire takes (a 7-word "the case was adjourned" line, a
@@ -53,7 +72,7 @@ class RelationConfig:
 
     def __post_init__(self) -> None:
         names = ("near_duplicate_shared", "rewrite_coverage", "rewrite_other_coverage")
-        for name in names + ("same_story_cosine", "align_min_cosine"):
+        for name in names + ("same_story_cosine", "align_min_cosine", "sure_align_cosine", "align_min_overlap"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"{name} must be between 0 and 1, got {value!r}")
@@ -431,15 +450,18 @@ def relate(
     """The relation of two documents: the one judgement `cluster`, `diff`, `pairs` and the archive
     all make, so that a pair gets the same verdict wherever it is asked about.
 
-    Identical words are a `duplicate`. Otherwise a pair below `RelationConfig.align_min_cosine` is
-    `unrelated` without an alignment (returned as None): it shares too few words for any other
-    relation. Every other pair is aligned in the sentence space `space_of(a, b)` (by default the
-    pair's own, `dedup.score.pair_space`) and labelled from the alignment (`score_pair`). A caller
-    that relates many pairs passes its run's `dedup.score.RatioCache` as `ratios`.
+    Identical words are a `duplicate`. Otherwise a pair that cannot hold a copy relation is settled
+    without an alignment (returned as None; `settled_unaligned` says which): below
+    `RelationConfig.align_min_cosine` it is `unrelated`, and below `sure_align_cosine` without
+    shared phrases (`phrase_overlap` under `align_min_overlap`) it is `same-story`. Every other pair
+    is aligned in the sentence space `space_of(a, b)` (by default the pair's own,
+    `dedup.score.pair_space`) and labelled from the alignment (`score_pair`). A caller that relates
+    many pairs passes its run's `dedup.score.RatioCache` as `ratios`.
     """
     config = relation_config or RelationConfig()
-    if cosine < config.align_min_cosine and not same_words(a, b):
-        return unaligned_pair(index_a, index_b, cosine), None
+    settled = settled_unaligned(index_a, index_b, a, b, cosine, config)
+    if settled is not None:
+        return settled, None
     return score_pair(
         index_a,
         index_b,
@@ -451,6 +473,56 @@ def relate(
         relation_config=config,
         ratios=ratios,
     )
+
+
+def settled_unaligned(
+    index_a: int,
+    index_b: int,
+    a: Document,
+    b: Document,
+    cosine: float,
+    config: RelationConfig,
+    *,
+    phrases: Callable[[Document], np.ndarray] | None = None,
+) -> ScoredPair | None:
+    """The verdict `relate` gives a pair without aligning it, or None when the pair must be aligned.
+
+    A pair of different words below `RelationConfig.align_min_cosine` is `unaligned_pair`
+    (`unrelated`). Below `sure_align_cosine`, a pair whose `phrase_overlap` is under
+    `align_min_overlap` is `same-story` (or `unrelated` under `same_story_cosine`) with nothing
+    aligned, so no share: it shares a sentence or two at most, and neither a near-duplicate (most
+    of one side taken over) nor a rewrite (most of one side retold, which raises the cosine) looks
+    like that. `phrases` gives a document's `phrase_hashes` (a caller settling many pairs passes a
+    cache); by default they are computed here.
+    """
+    if cosine >= config.sure_align_cosine or same_words(a, b):
+        return None
+    if cosine < config.align_min_cosine:
+        return unaligned_pair(index_a, index_b, cosine)
+    phrases = phrase_hashes if phrases is None else phrases
+    if phrase_overlap(phrases(a), phrases(b)) >= config.align_min_overlap:
+        return None
+    relation = "same-story" if cosine >= config.same_story_cosine else "unrelated"
+    return ScoredPair(index_a, index_b, cosine, 0.0, 0.0, 0.0, 0.0, relation)
+
+
+# Words per phrase of `phrase_hashes`: the n of `dedup.flag`'s phrase containment too.
+PHRASE_WORDS = 3
+
+
+def phrase_hashes(document: Document, n: int = PHRASE_WORDS) -> np.ndarray:
+    """Distinct hashes (sorted uint32) of the document's word `n`-grams, across sentence ends."""
+    words = [w for sentence in document.sentences for w in sentence.words]
+    return unique_sorted(shingle_hashes_many([token_hashes(words)], n)[0])
+
+
+def phrase_overlap(first: np.ndarray, second: np.ndarray) -> float:
+    """The larger of two documents' shares of their distinct phrases (`phrase_hashes`) found in the
+    other: high when either is mostly inside the other (an excerpt), whatever their lengths."""
+    if not len(first) or not len(second):
+        return 0.0
+    shared = len(np.intersect1d(first, second, assume_unique=True))
+    return max(shared / len(first), shared / len(second))
 
 
 def unaligned_pair(a: int, b: int, cosine: float) -> ScoredPair:

@@ -10,7 +10,11 @@ import numpy as np
 import pytest
 
 import dedup
-from dedup.align import RelationConfig, needs_alignment, relate
+import dedup.stages.relate as relate_stage
+from dedup.align import RelationConfig, needs_alignment, phrase_hashes, phrase_overlap, relate
+from dedup.bulk_space import SentenceTables
+from dedup.config import DedupConfig
+from dedup.errors import ConfigError
 from dedup.model import Article
 from dedup.score import DocumentSpace
 from dedup.text import prepare
@@ -132,3 +136,99 @@ def test_the_bulk_shortcut_skips_only_pairs_relate_settles_by_cosine(seed_articl
         _, alignment = relate(i, j, documents[i], documents[j], cosine)
         if not may_align:
             assert alignment is None, (i, j)
+
+
+# Two articles of their own that share one sentence (agency boilerplate), and a short excerpt of
+# the first: few phrases in common against most of the shorter side.
+BOILERPLATE = "The agency said the figures would be revised next month as more reports came in."
+FLOODS = (
+    "Floods swept through three river towns in the north overnight, forcing hundreds from their homes. "
+    "Rescue teams used boats to reach families trapped on upper floors. "
+    "The regional governor declared an emergency and asked the army for help. "
+    "Forecasters warned that more rain was expected over the weekend. "
+    "Schools in the worst-hit districts will stay closed until the water recedes. "
+    "Power lines were cut in several villages, leaving thousands without electricity. "
+    "Volunteers filled sandbags along the embankments through the night. "
+    "The railway line to the coast was closed after a bridge was damaged. "
+    "Insurers said claims were likely to exceed those of the last great flood. "
+    "Aid agencies began handing out blankets, drinking water and food parcels. "
+    f"{BOILERPLATE}"
+)
+HARVEST = (
+    "Wheat growers in the south expect their smallest harvest in a decade after a long drought. "
+    "Prices at the grain exchange rose for a fourth week on the news. "
+    "Farmers' unions asked the ministry for emergency credit to buy feed. "
+    "Exporters said contracts signed in the spring might not be honoured. "
+    "Some growers have already sold part of their herds to pay their debts. "
+    "Irrigation reservoirs stand at a third of their usual level for the season. "
+    "Millers warned that the price of bread could climb before the end of the year. "
+    "The opposition accused the government of ignoring months of warnings. "
+    "Banks agreed to delay loan repayments for the hardest-hit farms. "
+    "Scientists linked the dry spell to a shift in ocean temperatures. "
+    f"{BOILERPLATE}"
+)
+FLOODS_EXCERPT = (
+    "Floods swept through three river towns in the north overnight, forcing hundreds from their homes. "
+    "Rescue teams used boats to reach families trapped on upper floors."
+)
+# Every pair with an overlap under the bar is settled, whatever its cosine: the rule alone.
+SETTLE_ALL_LOW_OVERLAP = RelationConfig(align_min_cosine=0.0, same_story_cosine=0.0, sure_align_cosine=0.99)
+
+
+def _documents():
+    return [prepare(Article(name, text)) for name, text in (("f", FLOODS), ("e", FLOODS_EXCERPT), ("h", HARVEST))]
+
+
+def test_phrase_overlap_is_the_larger_sides_share_of_phrases_found_in_the_other():
+    floods, excerpt, harvest = _documents()
+    assert phrase_overlap(phrase_hashes(excerpt), phrase_hashes(floods)) == 1.0
+    assert phrase_overlap(phrase_hashes(floods), phrase_hashes(excerpt)) == 1.0
+    shared = phrase_overlap(phrase_hashes(floods), phrase_hashes(harvest))
+    assert 0.0 < shared < RelationConfig().align_min_overlap
+    assert phrase_overlap(phrase_hashes(floods), np.zeros(0, dtype=np.uint32)) == 0.0
+
+
+def test_a_pair_sharing_one_sentence_is_settled_without_an_alignment_and_an_excerpt_is_not():
+    floods, excerpt, harvest = _documents()
+    pair, alignment = relate(0, 1, floods, harvest, 0.5, relation_config=SETTLE_ALL_LOW_OVERLAP)
+    assert alignment is None
+    assert pair.relation == "same-story"
+    assert (pair.shared_a, pair.shared_b, pair.rewritten_a, pair.rewritten_b) == (0, 0, 0, 0)
+    # Aligned, the shared sentence is there: the settled pair only skips the work.
+    pair, alignment = relate(0, 1, floods, harvest, 0.5)
+    assert alignment is not None and any(link.kind == "verbatim" for link in alignment.links)
+    assert pair.relation == "same-story"
+    # An excerpt shares all of its phrases: aligned, and a near-duplicate, at any cosine.
+    pair, alignment = relate(0, 1, excerpt, floods, 0.5, relation_config=SETTLE_ALL_LOW_OVERLAP)
+    assert alignment is not None and pair.relation == "near-duplicate"
+    # Under the same-story cosine a settled pair is unrelated, as an unaligned pair is.
+    config = RelationConfig(align_min_cosine=0.0, same_story_cosine=0.6, sure_align_cosine=0.99)
+    pair, alignment = relate(0, 1, floods, harvest, 0.5, relation_config=config)
+    assert alignment is None and pair.relation == "unrelated"
+
+
+def test_align_pairs_settles_the_pairs_relate_settles_and_computes_no_similarity_for_them(monkeypatch):
+    documents = _documents()
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    config = DedupConfig(relation=SETTLE_ALL_LOW_OVERLAP)
+    asked: list[tuple[int, int]] = []
+    real = relate_stage.pair_similarities
+
+    def recording(tables, table_pairs, **kwargs):
+        asked.extend(table_pairs)
+        return real(tables, table_pairs, **kwargs)
+
+    monkeypatch.setattr(relate_stage, "pair_similarities", recording)
+    scored = relate_stage.align_pairs(documents, pairs, [0.5, 0.5, 0.5], config, tables=SentenceTables(documents))
+    expected = [
+        relate(a, b, documents[a], documents[b], 0.5, relation_config=config.relation)[0] for a, b in pairs
+    ]
+    assert scored == expected
+    assert [p.relation for p in scored] == ["near-duplicate", "same-story", "same-story"]
+    assert asked == [(0, 1)]
+
+
+def test_relation_config_checks_the_alignment_bars():
+    for name in ("sure_align_cosine", "align_min_overlap"):
+        with pytest.raises(ConfigError, match=name):
+            RelationConfig(**{name: 1.5})

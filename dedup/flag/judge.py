@@ -11,13 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.align import NEAR_COPY_SIMILARITY, quotes_taken_over
-from dedup.arrays import unique_sorted
+from dedup.align import NEAR_COPY_SIMILARITY, phrase_hashes, quotes_taken_over
 from dedup.flag.config import FlagConfig
 from dedup.flag.result import DERIVED_CLASSES, ArticleFlag, Evidence, SharedQuotes, Shares, Source
 from dedup.model import Alignment, Document, Sentence
 from dedup.score import ScoreConfig
-from dedup.shingles import shingle_hashes
 
 _CLASS_STRENGTH = {"verbatim": 3, "edited": 2, "rewritten": 1, "quote": 0}
 
@@ -41,13 +39,10 @@ def phrase_containment(article: Document, sources: Sequence[Document], n: int) -
     """Share of the article's word `n`-grams (distinct, across sentence ends) found in any of
     `sources`: how much of its wording it shares with them, phrase by phrase, whatever its
     sentences' boundaries (newspapers cut, join and trim wire sentences as they take them over)."""
-    grams = shingle_hashes([w for sentence in article.sentences for w in sentence.words], n)
+    grams = phrase_hashes(article, n)
     if not len(grams) or not sources:
         return 0.0
-    found = np.concatenate(
-        [shingle_hashes([w for sentence in doc.sentences for w in sentence.words], n) for doc in sources]
-    )
-    grams = unique_sorted(grams)
+    found = np.concatenate([phrase_hashes(doc, n) for doc in sources])
     return float(np.isin(grams, found).sum() / len(grams))
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from dedup.align import align, needs_alignment, relate, word_changes
+from dedup.align import align, needs_alignment, phrase_hashes, relate, settled_unaligned, word_changes
 from dedup.bulk_space import SentenceTables, pair_similarities
 from dedup.config import DedupConfig
 from dedup.model import Document, PairDiff, ScoredPair, ScoredPairs
@@ -39,18 +39,29 @@ def align_pairs(
     (a run that calls this for many chunks of pairs passes one); else the call makes its own.
     """
     ratios = RatioCache() if ratios is None else ratios
+    # The pairs `relate` settles without an alignment are settled first, so that no sentence
+    # similarity is computed for them; each document's phrases are hashed once for all its pairs.
+    phrases = _PhraseCache()
+    settled: dict[int, ScoredPair] = {}
+    for k, ((a, b), cosine) in enumerate(zip(index_pairs, cosines)):
+        pair = settled_unaligned(a, b, documents[a], documents[b], cosine, config.relation, phrases=phrases)
+        if pair is not None:
+            settled[k] = pair
+    to_align = [k for k in range(len(index_pairs)) if k not in settled]
+    aligned_pairs = [index_pairs[k] for k in to_align]
     if tables is None:
-        named = sorted({index for pair in index_pairs for index in pair})
+        named = sorted({index for pair in aligned_pairs for index in pair})
         row_of = {index: row for row, index in enumerate(named)}
         tables = SentenceTables([documents[index] for index in named])
-        table_pairs = [(row_of[a], row_of[b]) for a, b in index_pairs]
+        table_pairs = [(row_of[a], row_of[b]) for a, b in aligned_pairs]
     else:
-        table_pairs = list(index_pairs)
-    scored = []
+        table_pairs = list(aligned_pairs)
+    scored: list[ScoredPair | None] = [settled.get(k) for k in range(len(index_pairs))]
     # An alignment asks for the prose similarity of links at either threshold, the lower first.
     prose_floor = min(config.score.ordered_similarity, config.score.rewritten_similarity)
     found = pair_similarities(tables, table_pairs, prose_floor=prose_floor)
-    for (a, b), cosine, similarities in zip(index_pairs, cosines, found):
+    for k, similarities in zip(to_align, found):
+        (a, b), cosine = index_pairs[k], cosines[k]
         pair, _ = relate(
             a,
             b,
@@ -62,8 +73,22 @@ def align_pairs(
             relation_config=config.relation,
             ratios=ratios,
         )
-        scored.append(pair)
-    return scored
+        scored[k] = pair
+    return scored  # type: ignore[return-value]  # every entry is set by now
+
+
+class _PhraseCache:
+    """`dedup.align.phrase_hashes` of each document, computed once for all of its pairs. Keyed by
+    the document object (identity), which the caller's batch keeps alive for the cache's life."""
+
+    def __init__(self) -> None:
+        self._hashes: dict[int, tuple[Document, np.ndarray]] = {}
+
+    def __call__(self, document: Document) -> np.ndarray:
+        entry = self._hashes.get(id(document))
+        if entry is None:
+            entry = self._hashes[id(document)] = (document, phrase_hashes(document))
+        return entry[1]
 
 
 def settle_by_cosine(

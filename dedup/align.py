@@ -495,13 +495,14 @@ def settled_unaligned(
     like that. `phrases` gives a document's `phrase_hashes` (a caller settling many pairs passes a
     cache); by default they are computed here.
     """
-    if cosine >= config.sure_align_cosine or same_words(a, b):
+    if cosine >= config.sure_align_cosine:
         return None
     if cosine < config.align_min_cosine:
-        return unaligned_pair(index_a, index_b, cosine)
+        return None if same_words(a, b) else unaligned_pair(index_a, index_b, cosine)
     phrases = phrase_hashes if phrases is None else phrases
     if phrase_overlap(phrases(a), phrases(b)) >= config.align_min_overlap:
         return None
+    # Identical words share every phrase (overlap 1), so a pair settled here is never a duplicate.
     relation = "same-story" if cosine >= config.same_story_cosine else "unrelated"
     return ScoredPair(index_a, index_b, cosine, 0.0, 0.0, 0.0, 0.0, relation)
 

@@ -22,7 +22,7 @@ from dedup.score import DocumentSpace, RatioCache
 from dedup.stages.candidates import candidate_pairs
 from dedup.stages.group import copy_groups, input_warnings, number_groups, pairs_in_input_order
 from dedup.stages.prepare import prepare_all
-from dedup.stages.relate import align_pairs, settle_by_cosine
+from dedup.stages.relate import PhraseCache, align_pairs, settle_by_cosine
 from dedup.version import __version__
 
 # Pairs aligned in one job: the work handed to a worker at once. A batch with no more pairs to
@@ -82,7 +82,10 @@ def relate_candidates(
     progress(SCORE, len(pairs) - len(to_align))
     chunks = [to_align[start : start + _WORK_CHUNK] for start in range(0, len(to_align), _WORK_CHUNK)]
     tables = SentenceTables(documents) if to_align else None
-    inputs = (documents, tables, pairs, cosines.tolist(), config, RatioCache())
+    # The documents of pairs `relate` may settle by their phrases (`dedup.align.settled_unaligned`).
+    below = [k for k in to_align if cosines[k] < config.relation.sure_align_cosine]
+    phrases = PhraseCache(documents[index] for index in np.unique(pairs[below]).tolist())
+    inputs = (documents, tables, pairs, cosines.tolist(), config, RatioCache(), phrases)
     for chunk, chunk_scores in zip(chunks, engine.map(_relate_chunk, chunks, inputs=inputs)):
         for k, pair in zip(chunk, chunk_scores):
             scored.put(k, pair)
@@ -97,8 +100,10 @@ def _relate_chunk(
     cosines: list[float],
     config: DedupConfig,
     ratios: RatioCache,
+    phrases: PhraseCache,
     chunk: list[int],
 ) -> list[ScoredPair]:
     """Scored pairs of the candidate pairs numbered in `chunk`."""
     index_pairs = [tuple(pair) for pair in pairs[chunk].tolist()]
-    return align_pairs(documents, index_pairs, [cosines[k] for k in chunk], config, tables=tables, ratios=ratios)
+    cosines_of_chunk = [cosines[k] for k in chunk]
+    return align_pairs(documents, index_pairs, cosines_of_chunk, config, tables=tables, ratios=ratios, phrases=phrases)

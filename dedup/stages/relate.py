@@ -8,7 +8,7 @@ same relation and figures in any batch.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -27,6 +27,7 @@ def align_pairs(
     *,
     tables: SentenceTables | None = None,
     ratios: RatioCache | None = None,
+    phrases: PhraseCache | None = None,
 ) -> list[ScoredPair]:
     """Alignment coverage and relation of each pair of documents (by index), in order.
 
@@ -37,11 +38,12 @@ def align_pairs(
     `documents` when the caller has them (a sequence, indexed alike); else they are made of the
     documents these pairs name. `ratios` is the run's `RatioCache` of sentence-pair word diffs
     (a run that calls this for many chunks of pairs passes one); else the call makes its own.
+    The pairs `relate` settles without an alignment (`dedup.align.settled_unaligned`) are settled
+    first, with no sentence similarity computed for them, from each document's phrases hashed once
+    (`phrases`, a `PhraseCache` a run may fill beforehand for all its chunks).
     """
     ratios = RatioCache() if ratios is None else ratios
-    # The pairs `relate` settles without an alignment are settled first, so that no sentence
-    # similarity is computed for them; each document's phrases are hashed once for all its pairs.
-    phrases = _PhraseCache()
+    phrases = PhraseCache() if phrases is None else phrases
     settled: dict[int, ScoredPair] = {}
     for k, ((a, b), cosine) in enumerate(zip(index_pairs, cosines)):
         pair = settled_unaligned(a, b, documents[a], documents[b], cosine, config.relation, phrases=phrases)
@@ -77,12 +79,17 @@ def align_pairs(
     return scored  # type: ignore[return-value]  # every entry is set by now
 
 
-class _PhraseCache:
-    """`dedup.align.phrase_hashes` of each document, computed once for all of its pairs. Keyed by
-    the document object (identity), which the caller's batch keeps alive for the cache's life."""
+class PhraseCache:
+    """`dedup.align.phrase_hashes` of each document, computed once for all of its pairs: called
+    with a document, it gives its phrases. Keyed by the document object (identity; the entry keeps
+    the document, so an id is never reused while the cache lives)."""
 
-    def __init__(self) -> None:
+    def __init__(self, documents: Iterable[Document] = ()) -> None:
+        """A cache holding the phrases of `documents` already (computed before a run forks its
+        workers, so that each does not compute them again)."""
         self._hashes: dict[int, tuple[Document, np.ndarray]] = {}
+        for document in documents:
+            self(document)
 
     def __call__(self, document: Document) -> np.ndarray:
         entry = self._hashes.get(id(document))

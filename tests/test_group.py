@@ -113,9 +113,10 @@ def test_group_config_validates():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_story_clusters_equal_exact_average_linkage(seed):
-    """With every pair proposed, the story partition is scikit-learn's average linkage at the same
-    cosine, exactly: a merged cluster's stale averages must never be taken for its current ones.
-    (The second stage, which splits stories holding two events, is off: it is tested apart.)"""
+    """With every pair a candidate, the story partition is scikit-learn's average linkage at the
+    same cosine, exactly (pairs under the linkage are passed over, and need not be proposed): a
+    merged cluster's stale averages must never be taken for its current ones. (The second stage,
+    which splits stories holding two events, is off: it is tested apart.)"""
     from sklearn.cluster import AgglomerativeClustering
     from sklearn.metrics import adjusted_rand_score
 
@@ -129,7 +130,13 @@ def test_story_clusters_equal_exact_average_linkage(seed):
         dense[row, columns] += rng.random(6)
     dense /= np.linalg.norm(dense, axis=1, keepdims=True)
     vectors = sp.csr_matrix(dense.astype(np.float32))
-    pairs = [ScoredPair(i, j, 0.0, 0.0, 0.0, 0.0, 0.0, "same-story") for i in range(count) for j in range(i + 1, count)]
+    # Each pair with its cosine, as candidate pairs come: those under the linkage propose nothing.
+    cosines = (vectors @ vectors.T).toarray()
+    pairs = [
+        ScoredPair(i, j, float(cosines[i, j]), 0.0, 0.0, 0.0, 0.0, "same-story")
+        for i in range(count)
+        for j in range(i + 1, count)
+    ]
     ours = story_clusters(count, pairs, vectors, GroupConfig(story_linkage=threshold, story_split=0.0))
     reference = AgglomerativeClustering(
         n_clusters=None, metric="cosine", linkage="average", distance_threshold=1 - threshold
@@ -154,16 +161,18 @@ def two_event_vectors(seed: int, sizes: tuple[int, ...] = (6, 6), *, pool: int =
     return sp.csr_matrix(dense.astype(np.float32)), events
 
 
-def all_pairs(count: int, relation: str = "same-story") -> list[ScoredPair]:
-    return [ScoredPair(i, j, 0.0, 0.0, 0.0, 0.0, 0.0, relation) for i in range(count) for j in range(i + 1, count)]
+def all_pairs(vectors: sp.csr_matrix, relation: str = "same-story") -> list[ScoredPair]:
+    """Every pair of rows with its cosine, as candidate pairs come."""
+    count = vectors.shape[0]
+    return [scored(vectors, i, j, relation) for i in range(count) for j in range(i + 1, count)]
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_story_of_two_events_sharing_their_topic_words_is_split(seed):
     vectors, events = two_event_vectors(seed)
-    merged = story_clusters(12, all_pairs(12), vectors, GroupConfig(story_split=0.0))
+    merged = story_clusters(12, all_pairs(vectors), vectors, GroupConfig(story_split=0.0))
     assert len(set(merged)) == 1  # the shared topic word carries every average over the linkage
-    labels = story_clusters(12, all_pairs(12), vectors, GroupConfig())
+    labels = story_clusters(12, all_pairs(vectors), vectors, GroupConfig())
     assert [labels[k] == labels[0] for k in range(12)] == [event == events[0] for event in events]
     assert labels[0] == 0 and labels[6] == 6  # each story is named by its smallest member
 
@@ -171,20 +180,20 @@ def test_a_story_of_two_events_sharing_their_topic_words_is_split(seed):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_one_event_is_not_split(seed):
     vectors, _ = two_event_vectors(seed, (12,), pool=12)
-    assert set(story_clusters(12, all_pairs(12), vectors, GroupConfig())) == {0}
+    assert set(story_clusters(12, all_pairs(vectors), vectors, GroupConfig())) == {0}
 
 
 def test_halves_smaller_than_the_split_size_are_kept_together():
     vectors, _ = two_event_vectors(0, (4, 8))
-    assert len(set(story_clusters(12, all_pairs(12), vectors, GroupConfig()))) == 1
-    labels = story_clusters(12, all_pairs(12), vectors, GroupConfig(story_split_size=4))
+    assert len(set(story_clusters(12, all_pairs(vectors), vectors, GroupConfig()))) == 1
+    labels = story_clusters(12, all_pairs(vectors), vectors, GroupConfig(story_split_size=4))
     assert len(set(labels[:4])) == 1 and labels[0] not in labels[4:]
 
 
 def test_a_copy_relation_is_never_split():
     vectors, _ = two_event_vectors(0)
     pairs = [
-        ScoredPair(i, j, 0.0, 0.0, 0.0, 0.0, 0.0, "rewrite" if (i, j) == (0, 6) else "same-story")
+        scored(vectors, i, j, "rewrite" if (i, j) == (0, 6) else "same-story")
         for i in range(12)
         for j in range(i + 1, 12)
     ]
@@ -196,11 +205,11 @@ def test_the_split_depends_on_the_story_alone():
     """A story split inside a larger batch, whose other articles add columns and rows, is split as
     on its own (the Spark engine clusters each connected component apart)."""
     vectors, _ = two_event_vectors(1)
-    alone = story_clusters(12, all_pairs(12), vectors, GroupConfig())
+    alone = story_clusters(12, all_pairs(vectors), vectors, GroupConfig())
     other, _ = two_event_vectors(5, (3,), pool=4)
     batch = sp.csr_matrix(sp.block_diag([other, vectors], format="csr", dtype=np.float32))
-    pairs = [ScoredPair(a, b, 0.0, 0.0, 0.0, 0.0, 0.0, "same-story") for a, b in combinations(range(3), 2)]
-    pairs += [ScoredPair(a + 3, b + 3, 0.0, 0.0, 0.0, 0.0, 0.0, "same-story") for a, b in combinations(range(12), 2)]
+    pairs = [scored(batch, a, b) for a, b in combinations(range(3), 2)]
+    pairs += [scored(batch, a + 3, b + 3) for a, b in combinations(range(12), 2)]
     inside = story_clusters(15, pairs, batch, GroupConfig())
     assert [label - 3 for label in inside[3:]] == alone
 
@@ -210,6 +219,8 @@ def test_story_split_validates():
         GroupConfig(story_split=1.5)
     with pytest.raises(ValueError, match="story_split_size"):
         GroupConfig(story_split_size=0)
+
+
 def test_components_are_labelled_by_their_least_article_whatever_the_edge_order():
     edges = np.array([[4, 2], [0, 3], [2, 1]], dtype=np.int64)
     assert components(6, edges).tolist() == [0, 1, 1, 0, 1, 5]

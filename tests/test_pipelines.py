@@ -73,3 +73,24 @@ def test_a_one_article_batch_gives_the_engine_no_job():
     result = run_cluster([only], DedupConfig(), _quiet, engine=engine)
     assert engine.calls == [("_relate_chunk", 0)]
     assert [group.canonical for group in result.groups] == ["only"]
+
+
+def test_prepare_all_pauses_the_cyclic_collector_and_restores_it():
+    """The prepare stage makes millions of lasting objects and no cycles: full collections walking
+    them all slowed it as batches grew, so it pauses the collector, and gives it back as it was."""
+    import gc
+
+    from dedup.stages.prepare import prepare_all
+
+    seen: list[bool] = []
+    articles = [Article(f"a{k}", f"Sentence number {k} of the batch. And one more.") for k in range(3)]
+    assert gc.isenabled()
+    documents = prepare_all(articles, lambda stage, advance: seen.append(gc.isenabled()))
+    assert len(documents) == 3 and seen == [False, False, False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        prepare_all(articles)
+        assert not gc.isenabled()  # a caller's own choice stands
+    finally:
+        gc.enable()

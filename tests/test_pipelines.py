@@ -94,3 +94,13 @@ def test_prepare_all_pauses_the_cyclic_collector_and_restores_it():
         assert not gc.isenabled()  # a caller's own choice stands
     finally:
         gc.enable()
+
+
+def test_the_cluster_pipeline_runs_with_the_collector_paused_and_gives_it_back():
+    import gc
+
+    seen: list[bool] = []
+    articles = [Article(f"a{k}", f"Sentence number {k} of the batch. And one more.") for k in range(3)]
+    run_cluster(articles, DedupConfig(), lambda stage, advance: seen.append(gc.isenabled()))
+    assert seen and not any(seen)
+    assert gc.isenabled()

@@ -21,7 +21,7 @@ from dedup.progress import CANDIDATES, SCORE, Progress, no_progress
 from dedup.score import DocumentSpace, RatioCache
 from dedup.stages.candidates import candidate_pairs
 from dedup.stages.group import copy_groups, input_warnings, number_groups, pairs_in_input_order
-from dedup.stages.prepare import prepare_all
+from dedup.stages.prepare import collector_paused, prepare_all
 from dedup.stages.relate import PhraseCache, align_pairs, settle_by_cosine
 from dedup.version import __version__
 
@@ -42,16 +42,20 @@ def run_cluster(
 
     The batch is processed in `id_order`, so that its stories and canonicals do not depend on the
     input order; the scored pairs and the warnings are given back numbered by input position.
+    Python's cyclic garbage collector is paused for the run (`collector_paused`): its full
+    collections walk every prepared document again and again (30k generated articles, one process:
+    102.3 s with it paused during preparation only, 95.3 s paused throughout).
     """
     order = sorted(range(len(articles)), key=lambda k: id_order(articles[k]))
-    documents = prepare_all([articles[k] for k in order], progress)
-    document_space = DocumentSpace(documents)
-    candidates = candidate_pairs(documents, document_space, config.candidates, config.seed)
-    progress(CANDIDATES, len(candidates))
-    cosines = document_space.cosine(candidates)
-    wordless = document_space.matrix.getnnz(axis=1) == 0
-    scored = relate_candidates(documents, candidates, cosines, wordless, config, progress, engine=engine)
-    pending = copy_groups(documents, scored, document_space, config, positions=order)
+    with collector_paused():
+        documents = prepare_all([articles[k] for k in order], progress)
+        document_space = DocumentSpace(documents)
+        candidates = candidate_pairs(documents, document_space, config.candidates, config.seed)
+        progress(CANDIDATES, len(candidates))
+        cosines = document_space.cosine(candidates)
+        wordless = document_space.matrix.getnnz(axis=1) == 0
+        scored = relate_candidates(documents, candidates, cosines, wordless, config, progress, engine=engine)
+        pending = copy_groups(documents, scored, document_space, config, positions=order)
     return ClusterResult(
         tuple(number_groups(pending)),
         pairs_in_input_order(scored, order),

@@ -61,7 +61,7 @@ class RelationConfig:
     # out in turn, the other sets would allow more (ECB+ out: cosine 0.30, which loses one of its
     # two rewrites; PAN out: overlap 0.30, which loses its 0.17 excerpt), so the margins stay. No
     # copy pair of a real set changes; make_corpus loses one false near-duplicate (a stray quotation
-    # mark left 2% of one article as prose, "all" shared).
+    # mark left one sentence of sixteen as prose, and that sentence was shared: "all" its prose).
     sure_align_cosine: float = 0.20
     align_min_overlap: float = 0.10
     # A near-duplicate or rewrite rests on at least this many words taken over (side A's words in

@@ -114,22 +114,23 @@ def _child_dedup_stages(path: str, trace: bool) -> dict:
     from dedup.io.readers import read_articles
     from dedup.score import DocumentSpace
     from dedup.stages.candidates import banded_pairs
-    from dedup.stages.prepare import prepare_all
+    from dedup.stages.prepare import collector_paused, prepare_all
     from dedup.stages.sketch import copy_signatures, story_signatures
 
     config = DedupConfig()
     stages = _Stages(trace)
     articles = list(read_articles([path]))
     stages.end("read")
-    documents = prepare_all(articles)
-    stages.end("prepare")
-    space = DocumentSpace(documents)
-    stages.end("document tf-idf")
-    copy = copy_signatures(documents, config.candidates, config.seed)
-    story = story_signatures(space, config.candidates, config.seed)
-    stages.end("shingle+signature")
-    pairs = banded_pairs(copy, story, config.candidates)
-    stages.end("LSH")
+    with collector_paused():  # as `dedup.pipelines.cluster.run_cluster` runs these stages
+        documents = prepare_all(articles)
+        stages.end("prepare")
+        space = DocumentSpace(documents)
+        stages.end("document tf-idf")
+        copy = copy_signatures(documents, config.candidates, config.seed)
+        story = story_signatures(space, config.candidates, config.seed)
+        stages.end("shingle+signature")
+        pairs = banded_pairs(copy, story, config.candidates)
+        stages.end("LSH")
     return {"stages": stages.rows, "candidates": len(pairs)}
 
 

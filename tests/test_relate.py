@@ -226,6 +226,15 @@ def test_align_pairs_settles_the_pairs_relate_settles_and_computes_no_similarity
     assert scored == expected
     assert [p.relation for p in scored] == ["near-duplicate", "same-story", "same-story"]
     assert asked == [(0, 1)]
+    # Without the batch's tables (the Spark engine's way: documents by index), the same.
+    asked.clear()
+    by_index = {index + 10: document for index, document in enumerate(documents)}
+    shifted = [(a + 10, b + 10) for a, b in pairs]
+    scored = relate_stage.align_pairs(by_index, shifted, [0.5, 0.5, 0.5], config)
+    assert [(p.a, p.b, p.relation, p.shared_a) for p in scored] == [
+        (p.a + 10, p.b + 10, p.relation, p.shared_a) for p in expected
+    ]
+    assert asked == [(0, 1)]  # rows of the tables made for the one pair aligned
 
 
 def test_relation_config_checks_the_alignment_bars():

@@ -218,15 +218,17 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
     # bumps the kept cluster's version, so its older entries (averages over fewer members) are
     # passed over instead of being taken for the new cluster's.
     version = [0] * count
-    heap = [(-value, x, y, 0, 0) for value, (x, y) in zip(averages, proposed)]
+    # The heap holds only averages at or above the linkage: merges are taken largest first, so
+    # one under it would be popped only once none at it is left, when clustering stops anyway
+    # (make_corpus 10k: 4.0M pushes of which most were under it, and 1.6M pops).
+    linkage = config.story_linkage
+    heap = [(-value, x, y, 0, 0) for value, (x, y) in zip(averages, proposed) if not value < linkage]
     dense = np.zeros(vectors.shape[1], dtype=np.float32)
     heapq.heapify(heap)
     while heap:
-        negative_average, x, y, version_x, version_y = heapq.heappop(heap)
+        _, x, y, version_x, version_y = heapq.heappop(heap)
         if parent[x] != x or parent[y] != y or version[x] != version_x or version[y] != version_y:
             continue
-        if -negative_average < config.story_linkage:
-            break
         keep = merge(x, y)
         version[keep] += 1
         # The new cluster's sum spread out densely: the neighbours' dot products are then one
@@ -248,8 +250,11 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
             )
             dots = (sums_of_others @ dense).tolist()
             for other, dot in zip(others, dots):
+                average = dot / (size[keep] * size[other])
+                if average < linkage:
+                    continue
                 lo, hi = (keep, other) if keep < other else (other, keep)
-                heapq.heappush(heap, (-(dot / (size[keep] * size[other])), lo, hi, version[lo], version[hi]))
+                heapq.heappush(heap, (-average, lo, hi, version[lo], version[hi]))
         dense[columns_keep] = 0.0
     return split_events([root(i) for i in range(count)], forced, vectors, config)
 

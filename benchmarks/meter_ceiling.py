@@ -18,7 +18,7 @@ features (meaning, or the annotators' article-level judgement), not other thresh
 from __future__ import annotations
 
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,7 @@ from dedup.eval.loaders import load_meter  # noqa: E402
 from dedup.eval.run import (  # noqa: E402
     METER_DERIVATION_LABELS,
     _macro_f1,
+    meter_gold_share,
     meter_scored_sentences,
     meter_sentence_labels,
 )
@@ -110,11 +111,7 @@ def diff_ceiling(texts, annotations) -> None:
         source = Article(id=f"{number}_pa", text="\n\n".join(pa_of.get(annotation.story, [])))
         result = diff(source, Article(id=f"{number}_{annotation.id}", text=annotation.text))
         labels, predicted, derived_share = meter_sentence_labels(annotation, result)
-        chars = Counter()
-        for start, end, label in annotation.spans:
-            if annotation.text[start:end].strip():
-                chars[label] += end - start
-        share_gold.append((chars["Verbatim"] + chars["Rewrite"]) / max(1, sum(chars.values())))
+        share_gold.append(meter_gold_share(annotation))
         share_shipped.append(derived_share)
         alignment = result.alignment
         a_words = [w for s in alignment.a_sentences for w in s.words]

@@ -20,7 +20,7 @@ import numpy as np
 from dedup import diff
 from dedup.eval import data_root
 from dedup.eval.loaders import load_meter
-from dedup.eval.run import meter_sentence_labels
+from dedup.eval.run import meter_gold_share, meter_sentence_labels
 from dedup.model import Article
 from dedup.text import TextCache
 
@@ -47,11 +47,7 @@ def main() -> None:
         source = Article(id=f"{number}_pa", text="\n\n".join(pa_of[annotation.story]))
         result = diff(source, Article(id=f"{number}_{annotation.id}", text=annotation.text), cache=cache)
         _, _, predicted = meter_sentence_labels(annotation, result)
-        chars: Counter = Counter()
-        for start, end, label in annotation.spans:
-            if annotation.text[start:end].strip():
-                chars[label] += end - start
-        gold = (chars["Verbatim"] + chars["Rewrite"]) / max(1, sum(chars.values()))
+        gold = meter_gold_share(annotation)
         kinds = Counter(link.kind for link in result.alignment.links if link.a and link.b)
         rows.append((annotation.id, derivation.get(annotation.id, "?"), gold, predicted, dict(kinds)))
     gold = np.array([row[2] for row in rows])

@@ -409,11 +409,7 @@ def evaluate_meter(folder: PathLike) -> list[Figure]:
         sentence_gold += gold
         sentence_predicted += predicted
         share_predicted.append(derived_share)
-        chars = Counter()
-        for start, end, label in annotation.spans:
-            if annotation.text[start:end].strip():
-                chars[label] += end - start
-        share_gold.append((chars["Verbatim"] + chars["Rewrite"]) / max(1, sum(chars.values())))
+        share_gold.append(meter_gold_share(annotation))
     diff_f1 = _macro_f1(sentence_gold, sentence_predicted, ("Verbatim", "Rewrite", "New"))
     n_papers, n_sentences = len(gold_derivation), len(sentence_gold)
     return [
@@ -514,6 +510,16 @@ def meter_sentence_labels(annotation: MeterAnnotation, result: PairDiff) -> tupl
     total = sum(len(s.text) for s in sentences) or 1
     new = sum(len(s.text) for s in sentences if s.index not in kind_of_b)
     return gold, predicted, 1 - new / total
+
+
+def meter_gold_share(annotation: MeterAnnotation) -> float:
+    """The annotators' derived share of an article: characters of its non-blank spans marked
+    Verbatim or Rewrite, over all its non-blank spans' characters."""
+    chars: Counter = Counter()
+    for start, end, label in annotation.spans:
+        if annotation.text[start:end].strip():
+            chars[label] += end - start
+    return (chars["Verbatim"] + chars["Rewrite"]) / max(1, sum(chars.values()))
 
 
 def _macro_f1(gold: Sequence[str], predicted: Sequence[str], classes: Sequence[str]) -> float:

@@ -6,6 +6,7 @@ pair (duplicate, near-duplicate, rewrite, same-story, unrelated) is read off its
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Callable, Sequence
@@ -419,9 +420,12 @@ def _relation_of(
         and aligned >= config.rewrite_min_sentences
     ):
         return "rewrite"
-    if cosine >= config.same_story_cosine:
-        return "same-story"
-    return "unrelated"
+    return _by_cosine(cosine, config)
+
+
+def _by_cosine(cosine: float, config: RelationConfig) -> str:
+    """The relation of a pair that holds no copy relation: `same-story` at `same_story_cosine`."""
+    return "same-story" if cosine >= config.same_story_cosine else "unrelated"
 
 
 def _copied_words(alignment: Alignment, quotes_copied: bool) -> int:
@@ -446,6 +450,7 @@ def relate(
     score_config: ScoreConfig | None = None,
     relation_config: RelationConfig | None = None,
     ratios: RatioCache | None = None,
+    phrases: Callable[[Document], np.ndarray] | None = None,
 ) -> tuple[ScoredPair, Alignment | None]:
     """The relation of two documents: the one judgement `cluster`, `diff`, `pairs` and the archive
     all make, so that a pair gets the same verdict wherever it is asked about.
@@ -456,10 +461,11 @@ def relate(
     shared phrases (`phrase_overlap` under `align_min_overlap`) it is `same-story`. Every other pair
     is aligned in the sentence space `space_of(a, b)` (by default the pair's own,
     `dedup.score.pair_space`) and labelled from the alignment (`score_pair`). A caller that relates
-    many pairs passes its run's `dedup.score.RatioCache` as `ratios`.
+    many pairs passes its run's `dedup.score.RatioCache` as `ratios`, and its cache of
+    `phrase_hashes` as `phrases`.
     """
     config = relation_config or RelationConfig()
-    settled = settled_unaligned(index_a, index_b, a, b, cosine, config)
+    settled = settled_unaligned(index_a, index_b, a, b, cosine, config, phrases=phrases)
     if settled is not None:
         return settled, None
     return score_pair(
@@ -503,8 +509,7 @@ def settled_unaligned(
     if phrase_overlap(phrases(a), phrases(b)) >= config.align_min_overlap:
         return None
     # Identical words share every phrase (overlap 1), so a pair settled here is never a duplicate.
-    relation = "same-story" if cosine >= config.same_story_cosine else "unrelated"
-    return ScoredPair(index_a, index_b, cosine, 0.0, 0.0, 0.0, 0.0, relation)
+    return dataclasses.replace(unaligned_pair(index_a, index_b, cosine), relation=_by_cosine(cosine, config))
 
 
 # Words per phrase of `phrase_hashes`: the n of `dedup.flag`'s phrase containment too.

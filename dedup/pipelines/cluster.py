@@ -87,7 +87,8 @@ def relate_candidates(
     chunks = [to_align[start : start + _WORK_CHUNK] for start in range(0, len(to_align), _WORK_CHUNK)]
     tables = SentenceTables(documents) if to_align else None
     # The documents of pairs `relate` may settle by their phrases (`dedup.align.settled_unaligned`).
-    below = [k for k in to_align if cosines[k] < config.relation.sure_align_cosine]
+    aligned_rows = np.asarray(to_align, dtype=np.int64)
+    below = aligned_rows[cosines[aligned_rows] < config.relation.sure_align_cosine]
     phrases = PhraseCache(documents[index] for index in np.unique(pairs[below]).tolist())
     inputs = (documents, tables, pairs, cosines.tolist(), config, RatioCache(), phrases)
     for chunk, chunk_scores in zip(chunks, engine.map(_relate_chunk, chunks, inputs=inputs)):

@@ -74,6 +74,7 @@ def align_pairs(
             score_config=config.score,
             relation_config=config.relation,
             ratios=ratios,
+            phrases=phrases,
         )
         scored[k] = pair
     return scored  # type: ignore[return-value]  # every entry is set by now

@@ -152,7 +152,10 @@ def diff_ceiling(texts, annotations) -> None:
 
 
 def main() -> None:
-    texts, annotations = load_meter(data_root() / "meter-dev")
+    root = data_root()
+    if root is None:
+        raise SystemExit("../shared/data not found (set DEDUP_DATA)")
+    texts, annotations = load_meter(root / "meter-dev")
     flag_ceiling(texts)
     diff_ceiling(texts, annotations)
 

@@ -35,7 +35,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--worst", type=int, default=10, help="articles furthest from the fitted line to list")
     args = parser.parse_args()
-    texts, annotations = load_meter(data_root() / "meter-dev")
+    root = data_root()
+    if root is None:
+        raise SystemExit("../shared/data not found (set DEDUP_DATA)")
+    texts, annotations = load_meter(root / "meter-dev")
     derivation = {text.id.rsplit("/", 1)[-1]: text.derivation for text in texts if text.kind == "newspaper"}
     pa_of: dict[str, list[str]] = defaultdict(list)
     for text in texts:

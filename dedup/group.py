@@ -132,6 +132,7 @@ class GroupConfig:
 
 # Far above the rounding difference of two float32 sums of one dot product (about 1e-8 at 0.1).
 _PROPOSAL_MARGIN = 1e-6
+_NO_ARTICLES = np.zeros(0, dtype=np.int64)
 
 
 def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matrix, config: GroupConfig) -> list[int]:
@@ -145,16 +146,16 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
     nothing (an average at the linkage needs a member pair at it).
 
     Dot products are summed in column order in float32, as a sparse product sums them; those of
-    two single articles are computed in bulk. The clusters are then split by `split_events`
-    (off when `story_split` is 0).
+    the clusters first proposed are computed in bulk, and the averages they give are taken from
+    a sorted array beside the heap of later ones (`_MergeQueue`). The clusters are then split by
+    `split_events` (off when `story_split` is 0).
     """
     vectors = vectors.tocsr()
     if not vectors.has_sorted_indices:
         vectors = vectors.sorted_indices()
     parent = list(range(count))
-    size = [1] * count
+    size = np.ones(count, dtype=np.int64)
     sums: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    neighbours: dict[int, set[int]] = {i: set() for i in range(count)}
 
     def total(x: int) -> tuple[np.ndarray, np.ndarray]:
         if x in sums:
@@ -168,12 +169,6 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
         sums[keep] = _add_rows(total(keep), total(gone))
         sums.pop(gone, None)
         size[keep] += size[gone]
-        for other in neighbours.pop(gone):
-            neighbours[other].discard(gone)
-            if other != keep:
-                neighbours[other].add(keep)
-                neighbours[keep].add(other)
-        neighbours[keep].discard(gone)
         return keep
 
     def root(x: int) -> int:
@@ -185,23 +180,38 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
     pairs = ScoredPairs.of(pairs)
     copies = pairs.copies()
     forced = sorted(zip(pairs.a[copies].tolist(), pairs.b[copies].tolist()))
+    for x, y in forced:
+        rx, ry = root(x), root(y)
+        if rx != ry:
+            merge(rx, ry)
+    roots = np.array([root(i) for i in range(count)], dtype=np.int64)
     # Pairs under the linkage propose no comparison: two clusters whose average cosine reaches it
     # hold a member pair that does, which is a candidate when every pair at that cosine is one.
     # (`_PROPOSAL_MARGIN` covers the last-bit difference between a pair's cosine and its in-order
     # dot product below.) Most candidate pairs are far under it (make_corpus 3k: 605,249).
     proposing = copies | (pairs.cosine >= config.story_linkage - _PROPOSAL_MARGIN)
-    for a, b in zip(pairs.a[proposing].tolist(), pairs.b[proposing].tolist()):
-        neighbours[a].add(b)
-        neighbours[b].add(a)
-    for x, y in forced:
-        rx, ry = root(x), root(y)
-        if rx != ry:
-            merge(rx, ry)
+    first, second = roots[pairs.a[proposing]], roots[pairs.b[proposing]]
+    apart = first != second
+    first, second = first[apart], second[apart]
+    ordered = np.stack((np.minimum(first, second), np.maximum(first, second)), axis=1).reshape(-1, 2)
+    proposed = np.unique(ordered, axis=0)
+    left, right = proposed[:, 0], proposed[:, 1]
+    # Each cluster's neighbours: the clusters a proposed pair joins it to, as an array of clusters
+    # that may have merged since (`_find` reads each as the cluster it is part of now), so that a
+    # merge need not rename the merged cluster in its neighbours' lists: a list is read afresh
+    # when its own cluster merges.
+    ends = np.concatenate((left, right))
+    others = np.concatenate((right, left))
+    order = np.lexsort((others, ends))
+    ends, others = ends[order], others[order]
+    starts = np.flatnonzero(np.concatenate(([True], ends[1:] != ends[:-1]))) if len(ends) else np.zeros(0, np.int64)
+    neighbours: dict[int, np.ndarray] = dict(zip(ends[starts].tolist(), np.split(others, starts[1:])))
+    merged_into = roots.copy()
 
-    proposed = [(x, y) for x in sorted(neighbours) for y in sorted(neighbours[x]) if x < y]
-    clusters = sorted({x for pair in proposed for x in pair})
-    position = {x: k for k, x in enumerate(clusters)}
-    rows = [total(x) for x in clusters]
+    clusters = np.unique(ends)
+    position = np.full(count, -1, dtype=np.int64)
+    position[clusters] = np.arange(len(clusters))
+    rows = [total(x) for x in clusters.tolist()]
     totals = sp.csr_matrix(
         (
             np.concatenate([w for _, w in rows]) if rows else np.zeros(0, dtype=np.float32),
@@ -210,53 +220,106 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
         ),
         shape=(len(clusters), vectors.shape[1]),
     )
-    left = np.array([position[x] for x, _ in proposed], dtype=np.int64)
-    right = np.array([position[y] for _, y in proposed], dtype=np.int64)
-    dots = row_dots(totals, left, right, in_order=True).tolist()
-    averages = [float(dot) / (size[x] * size[y]) for dot, (x, y) in zip(dots, proposed)]
-    # A heap entry is current while both clusters are as they were when it was pushed: a merge
+    dots = row_dots(totals, position[left], position[right], in_order=True)
+    averages = dots.astype(np.float64) / (size[left] * size[right]).astype(np.float64)
+    # A queue entry is current while both clusters are as they were when it was pushed: a merge
     # bumps the kept cluster's version, so its older entries (averages over fewer members) are
-    # passed over instead of being taken for the new cluster's.
+    # passed over instead of being taken for the new cluster's. It holds only averages at or above
+    # the linkage: merges are taken largest first, so one under it would be taken only once none
+    # at it is left, when clustering stops anyway (make_corpus 10k: of 4.0M averages taken after
+    # merges, 0.86M are at it).
     version = [0] * count
-    # The heap holds only averages at or above the linkage: merges are taken largest first, so
-    # one under it would be popped only once none at it is left, when clustering stops anyway
-    # (make_corpus 10k: 4.0M pushes of which most were under it, and 1.6M pops).
     linkage = config.story_linkage
-    heap = [(-value, x, y, 0, 0) for value, (x, y) in zip(averages, proposed) if not value < linkage]
+    at_linkage = ~(averages < linkage)
+    queue = _MergeQueue(averages[at_linkage], left[at_linkage], right[at_linkage])
     dense = np.zeros(vectors.shape[1], dtype=np.float32)
-    heapq.heapify(heap)
-    while heap:
-        _, x, y, version_x, version_y = heapq.heappop(heap)
+    while True:
+        entry = queue.pop()
+        if entry is None:
+            break
+        _, x, y, version_x, version_y = entry
         if parent[x] != x or parent[y] != y or version[x] != version_x or version[y] != version_y:
             continue
         keep = merge(x, y)
+        gone = y if keep == x else x
+        merged_into[gone] = keep
+        near = np.concatenate((neighbours.pop(keep, _NO_ARTICLES), neighbours.pop(gone, _NO_ARTICLES)))
+        near = np.unique(_find(merged_into, near))
+        near = near[near != keep]
         version[keep] += 1
-        # The new cluster's sum spread out densely: the neighbours' dot products are then one
-        # sparse product of their sums with it (zeros where the sum has none add nothing), each
-        # summed in column order in float32, as a gather and a float32 cumulative sum would.
+        if not len(near):
+            continue
+        neighbours[keep] = near
+        # The new cluster's sum spread out densely: the neighbours' dot products are then sparse
+        # products of their sums with it (zeros where the sum has none add nothing), each summed
+        # in column order in float32, as a gather and a float32 cumulative sum would. Single
+        # articles are rows of `vectors` as they stand; merged clusters' sums are stacked.
         columns_keep, weights_keep = total(keep)
         dense[columns_keep] = weights_keep
-        others = sorted(neighbours[keep])
-        if others:
-            rows = [total(other) for other in others]
-            lengths = np.fromiter((len(columns) for columns, _ in rows), dtype=np.int64, count=len(rows))
-            sums_of_others = sp.csr_matrix(
+        merged = size[near] > 1
+        dots = np.empty(len(near), dtype=np.float32)
+        if not merged.all():
+            dots[~merged] = vectors[near[~merged]] @ dense
+        if merged.any():
+            rows = [sums[other] for other in near[merged].tolist()]
+            lengths = np.array([len(columns) for columns, _ in rows], dtype=np.int64)
+            stacked = sp.csr_matrix(
                 (
                     np.concatenate([weights for _, weights in rows]),
                     np.concatenate([columns for columns, _ in rows]),
                     np.concatenate(([0], np.cumsum(lengths))),
                 ),
-                shape=(len(others), vectors.shape[1]),
+                shape=(len(rows), vectors.shape[1]),
             )
-            dots = (sums_of_others @ dense).tolist()
-            for other, dot in zip(others, dots):
-                average = dot / (size[keep] * size[other])
-                if average < linkage:
-                    continue
-                lo, hi = (keep, other) if keep < other else (other, keep)
-                heapq.heappush(heap, (-average, lo, hi, version[lo], version[hi]))
+            dots[merged] = stacked @ dense
         dense[columns_keep] = 0.0
+        averages = dots.astype(np.float64) / (size[keep] * size[near]).astype(np.float64)
+        at_linkage = ~(averages < linkage)
+        for other, average in zip(near[at_linkage].tolist(), averages[at_linkage].tolist()):
+            lo, hi = (keep, other) if keep < other else (other, keep)
+            queue.push((-average, lo, hi, version[lo], version[hi]))
     return split_events([root(i) for i in range(count)], forced, vectors, config)
+
+
+def _find(merged_into: np.ndarray, clusters: np.ndarray) -> np.ndarray:
+    """The cluster each of `clusters` is part of now, following `merged_into` (each cluster's
+    parent, itself for a cluster not merged) to its end; the paths followed are shortened to
+    point there directly."""
+    found = merged_into[clusters]
+    while True:
+        further = merged_into[found]
+        if np.array_equal(further, found):
+            break
+        found = further
+    merged_into[clusters] = found
+    return found
+
+
+class _MergeQueue:
+    """The merges `story_clusters` may take, largest average first: those of the first proposed
+    clusters sorted once as arrays, and a heap of those pushed as merges go on, each entry
+    ``(-average, x, y, version_x, version_y)``. `pop` gives the least entry of the two in tuple
+    order, so merges are taken in the order one heap of every entry would give them, without
+    pushing the first ones (make_corpus 10k: 0.68M of them) one by one."""
+
+    def __init__(self, averages: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
+        order = np.lexsort((right, left, -averages))
+        self._first = list(zip((-averages[order]).tolist(), left[order].tolist(), right[order].tolist()))
+        self._next = 0
+        self._heap: list[tuple[float, int, int, int, int]] = []
+
+    def push(self, entry: tuple[float, int, int, int, int]) -> None:
+        heapq.heappush(self._heap, entry)
+
+    def pop(self) -> tuple[float, int, int, int, int] | None:
+        """The least entry left, or None when none is."""
+        if self._next < len(self._first):
+            value, x, y = self._first[self._next]
+            first = (value, x, y, 0, 0)
+            if not self._heap or first < self._heap[0]:
+                self._next += 1
+                return first
+        return heapq.heappop(self._heap) if self._heap else None
 
 
 def split_events(

@@ -193,8 +193,8 @@ def row_products(left: sp.csr_matrix, right: sp.csr_matrix, *, dtype: type = np.
     return np.asarray(left.multiply(right).sum(axis=1), dtype=dtype).ravel()
 
 
-# Row pairs multiplied at once by `row_dots`: bounds the gathered rows to a few tens of MB (at
-# 300 distinct words an article, 20,000 pairs take about 100 MB).
+# Right-hand rows gathered at once by `row_dots`: bounds the gathered rows to a few tens of MB (at
+# 300 distinct words an article, 20,000 rows take about 50 MB).
 _DOT_CHUNK = 20_000
 
 
@@ -213,18 +213,54 @@ def row_dots(
     they are summed one after another in column order, in float32, as a sparse matrix product
     sums them, so that the values equal those of ``A @ B.T`` (and of a float32 `np.cumsum` over a
     row's products, which `dedup.group.story_clusters` compares them with); the two sums can
-    differ in the last bit, so each caller keeps the one its values were defined by. Rows are
-    gathered `_DOT_CHUNK` pairs at a time, however many pairs.
+    differ in the last bit, so each caller keeps the one its values were defined by.
+
+    The pairs are taken by left row: that row is spread out densely once, and the products of
+    each pair are read off it at the right row's columns (the columns both rows hold, in column
+    order: the entries an element-wise product of the two rows keeps), so that only the right
+    rows are gathered, `_DOT_CHUNK` at a time. Gathering both rows of every pair and multiplying
+    them element-wise gave the same values in about four times the time (make_corpus 10k's 3.2M
+    candidate pairs: 11.4 s).
     """
-    out = np.empty(len(left), dtype=np.float32 if in_order else dtype)
-    for start in range(0, len(left), _DOT_CHUNK):
-        stop = start + _DOT_CHUNK
-        if in_order:
-            products = matrix[left[start:stop]].multiply(matrix[right[start:stop]]).tocsr()
-            out[start:stop] = products @ np.ones(products.shape[1], dtype=np.float32)
-        else:
-            out[start:stop] = row_products(matrix[left[start:stop]], matrix[right[start:stop]], dtype=dtype)
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    out = np.zeros(len(left), dtype=np.float32 if in_order else dtype)
+    if not len(left):
+        return out
+    order = np.argsort(left, kind="stable")
+    by_left = left[order]
+    runs = np.flatnonzero(np.concatenate(([True], by_left[1:] != by_left[:-1])))
+    run_ends = np.append(runs[1:], len(order))
+    dense = np.zeros(matrix.shape[1], dtype=matrix.dtype)
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    for run_start, run_end in zip(runs.tolist(), run_ends.tolist()):
+        row = int(by_left[run_start])
+        columns = indices[indptr[row] : indptr[row + 1]]
+        dense[columns] = data[indptr[row] : indptr[row + 1]]
+        for start in range(run_start, run_end, _DOT_CHUNK):
+            pairs = order[start : min(start + _DOT_CHUNK, run_end)]
+            out[pairs] = _dots_with(dense, matrix[right[pairs]], in_order)
+        dense[columns] = 0
     return out
+
+
+def _dots_with(dense: np.ndarray, rows: sp.csr_matrix, in_order: bool) -> np.ndarray:
+    """Dot product of each of `rows` (sorted columns) with the dense row `dense`, summed as
+    `row_dots` says: the products of the columns both hold, in column order, by `np.add.reduceat`
+    (pairwise, as `row_products`), or one after another in float32 (`in_order`)."""
+    products = dense[rows.indices]
+    products *= rows.data
+    shared = products != 0
+    starts = np.concatenate(([0], np.cumsum(shared)))[rows.indptr]
+    kept = np.diff(starts)
+    products = products[shared]
+    if in_order:
+        summed = sp.csr_matrix((products, np.zeros(len(products), dtype=np.int32), starts), shape=(rows.shape[0], 1))
+        return summed @ np.ones(1, dtype=products.dtype)
+    sums = np.zeros(rows.shape[0], dtype=products.dtype)
+    nonempty = np.flatnonzero(kept)
+    if len(nonempty):
+        sums[nonempty] = np.add.reduceat(products, starts[nonempty])
+    return sums
 
 
 _NO_IDS = np.zeros(0, dtype=np.int64)

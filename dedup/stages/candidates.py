@@ -85,7 +85,12 @@ def banded_pairs(copy: np.ndarray, story: np.ndarray, config: CandidateConfig) -
         story, bands=config.story_bands, rows=config.story_rows, max_bucket=config.max_bucket
     )
     pairs = np.concatenate([copy_pairs, story_pairs]).astype(np.int64).reshape(-1, 2)
-    return np.unique(pairs, axis=0) if len(pairs) else pairs
+    if not len(pairs):
+        return pairs
+    # Each pair as one code, i * count + j, so that sorting codes sorts pairs: ``np.unique(pairs,
+    # axis=0)`` gave the same array in 2.35 s of make_corpus 10k's 3.2M pairs.
+    count = np.int64(len(copy))
+    return np.stack(np.divmod(unique_sorted(pairs[:, 0] * count + pairs[:, 1]), count), axis=1)
 
 
 def cross_bucket_pairs(

@@ -352,3 +352,15 @@ def test_an_article_longer_than_the_limit_is_prepared_from_its_first_characters(
     short = paragraph * 10
     assert compared_text(short) is short and cut_warning("a", short) is None
     assert prepare(Article("short", short)).body == normalise(short)
+
+
+def test_characters_are_mapped_as_translate_maps_them():
+    """`normalise` replaces the characters of its table one by one where they occur, which equals
+    ``str.translate`` only while no replacement holds a character of the table."""
+    from dedup.text import _CHAR_MAP, _CHAR_REPLACEMENTS, _map_characters
+
+    characters = [character for character, _ in _CHAR_REPLACEMENTS]
+    assert not any(character in replacement for character in characters for _, replacement in _CHAR_REPLACEMENTS)
+    text = "``Quoted'' " + " x ".join(characters) + " \u00e9t\u00e9 plain"
+    assert _map_characters(text) == text.translate(_CHAR_MAP)
+    assert _map_characters("plain ASCII") == "plain ASCII"

@@ -111,13 +111,23 @@ def test_group_config_validates():
         GroupConfig(story_linkage=-0.1)
 
 
+@pytest.mark.parametrize("tight", [False, True])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_story_clusters_equal_exact_average_linkage(seed):
+def test_story_clusters_equal_exact_average_linkage(seed, tight, monkeypatch):
     """With every pair a candidate, the story partition is scikit-learn's average linkage at the
     same cosine, exactly (pairs under the linkage are passed over, and need not be proposed): a
     merged cluster's stale averages must never be taken for its current ones. (The second stage,
-    which splits stories holding two events, is off: it is tested apart.)"""
+    which splits stories holding two events, is off: it is tested apart.) `tight` makes the
+    queue read its runs one or two entries at a time and the merged sums' matrix be built again
+    after every two merges, so that those paths are taken in a small batch too."""
     from sklearn.cluster import AgglomerativeClustering
+
+    import dedup.group as group
+
+    if tight:
+        monkeypatch.setattr(group._MergeQueue, "_FIRST_SCAN", 1)
+        monkeypatch.setattr(group._MergeQueue, "_MAX_SCAN", 2)
+        monkeypatch.setattr(group._StackedSums, "_REBUILD", 1)
     from sklearn.metrics import adjusted_rand_score
 
     rng = np.random.default_rng(seed)
@@ -238,3 +248,31 @@ def test_group_shapes_put_the_canonical_first_and_groups_in_output_order():
     shapes = group_shapes(np.array([0, 0, 2, 0]), articles, [1, 1, 1, 1], moments)
     found = [(shape.members, shape.rule) for shape in shapes]
     assert found == [((1, 0, 3), "earliest-published"), ((2,), "only-member")]
+
+
+def test_stacked_sums_give_each_cluster_its_current_sum_in_order():
+    """`_StackedSums` reads a sum from its matrix only while the sum is the one the matrix was built
+    with; a sum changed since is stacked apart. Each dot product is a float32 sum in column order."""
+    from dedup.group import _StackedSums
+
+    rng = np.random.default_rng(5)
+
+    def random_sum() -> tuple[np.ndarray, np.ndarray]:
+        columns = np.sort(rng.choice(50, size=int(rng.integers(1, 30)), replace=False)).astype(np.int32)
+        return columns, rng.random(len(columns)).astype(np.float32)
+
+    def expected(cluster: int, dense: np.ndarray) -> np.float32:
+        columns, weights = sums[cluster]
+        return np.cumsum(weights * dense[columns], dtype=np.float32)[-1]
+
+    sums = {cluster: random_sum() for cluster in range(10)}
+    stacked = _StackedSums(sums, 50)
+    stacked._REBUILD = 3
+    for _ in range(12):
+        cluster = int(rng.integers(0, 12))
+        sums[cluster] = random_sum()  # a merge made or changed this cluster's sum
+        stacked.changed(cluster)
+        dense = rng.random(50).astype(np.float32)
+        asked = np.array(sorted(sums), dtype=np.int64)
+        found = stacked.dots(asked, dense)
+        assert found.tobytes() == np.array([expected(c, dense) for c in asked.tolist()], dtype=np.float32).tobytes()

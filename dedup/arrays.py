@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
+
 import numpy as np
 
 
@@ -17,3 +19,27 @@ def unique_sorted(values: np.ndarray) -> np.ndarray:
     keep[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     return ordered[keep]
+
+
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, without the loop."""
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    begin = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    return np.arange(total, dtype=np.int64) + np.repeat(starts - begin, lengths)
+
+
+def numbered_distinct(values: Sequence[Hashable]) -> tuple[list, np.ndarray]:
+    """The distinct values in order of first appearance, and each value's number among them: in
+    C-level passes (`dict.fromkeys`, `map`), for the sentences of a batch, which copies repeat."""
+    distinct = dict.fromkeys(values)
+    number_of = {value: k for k, value in enumerate(distinct)}
+    return list(distinct), np.fromiter(map(number_of.__getitem__, values), dtype=np.int64, count=len(values))
+
+
+def gathered_runs(flat: np.ndarray, lengths: np.ndarray, numbers: np.ndarray) -> np.ndarray:
+    """Runs `numbers` of `flat`, concatenated in that order, where run k is the next `lengths[k]`
+    entries of `flat` (the runs one after another)."""
+    starts = np.cumsum(lengths) - lengths
+    return flat[ranges(starts[numbers], lengths[numbers])]

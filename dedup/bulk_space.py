@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from dedup.arrays import ranges
 from dedup.model import Document
 from dedup.score import GramKeys, flat_counts, idf_of, prose_text, weigh
 from dedup.text import content_stems, words
@@ -159,7 +160,7 @@ def _block(tables: SentenceTables, pairs: np.ndarray, prose_floor: float) -> lis
     n_a, n_b = tables.lengths[side_a], tables.lengths[side_b]
     pair_of_a = np.repeat(np.arange(len(pairs)), n_a)
     pair_of_b = np.repeat(np.arange(len(pairs)), n_b)
-    positions_a, positions_b = _ranges(tables.starts[side_a], n_a), _ranges(tables.starts[side_b], n_b)
+    positions_a, positions_b = ranges(tables.starts[side_a], n_a), ranges(tables.starts[side_b], n_b)
     rows_a, rows_b = tables.positions[positions_a], tables.positions[positions_b]
     n_sentences = n_a + n_b
     offsets = np.concatenate(([0], np.cumsum(n_a * n_b)))
@@ -286,15 +287,6 @@ class _PairTerms:
                 at[start:stop] = slot[columns[start:stop]]
             slot[own] = -1
         return found
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, without the loop."""
-    total = int(lengths.sum())
-    if not total:
-        return np.zeros(0, dtype=np.int64)
-    begin = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    return np.arange(total, dtype=np.int64) + np.repeat(starts - begin, lengths)
 
 
 def _sum_rows(matrix: sp.csr_matrix, lengths: np.ndarray) -> sp.csr_matrix:

@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 import scipy.sparse as sp
 
+from dedup.arrays import gathered_runs, numbered_distinct
 from dedup.background import background_idf
 from dedup.errors import ConfigError
 from dedup.model import Document, Sentence
@@ -127,18 +128,8 @@ class DocumentSpace:
 
     def __init__(self, documents: Sequence[Document], *, frequencies: DocumentFrequencies | None = None) -> None:
         """Vectors of `documents`, weighed by their own batch, or by `frequencies` of a larger one."""
-        stem_ids: dict[str, int] = {}
-        ids_of: dict[tuple[str, ...], np.ndarray] = {}
-        rows = []
-        for doc in documents:
-            parts = []
-            for sentence in doc.sentences:
-                ids = ids_of.get(sentence.stems)
-                if ids is None:
-                    ids = ids_of[sentence.stems] = _ids(sentence.stems, stem_ids)
-                parts.append(ids)
-            rows.append(np.concatenate(parts) if parts else _NO_IDS)
-        counts, self.vocabulary = _sorted_columns(_count_rows(rows, len(stem_ids)), stem_ids)
+        counts, stem_ids = _document_stem_counts(documents)
+        counts, self.vocabulary = _sorted_columns(counts, stem_ids)
         if frequencies is None:
             self.document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
             n_documents = counts.shape[0]
@@ -170,16 +161,22 @@ def top_terms(matrix: sp.csr_matrix, count: int, usable: np.ndarray) -> list[np.
     n_rows = matrix.shape[0]
     if n_rows == 0:
         return []
-    rows = np.repeat(np.arange(n_rows), np.diff(matrix.indptr))
+    if not matrix.has_sorted_indices:
+        matrix = matrix.sorted_indices()
+    rows = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(matrix.indptr))
     keep = usable[matrix.indices]
-    rows, columns, weights = rows[keep], matrix.indices[keep], matrix.data[keep]
-    order = np.lexsort((columns, -weights, rows))
+    rows, columns, weights = rows[keep], matrix.indices[keep].astype(np.int64), matrix.data[keep]
+    # By row, then by weight, largest first, in one stable sort of one int64 key (the bits of a
+    # non-negative float32 order as the float does), so that ties keep the row's column order: the
+    # order of ``np.lexsort((columns, -weights, rows))``, in a third of its time (generated 100k).
+    descending = np.int64(0x7FFFFFFF) - np.asarray(weights, dtype=np.float32).view(np.int32).astype(np.int64)
+    order = np.argsort((rows << 32) | descending, kind="stable")
     rows, columns = rows[order], columns[order]
     row_starts = np.searchsorted(rows, np.arange(n_rows))
     top = np.arange(len(rows)) - row_starts[rows] < count
-    rows, columns = rows[top], columns[top]
-    order = np.lexsort((columns, rows))
-    return np.split(columns[order], np.searchsorted(rows[order], np.arange(1, n_rows)))
+    keys = np.sort((rows[top] << 32) | columns[top])
+    rows, columns = keys >> 32, keys & np.int64(0xFFFFFFFF)
+    return np.split(columns.astype(matrix.indices.dtype), np.searchsorted(rows, np.arange(1, n_rows)))
 
 
 def row_products(left: sp.csr_matrix, right: sp.csr_matrix, *, dtype: type = np.float32) -> np.ndarray:
@@ -266,21 +263,28 @@ def _dots_with(dense: np.ndarray, rows: sp.csr_matrix, in_order: bool) -> np.nda
 _NO_IDS = np.zeros(0, dtype=np.int64)
 
 
-def _ids(terms: Sequence[str], index: dict[str, int]) -> np.ndarray:
-    """Ids of `terms` in `index`, adding the new ones."""
-    return np.fromiter((index.setdefault(t, len(index)) for t in terms), dtype=np.int64, count=len(terms))
+def _document_stem_counts(documents: Sequence[Document]) -> tuple[sp.csr_matrix, dict[str, int]]:
+    """Each document's stem counts (float32 CSR, sorted indices) and the column of each stem,
+    stems numbered in order of first appearance.
 
-
-def _count_rows(rows: Sequence[np.ndarray], n_features: int) -> sp.csr_matrix:
-    """Term counts (float32 CSR, sorted indices) of rows given as arrays of term ids."""
-    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    terms = np.concatenate(rows) if len(rows) else _NO_IDS
+    Each distinct sentence's stems are numbered once (copies repeat most sentences), in C-level
+    passes rather than a Python step per token, and each document's stems are its sentences'
+    runs of them (generated 100k: 18.5 s -> 3 s)."""
+    distinct, numbers = numbered_distinct([sentence.stems for doc in documents for sentence in doc.sentences])
+    flat = [stem for stems in distinct for stem in stems]
+    stem_ids = {stem: k for k, stem in enumerate(dict.fromkeys(flat))}
+    ids = np.fromiter(map(stem_ids.__getitem__, flat), dtype=np.int64, count=len(flat))
+    lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
+    terms = gathered_runs(ids, lengths, numbers)
+    sentences_of = np.fromiter((len(doc.sentences) for doc in documents), dtype=np.int64, count=len(documents))
+    document_of = np.repeat(np.arange(len(documents)), sentences_of)
+    terms_of = np.bincount(document_of, weights=lengths[numbers], minlength=len(documents)).astype(np.int64)
     counts = sp.csr_matrix(
-        (np.ones(len(terms), dtype=np.float32), terms, np.concatenate(([0], np.cumsum(lengths)))),
-        shape=(len(rows), n_features),
+        (np.ones(len(terms), dtype=np.float32), terms, np.concatenate(([0], np.cumsum(terms_of)))),
+        shape=(len(documents), len(stem_ids)),
     )
     counts.sum_duplicates()
-    return counts
+    return counts, stem_ids
 
 
 def _sorted_columns(counts: sp.csr_matrix, index: dict[str, int]) -> tuple[sp.csr_matrix, list[str]]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from dedup.arrays import gathered_runs, numbered_distinct
 from dedup.errors import ConfigError
 from dedup.minhash import MinHasher
 from dedup.model import Document
@@ -55,19 +56,20 @@ def story_terms(
 def document_shingles(documents: Sequence[Document], n: int) -> list[np.ndarray]:
     """`shingle_hashes` of each document's words (across sentence ends), in one numpy pass.
 
-    A sentence repeated across copies is hashed once.
+    A sentence repeated across copies is hashed once: the distinct sentences' words are hashed in
+    one pass, and each document's token hashes are its sentences' runs of them.
     """
-    hashes_of: dict[tuple[str, ...], np.ndarray] = {}
-    token_arrays = []
-    for doc in documents:
-        parts = []
-        for sentence in doc.sentences:
-            hashes = hashes_of.get(sentence.words)
-            if hashes is None:
-                hashes = hashes_of[sentence.words] = token_hashes(sentence.words)
-            parts.append(hashes)
-        token_arrays.append(np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32))
-    return shingle_hashes_many(token_arrays, n)
+    if not documents:
+        return []
+    distinct, numbers = numbered_distinct([sentence.words for doc in documents for sentence in doc.sentences])
+    hashes = token_hashes([word for words in distinct for word in words])
+    lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
+    tokens = gathered_runs(hashes, lengths, numbers)
+    sentences_of = np.fromiter((len(doc.sentences) for doc in documents), dtype=np.int64, count=len(documents))
+    tokens_of = np.bincount(
+        np.repeat(np.arange(len(documents)), sentences_of), weights=lengths[numbers], minlength=len(documents)
+    ).astype(np.int64)
+    return shingle_hashes_many(np.split(tokens, np.cumsum(tokens_of)[:-1]), n)
 
 
 def copy_signatures(documents: Sequence[Document], config: CandidateConfig, seed: int) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -30,12 +30,18 @@ def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) + np.repeat(starts - begin, lengths)
 
 
-def numbered_distinct(values: Sequence[Hashable]) -> tuple[list, np.ndarray]:
-    """The distinct values in order of first appearance, and each value's number among them: in
-    C-level passes (`dict.fromkeys`, `map`), for the sentences of a batch, which copies repeat."""
-    distinct = dict.fromkeys(values)
-    number_of = {value: k for k, value in enumerate(distinct)}
-    return list(distinct), np.fromiter(map(number_of.__getitem__, values), dtype=np.int64, count=len(values))
+def numbered_distinct(values: Sequence[object]) -> tuple[list, np.ndarray]:
+    """The distinct objects of `values` in order of first appearance, and each value's number among
+    them. Distinct by identity: copies of a story share one tuple per repeated sentence (the
+    `dedup.text.TextCache`), and telling those apart by address costs no hashing of their
+    contents; equal values that are distinct objects are numbered apart, which a caller that
+    reads the values' contents cannot tell."""
+    addresses = np.fromiter(map(id, values), dtype=np.uint64, count=len(values))
+    _, first, inverse = np.unique(addresses, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return [values[k] for k in first[order].tolist()], rank[inverse.ravel()]
 
 
 def gathered_runs(flat: np.ndarray, lengths: np.ndarray, numbers: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -62,7 +63,7 @@ def document_shingles(documents: Sequence[Document], n: int) -> list[np.ndarray]
     if not documents:
         return []
     distinct, numbers = numbered_distinct([sentence.words for doc in documents for sentence in doc.sentences])
-    hashes = token_hashes([word for words in distinct for word in words])
+    hashes = token_hashes(list(chain.from_iterable(distinct)))
     lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
     tokens = gathered_runs(hashes, lengths, numbers)
     sentences_of = np.fromiter((len(doc.sentences) for doc in documents), dtype=np.int64, count=len(documents))

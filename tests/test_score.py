@@ -95,7 +95,8 @@ def test_row_dots_by_left_row_equal_element_wise_products(monkeypatch):
     """`row_dots` reads each pair's products off its left row spread out densely; the values are
     those of gathering both rows and multiplying them element-wise, bit for bit, in both sums and
     as float64, with repeated and unsorted left rows, an empty row, many shared columns (where
-    the pairwise sum differs from the sum in order) and runs longer than a gathered chunk."""
+    the pairwise sum differs from the sum in order) and runs longer than a gathered chunk; left
+    rows of few pairs, which are still gathered with their right rows, beside one of many."""
     import dedup.score as score
 
     rng = np.random.default_rng(11)

@@ -21,6 +21,16 @@ def unique_sorted(values: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
+def unique_pairs(first: np.ndarray, second: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each unordered pair of `first[k]` and `second[k]` (numbers under `count`) once, as (smaller,
+    larger), sorted: each pair coded as one int64, ``smaller * count + larger``, so that sorting the
+    codes sorts the pairs (``np.unique(pairs, axis=0)`` took 2.35 s of make_corpus 10k's 3.2M
+    candidate pairs)."""
+    count = np.int64(count)
+    first, second = np.asarray(first, dtype=np.int64), np.asarray(second, dtype=np.int64)
+    return np.divmod(unique_sorted(np.minimum(first, second) * count + np.maximum(first, second)), count)
+
+
 def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, without the loop."""
     total = int(lengths.sum())

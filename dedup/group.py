@@ -25,11 +25,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from dedup.arrays import unique_sorted
+from dedup.arrays import unique_pairs
 from dedup.dates import published_moment
 from dedup.errors import ConfigError
 from dedup.model import ScoredPair, ScoredPairs
-from dedup.score import row_dots
+from dedup.score import row_dots, stacked_rows
 
 WIRE_SOURCES = frozenset(
     {
@@ -193,9 +193,7 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
     first, second = roots[pairs.a[proposing]], roots[pairs.b[proposing]]
     apart = first != second
     first, second = first[apart], second[apart]
-    # Each proposed pair of clusters once, in order (as codes lo * count + hi, sorted).
-    codes = unique_sorted(np.minimum(first, second) * np.int64(count) + np.maximum(first, second))
-    left, right = np.divmod(codes, np.int64(count))
+    left, right = unique_pairs(first, second, count)  # each proposed pair of clusters once, in order
     # Each cluster's neighbours: the clusters a proposed pair joins it to, as an array of clusters
     # that may have merged since (`_find` reads each as the cluster it is part of now), so that a
     # merge need not rename the merged cluster in its neighbours' lists: a list is read afresh
@@ -211,15 +209,7 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
     clusters = np.unique(ends)
     position = np.full(count, -1, dtype=np.int64)
     position[clusters] = np.arange(len(clusters))
-    rows = [total(x) for x in clusters.tolist()]
-    totals = sp.csr_matrix(
-        (
-            np.concatenate([w for _, w in rows]) if rows else np.zeros(0, dtype=np.float32),
-            np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, dtype=np.int32),
-            np.concatenate(([0], np.cumsum([len(c) for c, _ in rows], dtype=np.int64))),
-        ),
-        shape=(len(clusters), vectors.shape[1]),
-    )
+    totals = stacked_rows([total(x) for x in clusters.tolist()], vectors.shape[1])
     dots = row_dots(totals, position[left], position[right], in_order=True)
     averages = dots.astype(np.float64) / (size[left] * size[right]).astype(np.float64)
     # A queue entry is current while both clusters are as they were when it was queued: a merge
@@ -315,16 +305,7 @@ class _StackedSums:
         return dots
 
     def _stack(self, clusters: list[int]) -> sp.csr_matrix:
-        rows = [self._sums[cluster] for cluster in clusters]
-        lengths = np.array([len(columns) for columns, _ in rows], dtype=np.int64)
-        return sp.csr_matrix(
-            (
-                np.concatenate([weights for _, weights in rows]) if rows else np.zeros(0, dtype=np.float32),
-                np.concatenate([columns for columns, _ in rows]) if rows else np.zeros(0, dtype=np.int32),
-                np.concatenate(([0], np.cumsum(lengths))),
-            ),
-            shape=(len(rows), self._n_columns),
-        )
+        return stacked_rows([self._sums[cluster] for cluster in clusters], self._n_columns)
 
 
 def _find(merged_into: np.ndarray, clusters: np.ndarray) -> np.ndarray:

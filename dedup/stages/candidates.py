@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.arrays import unique_sorted
+from dedup.arrays import unique_pairs, unique_sorted
 from dedup.errors import ConfigError
 from dedup.minhash import lsh_candidate_pairs, row_keys
 from dedup.model import Document
@@ -87,10 +87,7 @@ def banded_pairs(copy: np.ndarray, story: np.ndarray, config: CandidateConfig) -
     pairs = np.concatenate([copy_pairs, story_pairs]).astype(np.int64).reshape(-1, 2)
     if not len(pairs):
         return pairs
-    # Each pair as one code, i * count + j, so that sorting codes sorts pairs: ``np.unique(pairs,
-    # axis=0)`` gave the same array in 2.35 s of make_corpus 10k's 3.2M pairs.
-    count = np.int64(len(copy))
-    return np.stack(np.divmod(unique_sorted(pairs[:, 0] * count + pairs[:, 1]), count), axis=1)
+    return np.stack(unique_pairs(pairs[:, 0], pairs[:, 1], len(copy)), axis=1)
 
 
 def cross_bucket_pairs(

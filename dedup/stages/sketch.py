@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
-from dedup.arrays import gathered_runs, numbered_distinct
 from dedup.errors import ConfigError
 from dedup.minhash import MinHasher
 from dedup.model import Document
-from dedup.score import DocumentSpace, top_terms
+from dedup.score import DocumentSpace, document_terms, top_terms
 from dedup.shingles import shingle_hashes_flat, shingle_hashes_many, token_hash32, token_hashes
 from dedup.wordhash import WordBatch, fmix64, word_hashes
 
@@ -62,14 +60,7 @@ def document_shingles(documents: Sequence[Document], n: int) -> list[np.ndarray]
     """
     if not documents:
         return []
-    distinct, numbers = numbered_distinct([sentence.words for doc in documents for sentence in doc.sentences])
-    hashes = token_hashes(list(chain.from_iterable(distinct)))
-    lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
-    tokens = gathered_runs(hashes, lengths, numbers)
-    sentences_of = np.fromiter((len(doc.sentences) for doc in documents), dtype=np.int64, count=len(documents))
-    tokens_of = np.bincount(
-        np.repeat(np.arange(len(documents)), sentences_of), weights=lengths[numbers], minlength=len(documents)
-    ).astype(np.int64)
+    tokens, tokens_of = document_terms(documents, lambda sentence: sentence.words, token_hashes)
     return shingle_hashes_many(np.split(tokens, np.cumsum(tokens_of)[:-1]), n)
 
 

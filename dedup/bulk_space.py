@@ -77,9 +77,9 @@ class SentenceTables:
         _, stem_counts = flat_counts(stems + prose_stems)
         self.stem_counts, self.prose_stem_counts = stem_counts[: len(texts)], stem_counts[len(texts) :]
         self.n_stems = stem_counts.shape[1]
-        token_column, token_counts = flat_counts([text.lower().split() for text in texts + prose])
+        tokens, token_counts = flat_counts(text.lower().split() for text in texts + prose)
         self.token_counts, self.prose_token_counts = token_counts[: len(texts)], token_counts[len(texts) :]
-        self.token_grams = GramKeys(list(token_column)).token_grams[: len(token_column)].tocsr()
+        self.token_grams = GramKeys(tokens).token_grams[: len(tokens)].tocsr()
         self.n_grams = self.token_grams.shape[1]
         # Each document's sentence frequency of each stem (positions holding it).
         position_stems = self.stem_counts[self.positions]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Protocol
@@ -422,21 +422,49 @@ def batch_tfidf(counts: sp.csr_matrix, *, in_place: bool = False) -> sp.csr_matr
 _SPACE_CHUNK = 10_000
 
 
-def flat_counts(rows: Sequence[Sequence[str]], *, key=None) -> tuple[dict[str, int], sp.csr_matrix]:
-    """Column of each term (numbered in sorted order, by `key` if given) and the rows' term counts.
+def flat_counts(rows: Iterable[Sequence[str]], *, key=None) -> tuple[list[str], sp.csr_matrix]:
+    """The terms in column order (sorted, by `key` if given) and the rows' term counts.
 
     Sorted columns make a row's products sum in one order whatever else the batch holds, so a
-    space over part of a batch gives the same float32 values as one over the whole."""
-    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    terms = [term for row in rows for term in row]
-    column = {term: k for k, term in enumerate(sorted(set(terms), key=key))}
-    ids = np.fromiter(map(column.__getitem__, terms), dtype=np.int64, count=len(terms))
+    space over part of a batch gives the same float32 values as one over the whole. `rows` may be
+    an iterator: each row is numbered as it comes (terms in order of first appearance, renumbered
+    in sorted order at the end), so only the distinct terms are held, not every row's."""
+    numbering = _Numbering()
+    lengths: list[int] = []
+    id_parts: list[np.ndarray] = []
+    batch: list[str] = []
+    for row in rows:
+        lengths.append(len(row))
+        batch.extend(row)
+        if len(batch) >= _NUMBERED_TERMS:
+            id_parts.append(np.fromiter(map(numbering.__getitem__, batch), dtype=np.int64, count=len(batch)))
+            batch = []
+    id_parts.append(np.fromiter(map(numbering.__getitem__, batch), dtype=np.int64, count=len(batch)))
+    terms = list(numbering)
+    order = sorted(range(len(terms)), key=terms.__getitem__ if key is None else lambda k: key(terms[k]))
+    rank = np.empty(len(terms), dtype=np.int64)
+    rank[np.array(order, dtype=np.int64)] = np.arange(len(terms))
+    ids = rank[np.concatenate(id_parts)]
     counts = sp.csr_matrix(
-        (np.ones(len(ids), dtype=np.float32), ids, np.concatenate(([0], np.cumsum(lengths)))),
-        shape=(len(rows), len(column)),
+        (np.ones(len(ids), dtype=np.float32), ids, np.concatenate(([0], np.cumsum(lengths, dtype=np.int64)))),
+        shape=(len(lengths), len(terms)),
     )
     counts.sum_duplicates()
-    return column, counts
+    return [terms[k] for k in order], counts
+
+
+# Terms `flat_counts` numbers at a time (a list of them is held meanwhile).
+_NUMBERED_TERMS = 1_000_000
+
+
+class _Numbering(dict):
+    """term -> number, a new term numbered next (in order of first appearance) when looked up."""
+
+    __slots__ = ()
+
+    def __missing__(self, term: str) -> int:
+        number = self[term] = len(self)
+        return number
 
 
 def _gram_order(gram: str) -> tuple[int, str]:
@@ -456,29 +484,53 @@ class GramKeys:
     """
 
     def __init__(self, tokens: list[str]) -> None:
-        self.alphabet = np.unique(_code_points(tokens)) if tokens else np.zeros(0, dtype=np.uint32)
+        self.alphabet = _alphabet(tokens)
         self.exact = len(self.alphabet) < _MAX_ALPHABET
-        if self.exact:
-            token_of, keys = self._keys(tokens)
-            self.keys, columns = np.unique(keys, return_inverse=True)
-        else:  # rare: fall back to strings
-            self.index, gram_counts = flat_counts([_char_wb_grams(t) for t in tokens], key=_gram_order)
+        if not self.exact:  # rare: fall back to strings
+            grams, gram_counts = flat_counts([_char_wb_grams(t) for t in tokens], key=_gram_order)
+            self.index = {gram: column for column, gram in enumerate(grams)}
             self.token_grams = gram_counts
             return
-        self.token_grams = sp.csr_matrix(
-            (np.ones(len(keys), dtype=np.float32), (token_of, columns)), shape=(len(tokens), len(self.keys))
+        # A chunk of tokens at a time, each chunk's grams numbered among its own distinct keys and
+        # renumbered among the whole batch's at the end: the same matrix as numbering them all at
+        # once, without the batch's every gram occurrence (22M at 30k generated articles, several
+        # int64 arrays of each) held at one time.
+        parts = []
+        for start in range(0, len(tokens), _GRAM_TOKENS):
+            chunk = tokens[start : start + _GRAM_TOKENS]
+            token_of, keys = self._keys(chunk)
+            chunk_keys, columns = np.unique(keys, return_inverse=True)
+            counts = sp.csr_matrix(
+                (np.ones(len(keys), dtype=np.float32), (token_of, columns)), shape=(len(chunk), len(chunk_keys))
+            )
+            counts.sum_duplicates()
+            parts.append((counts, chunk_keys))
+        self.keys = np.unique(np.concatenate([keys for _, keys in parts])) if parts else np.zeros(0, dtype=np.int64)
+        if not parts:
+            self.token_grams = sp.csr_matrix((0, 0), dtype=np.float32)
+            return
+        # Both numberings follow key order, so each row's columns stay sorted.
+        self.token_grams = sp.vstack(
+            [
+                sp.csr_matrix(
+                    (counts.data, np.searchsorted(self.keys, keys)[counts.indices], counts.indptr),
+                    shape=(counts.shape[0], len(self.keys)),
+                )
+                for counts, keys in parts
+            ],
+            format="csr",
         )
-        self.token_grams.sum_duplicates()
 
     def _keys(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(token number, key) of every gram of `tokens`; characters outside the alphabet get -1."""
+        """(token number, key) of every gram of `tokens`, in no particular order; characters
+        outside the alphabet get -1, and grams holding one are left out."""
         points = _code_points(tokens)
         found = np.searchsorted(self.alphabet, points)
         found[found >= len(self.alphabet)] = 0
         codes = np.where(self.alphabet[found] == points, found + 1, -1).astype(np.int64)
         codes[points == _SEPARATOR] = 0
         separators = np.concatenate(([0], np.cumsum(codes == 0)))
-        token_parts, size_parts, start_parts, key_parts = [], [], [], []
+        token_parts, key_parts = [], []
         for n in (3, 4, 5):
             starts = np.arange(max(0, len(codes) - n + 1))
             starts = starts[separators[starts + n] - separators[starts] == 0]
@@ -490,12 +542,8 @@ class GramKeys:
                 key = key * _KEY_BASE + code
             known = ~unknown
             token_parts.append(separators[starts][known])
-            size_parts.append(np.full(int(known.sum()), n))
-            start_parts.append(starts[known])
             key_parts.append(key[known])
-        token_of, sizes, starts = np.concatenate(token_parts), np.concatenate(size_parts), np.concatenate(start_parts)
-        order = np.lexsort((starts, sizes, token_of))
-        return token_of[order], np.concatenate(key_parts)[order]
+        return np.concatenate(token_parts), np.concatenate(key_parts)
 
     def columns(self, tokens: list[str]) -> np.ndarray:
         """Columns of the grams of `tokens` (one per occurrence) that the batch has; others dropped."""
@@ -511,6 +559,17 @@ class GramKeys:
         at[at >= len(self.keys)] = 0
         return at[self.keys[at] == keys]
 
+
+# Tokens whose grams `GramKeys` numbers at once: bounds its temporary arrays to some 100 MB.
+_GRAM_TOKENS = 50_000
+
+
+def _alphabet(tokens: list[str]) -> np.ndarray:
+    """The distinct code points of the padded tokens (with NUL and the space), sorted."""
+    if not tokens:
+        return np.zeros(0, dtype=np.uint32)
+    starts = range(0, len(tokens), _GRAM_TOKENS)
+    return np.unique(np.concatenate([np.unique(_code_points(tokens[k : k + _GRAM_TOKENS])) for k in starts]))
 
 
 _SEPARATOR = 0  # NUL joins the padded tokens; a NUL inside a token is read as U+0001 instead
@@ -600,7 +659,8 @@ class SentenceSpace:
             self._rows[doc.id] = np.array(rows, dtype=np.int64)
         weights = np.array(occurrences, dtype=np.float64)
         self.texts = texts
-        self._stem_column, stem_counts = flat_counts(stems)
+        stem_terms, stem_counts = flat_counts(stems)
+        self._stem_column = {stem: column for column, stem in enumerate(stem_terms)}
         self._stem_df = _weighted_df(stem_counts, weights)
         n_sentences = int(weights.sum())
         self._stem_idf = idf_of(self._stem_df, n_sentences)
@@ -609,8 +669,7 @@ class SentenceSpace:
         # Character grams: each distinct token's grams once (W), each sentence's token counts (P);
         # a sentence's gram counts are its row of P @ W. Only IDF is kept for the whole batch;
         # rows are weighed when asked for, so memory holds P and W, not every sentence's grams.
-        self._token_column, self._token_counts = flat_counts([text.lower().split() for text in texts])
-        tokens = list(self._token_column)
+        tokens, self._token_counts = flat_counts(text.lower().split() for text in texts)
         self._grams = GramKeys(tokens)
         self._token_grams = self._grams.token_grams[: len(tokens)]
         df = np.zeros(self._token_grams.shape[1], dtype=np.float64)

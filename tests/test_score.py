@@ -11,11 +11,14 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from dedup.model import Article
+from dedup import score
 from dedup.score import (
     DocumentFrequencies,
     DocumentSpace,
+    GramKeys,
     batch_tfidf,
     document_frequencies,
+    flat_counts,
     idf_of,
     row_dots,
     row_products,
@@ -144,3 +147,39 @@ def test_weigh_rounds_as_scikit_learn_normalises():
         assert found.data.dtype == np.float32 == expected.data.dtype
         assert found.indices.tolist() == expected.indices.tolist()
         assert found.data.tobytes() == expected.data.tobytes()
+
+
+def _char_wb_counts(tokens: list[str]) -> sp.csr_matrix:
+    """scikit-learn's own char_wb 3-5-gram counts of each token, columns in (length, gram) order."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(analyzer="char_wb", ngram_range=(3, 5), lowercase=False)
+    counts = vectorizer.fit_transform(tokens).tocsc()
+    grams = vectorizer.get_feature_names_out()
+    order = sorted(range(len(grams)), key=lambda k: (len(grams[k]), grams[k]))
+    return counts[:, order].tocsr()
+
+
+def test_gram_keys_count_scikit_learn_grams_however_many_tokens_are_numbered_at_once(monkeypatch):
+    tokens = sorted({token for doc in documents() for s in doc.sentences for token in s.text.lower().split()})
+    expected = _char_wb_counts(tokens)
+    whole = GramKeys(tokens).token_grams
+    monkeypatch.setattr(score, "_GRAM_TOKENS", 7)  # many chunks, most grams in several of them
+    chunked = GramKeys(tokens).token_grams
+    assert len(tokens) > 200
+    for matrix in (whole, chunked):
+        assert matrix.shape == expected.shape and matrix.has_sorted_indices
+        assert np.array_equal(matrix.indptr, expected.indptr) and np.array_equal(matrix.indices, expected.indices)
+        assert np.array_equal(matrix.data, expected.data.astype(np.float32))
+
+
+def test_flat_counts_numbers_terms_in_sorted_order_from_rows_given_one_at_a_time(monkeypatch):
+    rows = [["b", "a", "b"], [], ["c", "a"], ["d"]]
+    terms, counts = flat_counts(iter(rows))
+    assert terms == ["a", "b", "c", "d"]
+    assert counts.toarray().tolist() == [[1, 2, 0, 0], [0, 0, 0, 0], [1, 0, 1, 0], [0, 0, 0, 1]]
+    monkeypatch.setattr(score, "_NUMBERED_TERMS", 2)  # numbered a few at a time: the same
+    again_terms, again = flat_counts(iter(rows))
+    assert again_terms == terms and (again != counts).nnz == 0
+    by_length, _ = flat_counts([["ccc", "a", "bb"]], key=lambda term: (len(term), term))
+    assert by_length == ["a", "bb", "ccc"]

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from dedup.arrays import ranges
 from dedup.model import Document
 from dedup.score import GramKeys, flat_counts, idf_of, prose_text, weigh
-from dedup.text import content_stems, words
+from dedup.text import TextCache, content_stems, words
 
 # Sentence positions (both sides, summed over pairs) weighed and multiplied at once: bounds the
 # temporary arrays of a block to a few tens of MB (about 330 character grams a sentence).
@@ -73,7 +73,8 @@ class SentenceTables:
         self.prose_row = np.full(len(texts), -1, dtype=np.int64)
         self.prose_row[quoted_rows] = np.arange(len(quoted_rows))
         prose = [prose_text(texts[row]) for row in quoted_rows.tolist()]
-        prose_stems = [tuple(content_stems(words(text))) for text in prose]
+        stems_of = TextCache()  # each token's stem looked up once for all the prose
+        prose_stems = [tuple(content_stems(words(text), cache=stems_of)) for text in prose]
         _, stem_counts = flat_counts(stems + prose_stems)
         self.stem_counts, self.prose_stem_counts = stem_counts[: len(texts)], stem_counts[len(texts) :]
         self.n_stems = stem_counts.shape[1]

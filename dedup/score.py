@@ -579,7 +579,11 @@ _MAX_ALPHABET = 4095
 
 def _code_points(tokens: list[str]) -> np.ndarray:
     """Code points of the padded tokens, joined by NUL."""
-    joined = "\x00".join(" " + token.replace("\x00", "\x01") + " " for token in tokens)
+    joined = "\x00".join(tokens)
+    if joined.count("\x00") == max(0, len(tokens) - 1):  # no token holds a NUL: pad in one pass
+        joined = " " + joined.replace("\x00", " \x00 ") + " " if tokens else ""
+    else:
+        joined = "\x00".join(" " + token.replace("\x00", "\x01") + " " for token in tokens)
     return np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
 
 

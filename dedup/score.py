@@ -505,10 +505,10 @@ class GramKeys:
             )
             counts.sum_duplicates()
             parts.append((counts, chunk_keys))
-        self.keys = np.unique(np.concatenate([keys for _, keys in parts])) if parts else np.zeros(0, dtype=np.int64)
-        if not parts:
-            self.token_grams = sp.csr_matrix((0, 0), dtype=np.float32)
+        if not parts:  # no tokens
+            self.keys, self.token_grams = np.zeros(0, dtype=np.int64), sp.csr_matrix((0, 0), dtype=np.float32)
             return
+        self.keys = np.unique(np.concatenate([keys for _, keys in parts]))
         # Both numberings follow key order, so each row's columns stay sorted.
         self.token_grams = sp.vstack(
             [

@@ -10,8 +10,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer
 
-from dedup.model import Article
 from dedup import score
+from dedup.model import Article
 from dedup.score import (
     DocumentFrequencies,
     DocumentSpace,

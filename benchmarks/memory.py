@@ -11,16 +11,23 @@ import os
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
 class TreePeak:
-    """Largest sums seen over a process tree, in bytes, and the most processes seen at once."""
+    """Largest sums seen over a process tree, in bytes, the most processes seen at once, and every
+    sample as (time.time(), PSS bytes), so that a caller told when each stage ran can give each
+    stage its own peak (`peak_between`)."""
 
     pss: int = 0
     rss: int = 0
     processes: int = 0
+    samples: list[tuple[float, int]] = field(default_factory=list)
+
+    def peak_between(self, start: float, end: float) -> int:
+        """The largest PSS sampled from `start` to `end` (time.time() seconds), 0 if none was."""
+        return max((pss for moment, pss in self.samples if start <= moment <= end), default=0)
 
 
 def tree_pids(pid: int) -> list[int]:
@@ -66,7 +73,9 @@ def run_measured(command: list[str], *, interval: float = 0.02) -> tuple[subproc
         while process.poll() is None:
             pids = tree_pids(process.pid)
             sizes = [_memory(pid) for pid in pids]
-            peak.pss = max(peak.pss, sum(p for p, _ in sizes))
+            pss = sum(p for p, _ in sizes)
+            peak.samples.append((time.time(), pss))
+            peak.pss = max(peak.pss, pss)
             peak.rss = max(peak.rss, sum(r for _, r in sizes))
             peak.processes = max(peak.processes, len(pids))
             time.sleep(interval)

@@ -14,7 +14,8 @@ its own process so that peak memory is its own:
   counts, tf-idf, LSH, verify, group), for the finer split;
 - the story level (the default `dedup cluster`) end to end: `read_articles` then `dedup.cluster`,
   timed as one, with its stages timed through the progress callback (prepare; candidates = document TF-IDF,
-  shingles, signatures and LSH; verify = cosine, sentence space and alignment; group);
+  shingles, signatures and LSH; verify = cosine, sentence space and alignment; group), and each
+  stage's peak PSS over the process tree (workers included);
 - dedup's early stages one by one (read, prepare, shingle+signature, LSH), for the finer split;
 - the reference (`benchmarks/reference.py`): read, shingle, signature, LSH, verify, group.
 
@@ -84,6 +85,7 @@ def _child_dedup(path: str) -> dict:
         marks[stage] = time.perf_counter()
         marks.setdefault("first " + stage, marks[stage])
 
+    wall_start = time.time()  # the clock the memory sampler stamps its samples with
     start = time.perf_counter()
     articles = list(read_articles([path]))
     read = time.perf_counter()
@@ -100,6 +102,10 @@ def _child_dedup(path: str) -> dict:
         {"stage": "score/align", "seconds": scored - candidates},
         {"stage": "group", "seconds": done - scored},
     ]
+    elapsed = 0.0
+    for stage in stages:  # when each stage ran, on the sampler's clock
+        stage["wall"] = (wall_start + elapsed, wall_start + elapsed + stage["seconds"])
+        elapsed += stage["seconds"]
     return {
         "seconds": done - start,
         "rss_mb": _rss_mb(),
@@ -230,6 +236,9 @@ def _run_child(kind: str, path: str, trace: bool = False) -> dict:
         return {"error": completed.stderr.strip().splitlines()[-1:] or ["failed"]}
     result = json.loads(completed.stdout)
     result.update(tree_pss_mb=peak.pss / 1e6, tree_rss_mb=peak.rss / 1e6, processes=peak.processes)
+    for stage in result.get("stages", []):
+        if "wall" in stage:  # the stage's own peak, over the whole process tree
+            stage["pss_mb"] = peak.peak_between(*stage.pop("wall")) / 1e6
     return result
 
 
@@ -238,12 +247,15 @@ def _print_stages(title: str, rows: list[dict], n_docs: int, megabytes: float) -
     traced = any("traced_mb" in row for row in rows)
     header = f"    {'stage':<20} {'seconds':>8} {'docs/s':>10} {'MB/s':>8}"
     header += f" {'peak RSS MB':>12}" if any("rss_mb" in row for row in rows) else ""
+    header += f" {'peak PSS MB':>12}" if any("pss_mb" in row for row in rows) else ""
     print(header + (f" {'traced peak MB':>15}" if traced else ""))
     for row in rows:
         seconds = max(row["seconds"], 1e-9)
         line = f"    {row['stage']:<20} {seconds:8.2f} {n_docs / seconds:10,.0f} {megabytes / seconds:8.1f}"
         if "rss_mb" in row:
             line += f" {row['rss_mb']:12.0f}"
+        if "pss_mb" in row:
+            line += f" {row['pss_mb']:12.0f}"
         if traced:
             line += f" {row.get('traced_mb', float('nan')):15.1f}"
         print(line)

@@ -103,6 +103,24 @@ def test_tree_memory_counts_a_forked_childs_memory_once_in_pss():
     assert peak.rss >= 115e6
 
 
+def test_tree_memory_gives_each_stretch_of_time_its_own_peak():
+    from benchmarks.memory import run_measured
+
+    code = (
+        "import time\n"
+        "print(time.time(), flush=True); time.sleep(0.5)\n"
+        "block = bytearray(80_000_000); block[::4096] = b'x' * len(block[::4096])\n"
+        "print(time.time(), flush=True); time.sleep(0.5)\n"
+    )
+    completed, peak = run_measured([sys.executable, "-c", code], interval=0.05)
+    assert completed.returncode == 0
+    before, after = (float(line) for line in completed.stdout.split())
+    assert len(peak.samples) >= 10
+    assert peak.peak_between(before, before + 0.4) < 60e6  # before the block: the interpreter alone
+    assert peak.peak_between(after, after + 0.4) >= 80e6
+    assert peak.peak_between(after + 10, after + 20) == 0  # nothing sampled then
+
+
 def test_every_name_a_benchmark_imports_from_dedup_exists():
     """The scripts are not run by the suite; a name moved inside `dedup` must not leave one of them
     broken until someone runs it."""

@@ -16,7 +16,8 @@ its own process so that peak memory is its own:
   timed as one, with its stages timed through the progress callback (prepare; candidates = document TF-IDF,
   shingles, signatures and LSH; verify = cosine, sentence space and alignment; group), and each
   stage's peak PSS over the process tree (workers included);
-- dedup's early stages one by one (read, prepare, shingle+signature, LSH), for the finer split;
+- dedup's early stages one by one (read, prepare, shingle+signature, LSH, and the sentence tables
+  the alignment reads), for the finer split;
 - the reference (`benchmarks/reference.py`): read, shingle, signature, LSH, verify, group.
 
 Prints docs/s, MB/s (corpus bytes / stage time) and peak memory per stage (ru_maxrss of the
@@ -116,6 +117,7 @@ def _child_dedup(path: str) -> dict:
 
 
 def _child_dedup_stages(path: str, trace: bool) -> dict:
+    from dedup.bulk_space import SentenceTables
     from dedup.config import DedupConfig
     from dedup.io.readers import read_articles
     from dedup.score import DocumentSpace
@@ -137,6 +139,9 @@ def _child_dedup_stages(path: str, trace: bool) -> dict:
         stages.end("shingle+signature")
         pairs = banded_pairs(copy, story, config.candidates)
         stages.end("LSH")
+        # Made once before the alignment workers fork, in one process (`relate_candidates`).
+        SentenceTables(documents)
+        stages.end("sentence tables")
     return {"stages": stages.rows, "candidates": len(pairs)}
 
 

@@ -7,9 +7,13 @@ features dedup already computes, scored leave-one-day-out, beside the shipped ru
 - diff: per annotated newspaper sentence (gold as `dedup eval meter` reads it), the diff's link
   class and similarity and the sentence's word 1-, 2- and 3-gram coverage by the PA copy (whole and
   linked sentence); the same models, grouped by day; and a linear regression of each article's
-  derived share on those features averaged per article, scored by Pearson r.
+  derived share on those features averaged per article, scored by Pearson r; and, for the
+  sentence's best similarity to any PA sentence (the alignment's lexical similarity, and with
+  `--semantic` the cosine of all-mpnet-base-v2 sentence embeddings), the best macro-F1 that two
+  thresholds on that one score reach in-sample (Verbatim above the first, Rewrite above the
+  second): an upper bound for any rule on that score.
 
-    .venv/bin/python benchmarks/meter_ceiling.py
+    .venv/bin/python benchmarks/meter_ceiling.py [--semantic]   (--semantic: after `make semantic`)
 
 If the fitted models do not beat the shipped rules, the targets need other evidence than these
 features (meaning, or the annotators' article-level judgement), not other thresholds.
@@ -17,6 +21,7 @@ features (meaning, or the annotators' article-level judgement), not other thresh
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -46,6 +51,8 @@ from dedup.eval.run import (  # noqa: E402
 )
 from dedup.model import Article  # noqa: E402
 from dedup.pipelines.flag import flag_articles  # noqa: E402
+from dedup.score import pair_space  # noqa: E402
+from dedup.text import prepare  # noqa: E402
 
 KINDS = ("verbatim", "edited", "quote", "rewritten", "only-in-B")
 
@@ -100,16 +107,51 @@ def _grams(words: list[str], n: int) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
-def diff_ceiling(texts, annotations) -> None:
+def best_two_thresholds(score: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]:
+    """The best sentence macro-F1 of "Verbatim at `score` >= high, Rewrite at >= low, else New",
+    over thresholds at 60 quantiles of `score` (in-sample), with those two thresholds."""
+    classes = ("Verbatim", "Rewrite", "New")
+    cuts = np.quantile(score, np.linspace(0.05, 0.98, 60))
+    best = (0.0, 0.0, 0.0)
+    for k, high in enumerate(cuts):
+        for low in cuts[:k]:
+            guess = np.where(score >= high, "Verbatim", np.where(score >= low, "Rewrite", "New"))
+            value = _macro_f1(list(labels), list(guess), classes)
+            if value > best[0]:
+                best = (value, float(high), float(low))
+    return best
+
+
+def best_match_scores(pairs: list[tuple[object, object]], kept_of: list[list[int]], semantic: bool) -> dict:
+    """Per kept B sentence (in order), its best similarity to any sentence of A: `lexical` (the
+    alignment's sentence similarity) and, when `semantic`, `embedding` (all-mpnet-base-v2 cosine)."""
+    scores: dict[str, list[float]] = {"lexical": []}
+    for (a, b), kept in zip(pairs, kept_of):
+        similarity = pair_space(a, b).similarity(a, b)
+        scores["lexical"] += [float(similarity[:, j].max(initial=0.0)) for j in kept]
+    if semantic:
+        from dedup.semantic import SentenceEncoder
+
+        texts = sorted({s.text for a, b in pairs for s in (*a.sentences, *b.sentences)})
+        vectors = dict(zip(texts, (e.embedding for e in SentenceEncoder(batch_size=64).encode(texts))))
+        scores["embedding"] = []
+        for (a, b), kept in zip(pairs, kept_of):
+            block = np.array([vectors[s.text] for s in a.sentences]).reshape(len(a.sentences), -1)
+            scores["embedding"] += [float((block @ vectors[b.sentences[j].text]).max(initial=0.0)) for j in kept]
+    return scores
+
+
+def diff_ceiling(texts, annotations, semantic: bool = False) -> None:
     pa_of = defaultdict(list)
     for text in texts:
         if text.kind == "pa":
             pa_of[text.story].append(text.text)
     rows, gold, shipped, day_of, article_of = [], [], [], [], []
-    share_gold, share_shipped = [], []
+    share_gold, share_shipped, pairs, kept_of = [], [], [], []
     for number, annotation in enumerate(annotations):
         source = Article(id=f"{number}_pa", text="\n\n".join(pa_of.get(annotation.story, [])))
-        result = diff(source, Article(id=f"{number}_{annotation.id}", text=annotation.text))
+        paper = Article(id=f"{number}_{annotation.id}", text=annotation.text)
+        result = diff(source, paper)
         labels, predicted, derived_share = meter_sentence_labels(annotation, result)
         share_gold.append(meter_gold_share(annotation))
         share_shipped.append(derived_share)
@@ -118,6 +160,8 @@ def diff_ceiling(texts, annotations) -> None:
         a_grams = {n: _grams(a_words, n) for n in (1, 2, 3)}
         link_of = {j: link for link in alignment.links if link.a for j in link.b}
         kept = [sentence for sentence, _ in meter_scored_sentences(annotation, result)]
+        pairs.append((prepare(source), prepare(paper)))
+        kept_of.append([sentence.index for sentence in kept])
         for sentence, label, guess in zip(kept, labels, predicted):
             words = list(sentence.words)
             link = link_of.get(sentence.index)
@@ -149,15 +193,28 @@ def diff_ceiling(texts, annotations) -> None:
     groups = [annotations[a].story.split("/")[1] for a in articles]
     fitted = cross_val_predict(LinearRegression(), means, target, groups=groups, cv=GroupKFold(5))
     print(f"  LinearRegression of the derived share: leave-days-out r {np.corrcoef(target, fitted)[0, 1]:.3f}")
+    for name, score in best_match_scores(pairs, kept_of, semantic).items():
+        score = np.array(score)
+        spread = "; ".join(
+            f"{label} median {np.median(score[labels == label]):.2f} "
+            f"(10-90%: {np.percentile(score[labels == label], 10):.2f}-{np.percentile(score[labels == label], 90):.2f})"
+            for label in classes
+        )
+        value, high, low = best_two_thresholds(score, labels)
+        print(f"  best {name} similarity to a PA sentence: {spread}")
+        print(f"    two thresholds, in-sample: macro-F1 {value:.3f} (Verbatim >= {high:.2f}, Rewrite >= {low:.2f})")
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--semantic", action="store_true", help="add the embedding model's similarity (make semantic)")
+    args = parser.parse_args()
     root = data_root()
     if root is None:
         raise SystemExit("../shared/data not found (set DEDUP_DATA)")
     texts, annotations = load_meter(root / "meter-dev")
     flag_ceiling(texts)
-    diff_ceiling(texts, annotations)
+    diff_ceiling(texts, annotations, semantic=args.semantic)
 
 
 if __name__ == "__main__":

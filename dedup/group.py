@@ -683,17 +683,24 @@ def choose_canonical(
     Earliest `published` (read by `dedup.dates`, time zones honoured) when every member has a
     readable one (an undated member could be older); else a member from a wire agency (the
     earliest dated one); else the longest text, since copies trim more often than they add.
-    Ties go to the smaller id, so the same articles give the same canonical in any input order.
+    Members published at the same earliest moment (dates given to the day often are) are told
+    apart by the next rules, not by id: an excerpt published the same day as the full story
+    is not its original. The rule returned is the one that decided. Remaining ties go to the
+    smaller id, so the same articles give the same canonical in any input order.
     """
     if len(members) == 1:
         return members[0], "only-member"
     moments = {m: published_moment(articles[m].published) for m in members}
+    candidates = list(members)
     if all(moment is not None for moment in moments.values()):
-        return min(members, key=lambda m: (moments[m], articles[m].id)), "earliest-published"
-    wire = [m for m in members if (articles[m].source or "").strip().lower() in WIRE_SOURCES]
+        earliest = min(moments.values())
+        candidates = [m for m in members if moments[m] == earliest]
+        if len(candidates) == 1:
+            return candidates[0], "earliest-published"
+    wire = [m for m in candidates if (articles[m].source or "").strip().lower() in WIRE_SOURCES]
     if wire:
         return min(wire, key=lambda m: (*_undated_last(moments[m]), articles[m].id)), "wire-source"
-    return min(members, key=lambda m: (-lengths[m], articles[m].id)), "longest"
+    return min(candidates, key=lambda m: (-lengths[m], articles[m].id)), "longest"
 
 
 _NO_MOMENT = datetime.min.replace(tzinfo=timezone.utc)

@@ -276,3 +276,14 @@ def test_stacked_sums_give_each_cluster_its_current_sum_in_order():
         asked = np.array(sorted(sums), dtype=np.int64)
         found = stacked.dots(asked, dense)
         assert found.tobytes() == np.array([expected(c, dense) for c in asked.tolist()], dtype=np.float32).tobytes()
+
+
+def test_members_published_at_the_same_moment_are_told_apart_by_the_next_rules():
+    same_day = [Article("a", "x", published="2024-12-22"), Article("b", "x", published="2024-12-22")]
+    # An excerpt dated the same day as the full story is not its original: the longer text is.
+    assert choose_canonical([0, 1], same_day, [10, 60]) == (1, "longest")
+    wire = [Article("a", "x", published="2024-12-22"), Article("b", "x", published="2024-12-22", source="AP")]
+    assert choose_canonical([0, 1], wire, [60, 10]) == (1, "wire-source")
+    # Only the members at the earliest moment take part: a later, longer one is not chosen.
+    later = [*same_day, Article("c", "x", published="2024-12-23")]
+    assert choose_canonical([0, 1, 2], later, [10, 60, 90]) == (1, "longest")

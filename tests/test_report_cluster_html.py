@@ -74,6 +74,17 @@ def test_every_field_is_escaped():
     assert html.escape(HOSTILE) in page
 
 
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<b>x</b>", "vbscript:"])
+def test_only_web_addresses_become_links(url):
+    text = "Heavy rain flooded parts of the coastal city overnight, closing two motorways. Schools closed."
+    articles = [Article("a", text, url=url), Article("b", text, url="https://example.org/b?x=1&y=2")]
+    result = dedup.cluster(articles)
+    page = "\n".join(cluster_html(result, dedup.copy_diffs(articles, result)))
+    hrefs = re.findall(r'<a href="([^"#][^"]*)"', page)
+    assert hrefs == ["https://example.org/b?x=1&amp;y=2"]
+    assert f'<span class="url">{html.escape(url)}</span>' in page
+
+
 def test_stories_are_in_the_results_order(tmp_path):
     runner = CliRunner()
     wire = (SEEDS / "000_dcd977f381deb860.txt").read_text(encoding="utf-8")

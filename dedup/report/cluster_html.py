@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 
 from dedup.model import COPY_RELATIONS, ClusterResult, CopyGroup, Member, PairDiff
-from dedup.report.diff_html import diff_html
+from dedup.report.diff_html import diff_html, url_link
 
 # Originals listed under "most reused" in the summary.
 MOST_REUSED = 10
@@ -214,7 +214,7 @@ def _member(
     yield f'<div class="who"><span class="id">{html.escape(member.id)}</span>{_headline(member)}</div>'
     facts = [html.escape(value) for value in (member.source, member.published) if value]
     if member.url:
-        facts.append(f'<a href="{html.escape(member.url, quote=True)}" rel="noreferrer noopener">link</a>')
+        facts.append(url_link(member.url, "link"))
     yield f'<div class="facts">{" · ".join(facts) or "&nbsp;"}</div>'
     if member.of is None:
         yield '<div class="relation">canonical</div><div class="numbers">&nbsp;</div>'

@@ -335,10 +335,8 @@ def _facts(facts: ArticleFacts | None) -> Iterator[str]:
         for name, value in (("source", source), ("published", published))
         if value
     ]
-    if url and url.lower().startswith(("http://", "https://")):
-        details.append(f'<a href="{html.escape(url, quote=True)}" rel="noreferrer noopener">{html.escape(url)}</a>')
-    elif url:
-        details.append(f'<span class="url">{html.escape(url)}</span>')
+    if url:
+        details.append(url_link(url, html.escape(url)))
     if details:
         yield f'<span class="facts">{" · ".join(details)}</span>'
     yield "</p>"
@@ -432,3 +430,12 @@ def _mark_runs(tokens: Sequence[tuple[str, bool]], element: str) -> str:
     if run:
         close_run()
     return "".join(pieces)
+
+
+def url_link(url: str, label: str) -> str:
+    """An article's `url` as a link showing `label` (HTML, escaped by the caller) when it is a web
+    address (http or https), else as plain text: a ``javascript:`` or ``data:`` url from the
+    input must not become something a click runs in the report's page."""
+    if url.strip().lower().startswith(("http://", "https://")):
+        return f'<a href="{html.escape(url.strip(), quote=True)}" rel="noreferrer noopener">{label}</a>'
+    return f'<span class="url">{html.escape(url)}</span>'

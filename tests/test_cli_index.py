@@ -92,6 +92,11 @@ def test_stats_remove_prune(runner, index):
     assert pruned.exit_code == 0 and "it holds 0" in pruned.stdout
     bad = runner.invoke(main, ["index", "prune", "--index", index, "--older-than", "a week"])
     assert bad.exit_code == 2 and "expected a number and a unit" in bad.stderr
+    for age in ("1000000000d", "99999999999999w"):  # beyond what a timedelta holds
+        too_long = runner.invoke(main, ["index", "prune", "--index", index, "--older-than", age])
+        assert too_long.exit_code == 2 and "at most 3652500d" in too_long.stderr, too_long.output
+    longest = runner.invoke(main, ["index", "prune", "--index", index, "--older-than", "3652500d"])
+    assert longest.exit_code == 0 and "removed 0 articles" in longest.stdout
 
 
 def test_adding_again_skips_with_a_warning(runner, index):

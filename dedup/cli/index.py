@@ -44,7 +44,14 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text)
     if match is None:
         raise DedupError(f"--older-than {text!r}: expected a number and a unit (s, m, h, d, w), e.g. 7d")
-    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds > _LONGEST_AGE.total_seconds():
+        raise DedupError(f"--older-than {text!r}: at most {_LONGEST_AGE.days}d (ten thousand years)")
+    return timedelta(seconds=seconds)
+
+
+# Older than any article an index can hold (dates run from year 1); longer ages overflowed.
+_LONGEST_AGE = timedelta(days=3_652_500)
 
 
 @main.group("index", context_settings={"help_option_names": ["-h", "--help"]})

@@ -229,3 +229,23 @@ def test_refuses_stdin_mixed_formats_and_options_without_an_output(runner, tmp_p
     result = runner.invoke(main, ["cluster", str(batch), "--keep", "all", "--drop-rewrites", "--kept", "k.jsonl"])
     assert result.exit_code == 2 and "--drop-rewrites needs --keep canonical" in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ("--kept", "{x}", "--drop-list", "{x}"),
+        ("-o", "{x}", "--kept", "{x}"),
+        ("-o", "{x}", "--drop-list", "{x}"),
+        ("-o", "{x}", "--manifest", "{x}"),
+        ("-o", "{x}", "--kept", "{x}.manifest.json"),
+    ],
+)
+def test_two_outputs_of_one_path_are_refused_before_any_work(runner, tmp_path, options):
+    batch = tmp_path / "in.jsonl"
+    batch.write_text("".join(json.dumps(r) + "\n" for r in _records()), encoding="utf-8")
+    target = str(tmp_path / "x")
+    args = [option.format(x=target) for option in options]
+    result = runner.invoke(main, ["cluster", str(batch), *args])
+    assert result.exit_code == 2 and "each output needs a path of its own" in result.stderr, result.output
+    assert not list(tmp_path.glob("x*"))  # nothing written

@@ -17,7 +17,7 @@ import click
 
 from dedup import Article, DedupError, __version__
 from dedup.cli.notices import WarningLog
-from dedup.io.writers import open_output, refuse_input_as_output
+from dedup.io.writers import open_output, refuse_input_as_output, same_path
 from dedup.progress import CANDIDATES, PREPARE, SCORE, Progress
 from dedup.report.manifest import manifest_lines, manifest_path_for, manifest_record
 from dedup.report.terminal import clean
@@ -118,6 +118,22 @@ class Output:
             raise DedupError("standard output is closed; give -o FILE to write the result")
         if self.manifest_path is not None:
             refuse_input_as_output(self.manifest_path, self.inputs)
+        self._claimed: dict[str, str] = {}
+        self.claim("-o", self.path)
+        manifest = self.manifest_path or (manifest_path_for(self.path) if self.path is not None else None)
+        self.claim("--manifest" if self.manifest_path else "the manifest beside -o", manifest)
+
+    def claim(self, option: str, path: str | None) -> None:
+        """Say that the command also writes `path` (given as `option`, e.g. ``--kept``): refused
+        with `DedupError` when another of its outputs has that path, where one would overwrite the
+        other (``-o X --kept X``); nothing for None or ``-``."""
+        if path is None or path == "-":
+            return
+        for other_option, other in self._claimed.items():
+            if same_path(path, other):
+                msg = f"{path}: given as both {other_option} and {option}; each output needs a path of its own"
+                raise DedupError(msg)
+        self._claimed[option] = path
 
     def record(self, config: Mapping, output_format: str | None) -> None:
         """Write the manifest of the output just written (see the class); nothing when the output

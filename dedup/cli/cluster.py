@@ -129,6 +129,8 @@ def cluster_command(
         raise DedupError("--format parquet writes a directory: give it with -o DIR")
     destination = Output(output, inputs)
     _check_keep_options(inputs, kept_path, keep, drop_rewrites, drop_list)
+    destination.claim("--kept", kept_path)
+    destination.claim("--drop-list", drop_list)
     if (spark_master is not None or spark_conf) and engine != "spark":
         raise DedupError("--spark-master and --spark-conf need --engine spark")
     settings = _spark_settings(spark_conf)

@@ -74,7 +74,7 @@ def refuse_input_as_output(output: str, inputs: Iterable[str]) -> None:
     for name in map(os.fspath, inputs):
         if name == "-":
             continue
-        if _same_path(output, name):
+        if same_path(output, name):
             shown = "" if name == output else f" ({name})"
             raise DedupError(f"{output}: the output is one of the inputs{shown}; give -o another path")
         if _read_from_directory(output, name):
@@ -82,7 +82,9 @@ def refuse_input_as_output(output: str, inputs: Iterable[str]) -> None:
             raise DedupError(msg)
 
 
-def _same_path(first: str, second: str) -> bool:
+def same_path(first: str, second: str) -> bool:
+    """True when two paths name one file: resolved, as `refuse_input_as_output` compares them
+    (by device and inode when both exist)."""
     try:
         return os.path.samefile(first, second)
     except OSError:  # one of them does not exist (yet)

@@ -88,6 +88,17 @@ def test_parquet_dataset_holds_its_manifest_under_a_name_readers_skip(tmp_path):
     assert ds.dataset(str(out), format="parquet").to_table().num_rows == 5
 
 
+def test_a_parquet_dataset_can_be_written_again_over_its_own_files(tmp_path):
+    pytest.importorskip("pyarrow")
+    out = tmp_path / "dataset"
+    _run(["cluster", str(SEEDS), "--format", "parquet", "-o", str(out)])
+    _run(["cluster", str(SEEDS), "--format", "parquet", "-o", str(out)])  # part file and manifest replaced
+    assert sorted(path.name for path in out.iterdir()) == [DATASET_MANIFEST, "part-00000.parquet"]
+    (out / "notes.txt").write_text("mine")
+    refused = CliRunner().invoke(main, ["cluster", str(SEEDS), "--format", "parquet", "-o", str(out)])
+    assert refused.exit_code == 2 and "notes.txt" in refused.stderr
+
+
 def test_a_manifest_path_that_is_an_input_is_refused(tmp_path):
     data = tmp_path / "batch.jsonl"
     data.write_text(json.dumps({"id": "a", "text": "One short article about rain."}) + "\n")

@@ -45,6 +45,10 @@ PARQUET_SUFFIX = ".parquet"
 PART_FILE = "part-00000.parquet"
 """The one file `write_parquet` writes, named as Spark names its first part file."""
 
+DATASET_MANIFEST = "_dedup_manifest.json"
+"""A Parquet dataset directory's manifest, inside it (Parquet readers skip names starting with
+``_``): written beside `PART_FILE` by the command (`dedup.report.manifest`)."""
+
 REQUIRED_COLUMNS = ("text", "id")
 """Checked in this order, as the CSV reader does, so both name the same column first."""
 
@@ -295,7 +299,7 @@ def write_parquet(
         are left out and missing ones are null.
     directory : str
         Created with its parents if missing. An existing directory must be empty but for hidden
-        files, or hold only an earlier ``part-00000.parquet``, which is replaced: dedup never mixes
+        files, or hold only an earlier ``part-00000.parquet`` (and its manifest), which is replaced: dedup never mixes
         its output with other files, nor overwrites what it did not write. The new file is written
         under a hidden name and renamed into place, so a failed write leaves the earlier file whole.
     fieldnames : sequence of str
@@ -344,7 +348,8 @@ def write_parquet(
 
 
 def _prepare_output_directory(directory: str) -> None:
-    """Create `directory`, or check that it holds nothing but hidden files and our own part file."""
+    """Create `directory`, or check that it holds nothing but hidden files and our own part file
+    and manifest."""
     try:
         os.makedirs(directory, exist_ok=True)
     except FileExistsError:
@@ -355,7 +360,7 @@ def _prepare_output_directory(directory: str) -> None:
         names = os.listdir(directory)
     except OSError as error:
         raise DedupError(f"{directory}: cannot read: {error.strerror}") from None
-    foreign = sorted(name for name in names if not name.startswith(".") and name != PART_FILE)
+    foreign = sorted(name for name in names if not name.startswith(".") and name not in (PART_FILE, DATASET_MANIFEST))
     if foreign:
         msg = (
             f"{directory}: directory is not empty and holds files dedup did not write (e.g. {foreign[0]}); "

@@ -12,11 +12,11 @@ import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 
+from dedup.io.parquet import DATASET_MANIFEST
+
 MANIFEST_SUFFIX = ".manifest.json"
 """Added to an output file's name to name its manifest."""
 
-DATASET_MANIFEST = "_dedup_manifest.json"
-"""A Parquet dataset directory's manifest, inside it (Parquet readers skip names starting with ``_``)."""
 
 
 def manifest_record(

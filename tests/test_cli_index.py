@@ -149,3 +149,28 @@ def test_every_index_command_has_help(runner):
 def test_parse_duration():
     assert parse_duration("7d").total_seconds() == 7 * 86400
     assert parse_duration("12h").total_seconds() == 12 * 3600
+
+
+def test_an_index_this_process_may_not_write_is_one_error_not_a_traceback(runner, index, monkeypatch):
+    """As for a read-only index file (a test run as root cannot make one with chmod): SQLite opened
+    read-only refuses every write, and each writing command says so in one line, exit 2."""
+    import dedup.index.schema as schema
+
+    connect = sqlite3.connect
+
+    def read_only(path, **options):
+        return connect(f"file:{path}?mode=ro", uri=True, **options)
+
+    monkeypatch.setattr(schema.sqlite3, "connect", read_only)
+    rewrite = str(SEEDS / f"{REWRITE}.txt")
+    for args in (
+        ["index", "add", "--index", index, rewrite],
+        ["index", "remove", "--index", index, "000_dcd977f381deb860"],
+        ["index", "prune", "--index", index, "--older-than", "0s", "--by", "added"],
+        ["check", "--index", index, "--add", rewrite],
+    ):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "cannot write to the index" in result.stderr and "Traceback" not in result.output, result.stderr
+    stats = runner.invoke(main, ["index", "stats", "--index", index])  # reading needs no write
+    assert stats.exit_code == 0 and "articles       1" in stats.stdout, stats.output

@@ -110,11 +110,28 @@ def open_index(path: str, *, create: bool, readonly: bool = False) -> sqlite3.Co
         connection.execute("PRAGMA foreign_keys = OFF")
     except sqlite3.DatabaseError as error:
         connection.close()
+        if is_write_refused(error):
+            raise write_refused(path, error) from None
         raise DedupError(f"{path}: damaged index ({error})") from None
     except DedupError:
         connection.close()
         raise
     return connection
+
+
+def is_write_refused(error: sqlite3.Error) -> bool:
+    """True when SQLite could not write because the index file, or the folder where it keeps the
+    index's -wal and -shm files, is read-only to this process."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    return name.startswith("SQLITE_READONLY") or "readonly" in str(error)
+
+
+def write_refused(path: str, error: sqlite3.Error) -> DedupError:
+    """The one-line error for an index this process may not write (`is_write_refused`)."""
+    return DedupError(
+        f"{path}: cannot write to the index ({error}): dedup needs write access to the index file "
+        "and to its folder, where SQLite keeps the index's -wal and -shm files"
+    )
 
 
 def _check_header(path: str) -> None:

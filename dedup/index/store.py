@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.errors import DedupError
-from dedup.index.schema import SCHEMA_VERSION
+from dedup.index.schema import SCHEMA_VERSION, is_write_refused, write_refused
 from dedup.index.sketch import Sketch
 from dedup.model import Article
 
@@ -77,14 +77,33 @@ class Store:
     # --- transactions and settings ---------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """One write transaction: committed when the block ends, rolled back when it raises."""
-        self.connection.execute("BEGIN IMMEDIATE")
+        """One write transaction: committed when the block ends, rolled back when it raises.
+
+        SQLite's refusals to write (a read-only index file or folder, a full disk) are raised as
+        `DedupError` naming the index, with nothing of the transaction kept."""
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise self._cannot_write(error) from None
         try:
             yield
-        except BaseException:
-            self.connection.execute("ROLLBACK")
+        except BaseException as error:
+            with contextlib.suppress(sqlite3.Error):
+                self.connection.execute("ROLLBACK")
+            if isinstance(error, sqlite3.OperationalError):
+                raise self._cannot_write(error) from None
             raise
-        self.connection.execute("COMMIT")
+        try:
+            self.connection.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            with contextlib.suppress(sqlite3.Error):
+                self.connection.execute("ROLLBACK")
+            raise self._cannot_write(error) from None
+
+    def _cannot_write(self, error: sqlite3.OperationalError) -> DedupError:
+        if is_write_refused(error):
+            return write_refused(self.path, error)
+        return DedupError(f"{self.path}: cannot write to the index ({error})")
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:

@@ -448,6 +448,24 @@ def test_a_symlink_loop_in_a_directory_is_a_problem_named_by_its_path(tmp_path):
     assert warnings == [f"{corpus / name}: cannot read: Too many levels of symbolic links" for name in ("l1", "l2")]
 
 
+def test_a_link_to_nothing_or_a_pipe_named_like_an_article_is_a_problem_not_passed_over(tmp_path):
+    corpus = _corpus_with(tmp_path / "corpus")
+    (corpus / "b_gone.txt").symlink_to(tmp_path / "deleted.txt")
+    os.mkfifo(corpus / "c_pipe.txt")
+    (corpus / "d_gone.jpg").symlink_to(tmp_path / "deleted.jpg")  # not named like an article: not one
+
+    with pytest.raises(DedupError) as caught:
+        read(corpus)
+    assert str(caught.value) == f"{corpus / 'b_gone.txt'}: cannot read: a symbolic link to nothing"
+
+    warnings: list[str] = []
+    assert [a.id for a in read(corpus, skip_bad=True, warn=warnings.append)] == ["a", "z"]
+    assert warnings == [
+        f"{corpus / 'b_gone.txt'}: cannot read: a symbolic link to nothing",
+        f"{corpus / 'c_pipe.txt'}: cannot read: not a regular file",
+    ]
+
+
 def test_an_unreadable_subdirectory_is_a_problem_and_the_walk_goes_on(tmp_path, monkeypatch):
     corpus = _corpus_with(tmp_path / "corpus")
     locked = corpus / "m_locked"

@@ -69,7 +69,8 @@ def walk_files(
     """Paths of the files under `directory` whose name `wanted` accepts, depth first, each
     directory's entries sorted by `order` of their names and those starting with one of `hidden`
     passed over, and a problem, in its place, for each directory or entry that cannot be read (no
-    permission, a symbolic link loop); the walk goes on past it.
+    permission, a symbolic link loop, a link to nothing, or a wanted name that is no regular
+    file: a pipe or a device); the walk goes on past it.
 
     `visited` holds resolved directories already walked, so that a symlink loop ends.
     """
@@ -95,8 +96,13 @@ def walk_files(
             continue
         if is_directory:
             yield from walk_files(path, visited=visited, wanted=wanted, hidden=hidden, order=order)
-        elif is_file and wanted(entry.name):
-            yield path
+        elif wanted(entry.name):
+            if is_file:
+                yield path
+            elif entry.is_symlink() and not os.path.exists(path):
+                yield Problem(f"{path}: cannot read: a symbolic link to nothing")
+            else:  # a pipe, a socket, a device: named like an article, but no file to read
+                yield Problem(f"{path}: cannot read: not a regular file")
 
 
 def article_from_record(record: dict, origin: str, *, check_surrogates: bool = True) -> Article | Problem:

@@ -247,10 +247,12 @@ def diff(
     a, b : Article
         The two articles; A is usually the presumed source.
     context : iterable of Article, optional
-        A batch the two come from. It is checked but does not change the figures: document word
-        weights are the shipped background's and sentence weights the pair's own
+        A batch the two come from. For English text it does not change the figures: document
+        word weights are the shipped background's and sentence weights the pair's own
         (`dedup.score.pair_space`), so the diff of a pair is what `cluster` and `flag` find for it
-        in any batch.
+        in any batch. Words of other scripts, which the background cannot weigh, are weighed by
+        this batch's document frequencies, as `cluster` weighs them in it (without a context, by
+        the pair's own).
     config : DedupConfig, optional
         Thresholds; the shipped defaults when omitted.
     cache : dedup.text.TextCache, optional
@@ -273,13 +275,13 @@ def diff(
 
     config = config or DedupConfig()
     a, b = checked_articles((a, b))
-    list(checked_articles(context, "context article"))  # checked, though it moves no figure
+    context = list(checked_articles(context, "context article"))
     if a.id == b.id:
         b = Article(b.id + " (B)", b.text, b.title, b.source, b.published, b.url, b.origin)
     for article in (a, b):
         if not article.text.strip():
             raise DedupError(f"{article.origin or article.id}: empty text, nothing to compare")
-    return diff_articles(a, b, config, cache=cache)
+    return diff_articles(a, b, config, cache=cache, context=context)
 
 
 def copy_diffs(

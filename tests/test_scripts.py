@@ -300,3 +300,15 @@ def test_diff_command_calls_an_edited_copy_a_near_duplicate(language, tmp_path):
     summary = result.stdout.splitlines()[0]
     assert summary.startswith("A a vs B b: near-duplicate, cosine 0.")
     assert "cosine 0.0" not in summary and "new 0%" in summary
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_diff_in_a_batch_gives_the_cosine_cluster_gives(language):
+    """Words of other scripts are weighed by the batch (the background table knows English only):
+    `diff` with the batch as context, as `dedup diff --batch` reads it, agrees with `cluster`."""
+    articles = batch(language)
+    in_cluster = {(articles[p.a].id, articles[p.b].id): p.cosine for p in dedup.cluster(articles).pairs}
+    story, edit = articles[0], articles[2]
+    assert dedup.diff(story, edit, context=articles).cosine == in_cluster[("story", "edited")]
+    # Alone, the pair weighs those words by itself: another figure, which the batch replaces.
+    assert dedup.diff(story, edit).cosine != in_cluster[("story", "edited")]

@@ -36,7 +36,7 @@ _IDS_SHOWN = 5
     metavar="INPUT",
     default=None,
     help="Read A and B as ids of articles in INPUT (a directory, JSON Lines or CSV file); "
-    "the figures are the pair's own, the same as alone and as `dedup cluster` gives them.",
+    "the figures are those `dedup cluster` gives the pair in INPUT (for English text, the same as alone).",
 )
 @skip_bad_option
 @handles_errors

@@ -385,3 +385,23 @@ def test_the_table_in_examples_readme_is_what_the_seeds_give(runner):
     result = runner.invoke(main, ["cluster", str(SEEDS)])
     assert result.exit_code == 0
     assert f"```\n{result.stdout}```" in readme
+
+
+def test_cluster_says_which_articles_hold_nothing_to_compare(runner, tmp_path):
+    batch = tmp_path / "batch.jsonl"
+    records = [
+        {"id": "byline", "text": "By John Smith, PA News"},
+        {"id": "story", "text": (SEEDS / "000_dcd977f381deb860.txt").read_text(encoding="utf-8")},
+        {"id": "advert", "text": "Advertisement"},
+    ]
+    batch.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = runner.invoke(main, ["cluster", str(batch), "--format", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "no content word to compare" in line]
+    assert [line.split(": ")[2] for line in warned] == [f"{batch}:1", f"{batch}:3"]
+    # ... and they are in the output all the same
+    assert sorted(m["id"] for line in result.stdout.splitlines() for m in json.loads(line)["members"]) == [
+        "advert",
+        "byline",
+        "story",
+    ]

@@ -122,6 +122,14 @@ def test_empty_file_is_a_one_line_error(runner, tmp_path):
     assert "empty.txt" in message and "empty" in message
 
 
+@pytest.mark.parametrize("text", ["Advertisement", "By John Smith, PA News", "ISLAMABAD:"])
+def test_a_text_of_news_furniture_alone_is_a_one_line_error(runner, tmp_path, text):
+    furniture = tmp_path / "furniture.txt"
+    furniture.write_text(text + "\n", encoding="utf-8")
+    message = one_line_error(runner.invoke(main, ["diff", str(A), str(furniture)]))
+    assert "furniture.txt: nothing to compare" in message
+
+
 def test_a_file_with_several_articles_is_a_one_line_error(runner, tmp_path):
     many = tmp_path / "many.jsonl"
     many.write_text('{"id": "x", "text": "One."}\n{"id": "y", "text": "Two."}\n', encoding="utf-8")

@@ -97,7 +97,7 @@ def copy_groups(
                 ids[canonical],
                 shape.rule,
                 tuple(entries),
-                _date_warnings(sorted(shape.members), articles, positions),
+                _member_warnings(sorted(shape.members), documents, positions),
             )
         )
     return result
@@ -109,7 +109,7 @@ def single_group(document: Document, position: int) -> PendingGroup:
     article = document.article
     key = _output_key([0], [article], [published_moment(article.published)])
     entries = (_member(document, "canonical"),)
-    return PendingGroup(key, key, article.id, "only-member", entries, _date_warnings([0], [article], [position]))
+    return PendingGroup(key, key, article.id, "only-member", entries, _member_warnings([0], [document], [position]))
 
 
 
@@ -201,16 +201,29 @@ def _output_key(members: Sequence[int], articles: Sequence[Article], moments: Se
 
 
 
-def _date_warnings(
-    members: Sequence[int], articles: Sequence[Article], positions: Sequence[int]
+def _member_warnings(
+    members: Sequence[int], documents: Sequence[Document], positions: Sequence[int]
 ) -> tuple[tuple[int, str], ...]:
-    """(input position, warning) for each member whose `published` is given but is not a date."""
+    """(input position, warning) for each member whose `published` is given but is not a date, and
+    for each that holds no content word to compare (`NOTHING_TO_COMPARE`): it stays in the output,
+    where no relation by its words can reach it, and the user is told why."""
     found = []
     for m in members:
-        problem = published_problem(articles[m].published, articles[m].origin or articles[m].id)
+        article = documents[m].article
+        label = article.origin or article.id
+        problem = published_problem(article.published, label)
         if problem is not None:
             found.append((positions[m], problem))
+        if not any(sentence.stems for sentence in documents[m].sentences):
+            found.append((positions[m], f"{label}: {NOTHING_TO_COMPARE}"))
     return tuple(found)
+
+
+NOTHING_TO_COMPARE = (
+    "no content word to compare once news furniture (bylines, datelines, sign-offs, agency tags) "
+    "and stop words are set aside"
+)
+"""Why an article can be related to no other: said of it by `cluster` (a warning) and `diff` (an error)."""
 
 
 

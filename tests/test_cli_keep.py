@@ -161,6 +161,24 @@ def test_csv_kept_records_keep_their_lines_and_the_header(runner, tmp_path):
     assert all(line in original_lines for line in written.splitlines(keepends=True))  # byte for byte
 
 
+def test_csv_kept_finds_the_records_the_reading_kept_past_a_stray_quote(runner, tmp_path):
+    texts = _texts()
+    batch = tmp_path / "batch.csv"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["id", "text"])
+    writer.writerow(["first", texts[SOURCE]])
+    buffer.write('stray,"a quote opened and never closed\n')
+    writer.writerow(["after", texts[REWRITE]])  # quoted (it holds commas and lines): read again past the stray
+    batch.write_text(buffer.getvalue(), encoding="utf-8")
+    kept = tmp_path / "kept.csv"
+    result = runner.invoke(main, ["cluster", str(batch), "--skip-bad", "--kept", str(kept), "--keep", "all"])
+    assert result.exit_code == 0, result.stderr
+    assert "malformed CSV record" in result.stderr
+    rows = list(csv.reader(io.StringIO(kept.read_text(encoding="utf-8"), newline="")))
+    assert rows == [["id", "text"], ["first", texts[SOURCE]], ["after", texts[REWRITE]]]
+
+
 def test_parquet_kept_rows_are_the_input_rows(runner, tmp_path):
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")

@@ -335,6 +335,24 @@ def test_csv_unterminated_quote_is_named_and_the_rows_after_it_are_kept_with_ski
     assert warnings == [str(caught.value)]
 
 
+def test_csv_stray_quote_closed_by_the_next_records_quote_is_named_and_that_record_kept(tmp_path):
+    path = tmp_path / "t.csv"
+    # u2's quote is never closed on its line; u3's opening quote would close it, and u3's own
+    # lines, each holding a comma, would each have become a record (or a bogus article).
+    path.write_text(
+        'id,text\nu1,Good one.\nu2,"stray quote\nu3,"Three, with a comma\nand a second line, too."\nu4,Four.\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(DedupError) as caught:
+        read(path)
+    assert str(caught.value) == f"{path}:3: malformed CSV record: ',' expected after '\"'"
+    warnings: list[str] = []
+    articles = read(path, skip_bad=True, warn=warnings.append)
+    assert [(a.id, a.origin) for a in articles] == [("u1", f"{path}:2"), ("u3", f"{path}:4"), ("u4", f"{path}:6")]
+    assert articles[1].text == "Three, with a comma\nand a second line, too."
+    assert warnings == [str(caught.value)]
+
+
 def test_csv_quoted_field_over_the_line_budget_is_a_stray_quote(tmp_path, monkeypatch):
     monkeypatch.setattr("dedup.io.readers._CSV_RECORD_LINE_BUDGET", 4)
     path = tmp_path / "t.csv"

@@ -11,15 +11,14 @@ and renamed into place when complete, and is never one of the inputs.
 from __future__ import annotations
 
 import contextlib
-import csv
 import os
 import secrets
 import shutil
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from dedup.errors import DedupError
 from dedup.io.parquet import holds_parquet, parquet_part_files
-from dedup.io.readers import read_articles, sniff_encoding
+from dedup.io.readers import csv_records, read_articles, sniff_encoding
 from dedup.io.records import TEXT_SUFFIXES, Problem, article_files
 from dedup.io.writers import open_output, refuse_input_as_output, write_csv, write_jsonl
 
@@ -128,56 +127,29 @@ def _write_jsonl(inputs: Sequence[str], origins: Collection[str], path: str) -> 
     return written
 
 
-class _TakenLines:
-    """The lines of a stream, each remembered as the csv parser takes it, so that the lines of
-    each record can be written as they were."""
-
-    def __init__(self, stream: Iterable[str]) -> None:
-        self._lines = iter(stream)
-        self.taken: list[str] = []
-        self.count = 0
-
-    def __iter__(self) -> Iterator[str]:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        self.count += 1
-        self.taken.append(line)
-        return line
-
-
 def _write_csv(inputs: Sequence[str], origins: Collection[str], path: str, delimiter: str) -> int:
+    """The records of `origins` copied line for line, under the first input's header, found as the
+    readers found them (`dedup.io.readers.csv_records`), malformed records stepped over alike."""
     written = 0
     header: list[str] | None = None
     with open_output(path) as stream:
         for name in inputs:
             with open(name, encoding=sniff_encoding(name, _ignore), newline="") as source:
-                lines = _TakenLines(source)
-                rows = csv.reader(lines, delimiter=delimiter)
-                try:
-                    columns = next(rows, None)
-                    if columns is None:
-                        continue
-                    if header is None:
-                        header = [column.strip() for column in columns]
-                        stream.write("".join(lines.taken))
-                    elif [column.strip() for column in columns] != header:
-                        msg = f"{name}: header differs from {inputs[0]}'s; --kept writes one CSV file, one header"
-                        raise DedupError(msg)
-                    while True:
-                        lines.taken.clear()
-                        start = lines.count + 1
-                        if next(rows, None) is None:
-                            break
-                        if f"{name}:{start}" in origins:
-                            record = "".join(lines.taken)
-                            stream.write(record if record.endswith(("\n", "\r")) else record + "\n")
-                            written += 1
-                except csv.Error as error:
-                    # the reader stepped over a malformed record (--skip-bad); its lines are not copied
-                    msg = f"{name}:{lines.count}: cannot copy CSV records past a malformed record ({error})"
-                    raise DedupError(msg) from None
+                records = csv_records(source, delimiter)
+                first = next(records, None)
+                if first is None or first.problem is not None:
+                    continue  # the reading refused such a file, or read no article from it
+                columns = [column.strip() for column in first.fields]
+                if header is None:
+                    header = columns
+                    stream.write(first.text)
+                elif columns != header:
+                    msg = f"{name}: header differs from {inputs[0]}'s; --kept writes one CSV file, one header"
+                    raise DedupError(msg)
+                for record in records:
+                    if record.problem is None and f"{name}:{record.line}" in origins:
+                        stream.write(record.text if record.text.endswith(("\n", "\r")) else record.text + "\n")
+                        written += 1
     return written
 
 

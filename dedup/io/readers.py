@@ -17,7 +17,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from dedup.dates import stamped_date
 from dedup.errors import DedupError
@@ -451,55 +451,77 @@ def json_record(line: str, origin: str, *, expected: str = "an object") -> dict 
 def _read_csv_file(path: str, delimiter: str, warn: Callable[[str], None]) -> Iterator[Article | Problem]:
     """Read a CSV/TSV file with a header row, one article per row; blank rows are skipped.
 
-    A record that cannot be parsed, and a quoted field left open (it runs to the end of the file,
-    or over `_CSV_RECORD_LINE_BUDGET` lines), is a problem named by the line the record starts on;
-    reading then goes on from the line after it, so the rows a stray quote would swallow are kept.
+    Records as `csv_records` parses them: a record that cannot be parsed is a problem named by the
+    line it starts on, and reading goes on from the line after it.
     """
     encoding = sniff_encoding(path, warn)
     with open(path, encoding=encoding, newline="") as stream:
-        lines = _CsvLines(stream)
-        try:
-            header = next(csv.reader(lines, delimiter=delimiter), None)
-        except csv.Error as error:
-            raise DedupError(f"{path}:1: malformed CSV header: {error}") from None
-        except _RunawayRecord:
-            raise DedupError(f"{path}:1: malformed CSV header: {_runaway_reason(lines)}") from None
+        records = csv_records(stream, delimiter)
+        header = next(records, None)
         if header is None:
             raise DedupError(f"{path}: empty file, no header row")
-        if lines.ran_out:
-            raise DedupError(f"{path}:1: malformed CSV header: {_runaway_reason(lines)}")
-        columns = [name.strip() for name in header]
+        if header.problem is not None:
+            raise DedupError(f"{path}:1: malformed CSV header: {header.problem}")
+        columns = [name.strip() for name in header.fields]
         column_of: dict[str, int] = {}
         for index, name in enumerate(columns):
             column_of.setdefault(name.lower(), index)
         for required in ("text", "id"):
             if required not in column_of:
                 raise DedupError(_missing_column_message(path, required, columns, delimiter))
-        rows = csv.reader(lines, delimiter=delimiter)
-        while True:
-            lines.start_record()
-            try:
-                row = next(rows)
-                problem = _runaway_reason(lines) if lines.ran_out else None
-            except StopIteration:
-                return
-            except _RunawayRecord:
-                problem = _runaway_reason(lines)
-            except csv.Error as error:
-                problem = str(error)
-            if problem is not None:
-                yield Problem(f"{path}:{lines.record_start}: malformed CSV record: {problem}")
-                lines.reread_after_record_start()
-                rows = csv.reader(lines, delimiter=delimiter)
+        for record in records:
+            origin = f"{path}:{record.line}"
+            if record.problem is not None:
+                yield Problem(f"{origin}: malformed CSV record: {record.problem}")
+            elif not any(cell.strip() for cell in record.fields):
                 continue
-            if not any(cell.strip() for cell in row):
-                continue
-            origin = f"{path}:{lines.record_start}"
-            if len(row) != len(columns):
-                yield Problem(f"{origin}: malformed CSV record: row has {len(row)} fields, header has {len(columns)}")
-                continue
-            record = {field: row[index] for field, index in column_of.items()}
-            yield article_from_record(record, origin)
+            elif len(record.fields) != len(columns):
+                n_fields = len(record.fields)
+                yield Problem(f"{origin}: malformed CSV record: row has {n_fields} fields, header has {len(columns)}")
+            else:
+                yield article_from_record({field: record.fields[index] for field, index in column_of.items()}, origin)
+
+
+class CsvRecord(NamedTuple):
+    """One record of a CSV stream (`csv_records`): the line it starts on, its fields, its lines as
+    they were in the file, and what is wrong with it (None for a record parsed whole)."""
+
+    line: int
+    fields: list[str]
+    text: str
+    problem: str | None
+
+
+def csv_records(stream: TextIO, delimiter: str) -> Iterator[CsvRecord]:
+    """The records of a CSV stream (opened with ``newline=""``), the header first: how the readers
+    parse CSV, and how ``--kept`` finds the lines of the records they read.
+
+    A record that cannot be parsed, and a quoted field left open (it runs to the end of the file,
+    or over `_CSV_RECORD_LINE_BUDGET` lines), comes with its problem and no fields; reading then
+    goes on from the line after the one it starts on, so that the rows a stray quote would swallow
+    are kept. Parsing is strict: a quoted field must end at a delimiter or a line end, so that a
+    stray quote closed by the next record's opening quote (``b,"oops`` then ``c,"text...``) is found
+    at b's line rather than turning the rest of c's lines into records of their own.
+    """
+    lines = _CsvLines(stream)
+    rows = csv.reader(lines, delimiter=delimiter, strict=True)
+    while True:
+        lines.start_record()
+        try:
+            row = next(rows)
+            problem = _runaway_reason(lines) if lines.ran_out else None
+        except StopIteration:
+            return
+        except _RunawayRecord:
+            problem = _runaway_reason(lines)
+        except csv.Error as error:  # strict: also a quote closed mid-field, as a stray quote is
+            problem = _runaway_reason(lines) if lines.ran_out else str(error)
+        if problem is not None:
+            yield CsvRecord(lines.record_start, [], "", problem)
+            lines.reread_after_record_start()
+            rows = csv.reader(lines, delimiter=delimiter, strict=True)
+            continue
+        yield CsvRecord(lines.record_start, row, "".join(line for _, line in lines.record_lines), None)
 
 
 # A CSV record over this many lines is taken as a quoted field left open. News articles in the

@@ -595,6 +595,22 @@ class TextCache:
 # articles whole. The copy level (`cluster --level copies`) is linear and compares whole texts.
 MAX_ARTICLE_CHARS = 100_000
 
+# ... and only its first this many sentences: under the character limit a text of very short
+# sentences (a results table, a list of one-word lines) holds many thousands, and the pair's
+# sentence similarities (dense, one float per sentence pair, several arrays of them) grew past
+# memory: two texts of 14,000 one-word sentences (98,000 characters) asked `dedup diff` for 748 MB
+# per array and failed; 3,000 took 3.0 s and 0.43 GB, 2,000 1.7 s and 0.25 GB. The longest
+# article of the evaluation sets in ../shared/data has 508 sentences (a PAN document), so the
+# limit leaves real articles whole.
+MAX_SENTENCES = 2_500
+
+# Characters that can end a sentence or a paragraph once a text is normalised: terminal
+# punctuation and the final stops of other scripts, line ends, METER's `<` paragraph marks and
+# control characters. A text holds at most one sentence more than it has of these (counted after
+# NFKC, which makes `…` three dots), so one with fewer than MAX_SENTENCES needs no splitting to
+# know that `prepare` compares it whole.
+_ENDS = re.compile(f"[.!?<\x00-\x1f\x7f-\x9f\u2028\u2029{_FINAL_STOPS}]")
+
 
 def compared_text(text: str) -> str:
     """The part of an article's text that `prepare` compares: all of it, or for a text longer than
@@ -606,14 +622,29 @@ def compared_text(text: str) -> str:
 
 
 def cut_warning(label: str, text: str) -> str | None:
-    """The one-line warning for a text that `prepare` compares only in part, naming it `label`;
-    None for a text compared whole. Callers that can warn (the command line) give it to the user."""
-    if len(text) <= MAX_ARTICLE_CHARS:
+    """The one-line warning for a text that `prepare` compares only in part (over
+    `MAX_ARTICLE_CHARS` characters, or over `MAX_SENTENCES` sentences), naming it `label`; None for
+    a text compared whole. Callers that can warn (the command line) give it to the user."""
+    why = "aligning longer articles takes time and memory in the square of their length"
+    found = []
+    compared = compared_text(text)
+    if len(text) > MAX_ARTICLE_CHARS:
+        kept = len(compared)
+        found.append(f"{len(text):,} characters; only the first {kept:,} are compared (limit {MAX_ARTICLE_CHARS:,}")
+    sentences = compared_sentence_count(compared)
+    if sentences is not None:
+        found.append(f"{sentences:,} sentences; only the first {MAX_SENTENCES:,} are compared (limit {MAX_SENTENCES:,}")
+    return f"{label}: {'); '.join(found)}: {why})" if found else None
+
+
+def compared_sentence_count(compared: str) -> int | None:
+    """How many sentences `prepare` finds in `compared` (a `compared_text`) when they are more than
+    `MAX_SENTENCES`, else None; split only when a count of the characters that can end a sentence
+    (`_ENDS`) says there may be that many."""
+    if len(_ENDS.findall(unicodedata.normalize("NFKC", compared))) < MAX_SENTENCES:
         return None
-    return (
-        f"{label}: {len(text):,} characters; only the first {len(compared_text(text)):,} are compared "
-        f"(limit {MAX_ARTICLE_CHARS:,}: aligning longer articles takes time and memory in the square of their length)"
-    )
+    count = len(split_sentences(strip_furniture(normalise(compared))))
+    return count if count > MAX_SENTENCES else None
 
 
 def prepare(article: Article, *, cache: TextCache | None = None) -> Document:
@@ -621,13 +652,17 @@ def prepare(article: Article, *, cache: TextCache | None = None) -> Document:
 
     The title, when given apart from the text, is not part of the body: outlets rewrite headlines
     freely, so they say little about copying. A text longer than `MAX_ARTICLE_CHARS` is prepared
-    from its first characters only (`compared_text`); the document still stands for the article.
+    from its first characters only (`compared_text`), and one of more than `MAX_SENTENCES`
+    sentences from its first sentences; the document still stands for the article.
     A run that prepares many articles passes its `TextCache`, so that sentences repeated across
     them are tokenised once and shared; without one, the call makes its own.
     """
     cache = TextCache() if cache is None else cache
     body = strip_furniture(normalise(compared_text(article.text)))
     spans = split_sentences(body)
+    if len(spans) > MAX_SENTENCES:
+        spans = spans[:MAX_SENTENCES]
+        body = body[: spans[-1][1]]
     quotes = quote_spans(body, [end for _, end in spans])
     if len(cache.words) > _TOKEN_CACHE_SIZE:
         cache.words.clear()

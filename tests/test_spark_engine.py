@@ -221,3 +221,15 @@ def test_an_article_compared_only_in_part_is_said_as_by_the_local_engine(spark, 
     assert local.exit_code == 0 and remote.exit_code == 0
     assert "only the first" in local.stderr and remote.stderr == local.stderr
     assert remote.stdout == local.stdout
+
+
+def test_an_article_of_too_many_sentences_is_said_as_by_the_local_engine(spark, tmp_path):
+    many = " ".join(f"Tide {k}." for k in range(dedup.text.MAX_SENTENCES + 10))  # under the character limit
+    batch = tmp_path / "many.jsonl"
+    batch.write_text(json.dumps({"id": "many", "text": many}) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    local = runner.invoke(main, ["cluster", str(batch), str(SEEDS), "--format", "jsonl"])
+    remote = runner.invoke(main, ["cluster", str(batch), str(SEEDS), "--format", "jsonl", "--engine", "spark"])
+    assert local.exit_code == 0 and remote.exit_code == 0
+    assert "sentences; only the first" in local.stderr and remote.stderr == local.stderr
+    assert remote.stdout == local.stdout

@@ -354,6 +354,25 @@ def test_an_article_longer_than_the_limit_is_prepared_from_its_first_characters(
     assert prepare(Article("short", short)).body == normalise(short)
 
 
+def test_an_article_of_more_sentences_than_the_limit_is_prepared_from_its_first_sentences():
+    from dedup.text import MAX_SENTENCES
+
+    words = ["Rain", "Wind", "Snow", "Hail", "Fog"]
+    text = " ".join(f"{words[k % 5]} {k}." for k in range(MAX_SENTENCES + 500))  # short sentences, few characters
+    assert len(text) < MAX_ARTICLE_CHARS
+    document = prepare(Article("list", text))
+    assert len(document.sentences) == MAX_SENTENCES
+    assert document.sentences[-1].text == f"{words[(MAX_SENTENCES - 1) % 5]} {MAX_SENTENCES - 1}."
+    assert document.body.endswith(document.sentences[-1].text)
+    message = cut_warning("list.txt", text)
+    assert message == (
+        f"list.txt: {MAX_SENTENCES + 500:,} sentences; only the first {MAX_SENTENCES:,} are compared "
+        f"(limit {MAX_SENTENCES:,}: aligning longer articles takes time and memory in the square of their length)"
+    )
+    at_limit = " ".join(f"Rain {k}." for k in range(MAX_SENTENCES))
+    assert len(prepare(Article("a", at_limit)).sentences) == MAX_SENTENCES and cut_warning("a", at_limit) is None
+
+
 def test_characters_are_mapped_as_translate_maps_them():
     """`normalise` replaces the characters of its table one by one where they occur, which equals
     ``str.translate`` only while no replacement holds a character of the table."""

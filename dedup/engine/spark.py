@@ -218,11 +218,18 @@ def read_articles_spark(
     if found:
         dropped = spark.createDataFrame([(row["idx"],) for row in found], "idx long")
         articles = articles.join(dropped, "idx", "left_anti")
-    # An article compared only in part is said, as the local engine's command line says it.
-    cut = articles.where(F.length("text") > text_module.MAX_ARTICLE_CHARS).orderBy("idx")
+    # An article compared only in part (too many characters or sentences) is said, as the local
+    # engine's command line says it.
+    compared_in_part = F.udf(lambda text: _compared_in_part(text), "boolean")  # no hints for Spark to read
+    cut = articles.where(compared_in_part("text")).orderBy("idx")
     for row in cut.select("id", "origin", "text").toLocalIterator():
         report(text_module.cut_warning(row["origin"] or row["id"], row["text"]))
     return articles
+
+
+def _compared_in_part(text: str | None) -> bool:
+    """Whether `prepare` compares only part of `text` (`dedup.text.cut_warning` has a warning)."""
+    return text is not None and text_module.cut_warning("", text) is not None
 
 
 def _parquet_frame(

@@ -220,10 +220,10 @@ def test_refuses_to_write_over_an_input_or_into_an_input_directory(runner, tmp_p
     batch = tmp_path / "batch.jsonl"
     batch.write_text("".join(json.dumps(r) + "\n" for r in _records()), encoding="utf-8")
     before = batch.read_bytes()
-    for args in (["--kept", str(batch)], ["--drop-list", str(batch)]):
+    for args in (["--kept", str(batch)], ["--drop-list", str(batch)], ["--manifest", str(batch)]):
         result = runner.invoke(main, ["cluster", str(batch), *args])
         assert result.exit_code == 2
-        assert "the output is one of the inputs" in result.stderr
+        assert f"the output is one of the inputs; give {args[0]} another path" in result.stderr
     assert batch.read_bytes() == before
     folder = tmp_path / "texts"
     shutil.copytree(SEEDS, folder)

@@ -117,7 +117,7 @@ class Output:
         elif sys.stdout is None:  # started with descriptor 1 closed (`dedup cluster DIR >&-`)
             raise DedupError("standard output is closed; give -o FILE to write the result")
         if self.manifest_path is not None:
-            refuse_input_as_output(self.manifest_path, self.inputs)
+            refuse_input_as_output(self.manifest_path, self.inputs, "--manifest")
         self._claimed: dict[str, str] = {}
         self.claim("-o", self.path)
         manifest = self.manifest_path or (manifest_path_for(self.path) if self.path is not None else None)

@@ -191,7 +191,7 @@ def _check_keep_options(
     if kept_path is not None:
         check_kept_destination(kept_path, inputs)
     if drop_list is not None:
-        refuse_input_as_output(drop_list, inputs)
+        refuse_input_as_output(drop_list, inputs, "--drop-list")
     if kept_path is None and drop_list is None and (drop_rewrites or keep != "canonical"):
         raise DedupError("--keep and --drop-rewrites need --kept PATH or --drop-list PATH")
     if drop_rewrites and keep != "canonical":

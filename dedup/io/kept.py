@@ -61,7 +61,7 @@ def check_kept_destination(path: str, inputs: Sequence[str]) -> None:
     """Raise `DedupError` before any work when `path` cannot take the kept records of `inputs`:
     an input, a directory for a file format, a file or a non-empty directory for text files, or a
     directory inside an input directory (it would be read as input next time)."""
-    refuse_input_as_output(path, inputs)
+    refuse_input_as_output(path, inputs, "--kept")
     kind = kept_kind(inputs)
     if kind != "text":
         if os.path.isdir(path):
@@ -103,7 +103,7 @@ def write_kept(inputs: Sequence[str], origins: Collection[str], path: str) -> in
 
 def write_drop_list(records: Iterable[dict], path: str, fieldnames: Sequence[str], inputs: Sequence[str]) -> None:
     """Write the drop list to `path`: CSV for a ``.csv`` name, else JSON Lines."""
-    refuse_input_as_output(path, inputs)
+    refuse_input_as_output(path, inputs, "--drop-list")
     with open_output(path) as stream:
         if path.lower().endswith(".csv"):
             write_csv(records, stream, fieldnames)

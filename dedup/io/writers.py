@@ -62,9 +62,9 @@ def _cell(value: object) -> object:
     return value
 
 
-def refuse_input_as_output(output: str, inputs: Iterable[str]) -> None:
-    """Raise `DedupError` when `output` is the same file (or directory) as one of `inputs`, or an
-    article file that an input directory holds.
+def refuse_input_as_output(output: str, inputs: Iterable[str], option: str = "-o") -> None:
+    """Raise `DedupError` when `output` (given as `option`) is the same file (or directory) as one
+    of `inputs`, or an article file that an input directory holds.
 
     Paths are compared once resolved: a symbolic link, a relative path or a hard link to an input
     is that input. Under an input directory, an existing file that its walk reads (``.txt``,
@@ -76,9 +76,9 @@ def refuse_input_as_output(output: str, inputs: Iterable[str]) -> None:
             continue
         if same_path(output, name):
             shown = "" if name == output else f" ({name})"
-            raise DedupError(f"{output}: the output is one of the inputs{shown}; give -o another path")
+            raise DedupError(f"{output}: the output is one of the inputs{shown}; give {option} another path")
         if _read_from_directory(output, name):
-            msg = f"{output}: the output is a file read from the input directory {name}; give -o another path"
+            msg = f"{output}: the output is a file read from the input directory {name}; give {option} another path"
             raise DedupError(msg)
 
 

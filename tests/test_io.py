@@ -669,3 +669,29 @@ def test_a_date_stamp_in_the_text_is_published_when_the_record_has_none(tmp_path
         "e": "2024-12-22",
         "f": "2023-05-01",
     }
+
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ('{"id": "a", "text": "Rain.", "title": ["x"]}', "'title' must be a string or number, not a list"),
+        ('{"id": "a", "text": "Rain.", "url": {"a": 1}}', "'url' must be a string or number, not an object"),
+        ('{"id": "a", "text": "Rain.", "source": true}', "'source' must be a string or number, not true or false"),
+        ('{"id": "a", "text": "Rain.", "published": NaN}', "'published' must be a string or number, not nan"),
+        ('{"id": NaN, "text": "Rain."}', "'id' must be a string or number, not nan"),
+    ],
+)
+def test_metadata_that_is_no_string_or_number_is_a_problem_not_its_python_spelling(tmp_path, line, reason):
+    path = tmp_path / "b.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(DedupError) as caught:
+        read(path)
+    assert str(caught.value) == f"{path}:1: {reason}"
+
+
+def test_numeric_metadata_is_kept_as_its_text(tmp_path):
+    path = tmp_path / "b.jsonl"
+    path.write_text('{"id": 7, "text": "Rain.", "source": 12, "published": 2024}\n', encoding="utf-8")
+    (article,) = read(path)
+    assert (article.id, article.source, article.published) == ("7", "12", "2024")

@@ -258,6 +258,8 @@ def _record_from_row(row: Mapping[str, object]) -> dict:
         value = record.get(field)
         if isinstance(value, (datetime.date, datetime.time)):
             record[field] = value.isoformat()
+        elif isinstance(value, Decimal):
+            record[field] = str(value)
     return record
 
 

@@ -6,6 +6,7 @@ imports the other's private parts.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -118,6 +119,8 @@ def article_from_record(record: dict, origin: str, *, check_surrogates: bool = T
         return Problem(f"{origin}: record has no 'id'")
     if isinstance(article_id, bool) or not isinstance(article_id, (str, int, float)):
         return Problem(f"{origin}: 'id' must be a string or number")
+    if isinstance(article_id, float) and not math.isfinite(article_id):
+        return Problem(f"{origin}: 'id' must be a string or number, not {article_id}")
     article_id = str(article_id)
     if not article_id.strip():
         return Problem(f"{origin}: empty 'id'")
@@ -128,6 +131,12 @@ def article_from_record(record: dict, origin: str, *, check_surrogates: bool = T
         return Problem(f"{origin}: 'text' must be a string")
     if not text.strip():
         return Problem(f"{origin}: empty 'text'")
+    for field in OPTIONAL_FIELDS:
+        value = record.get(field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
+            return Problem(f"{origin}: '{field}' must be a string or number, not {_kind_of(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            return Problem(f"{origin}: '{field}' must be a string or number, not {value}")
     optional = {field: _optional_value(record.get(field)) for field in OPTIONAL_FIELDS}
     if optional["published"] is None:
         optional["published"] = stamped_date(text)
@@ -137,6 +146,12 @@ def article_from_record(record: dict, origin: str, *, check_surrogates: bool = T
         if problem is not None:
             return Problem(problem)
     return Article(id=article_id, text=text, origin=origin, **optional)
+
+
+def _kind_of(value: object) -> str:
+    """How a record's value is named in a problem: a JSON type (``a list``), else its Python type."""
+    names = {bool: "true or false", list: "a list", dict: "an object"}
+    return names.get(type(value), f"a {type(value).__name__}")
 
 
 def _optional_value(value: object) -> str | None:

@@ -114,3 +114,11 @@ def test_an_output_to_a_device_gets_no_manifest_beside_it(tmp_path):
     assert not Path("/dev/null" + MANIFEST_SUFFIX).exists()
     _run(["cluster", str(SEEDS), "-o", "/dev/null", "--manifest", str(tmp_path / "m.json")])
     assert (tmp_path / "m.json").is_file()
+
+
+def test_a_manifest_that_cannot_be_written_is_refused_before_the_output_is(tmp_path):
+    out = tmp_path / "out.jsonl"
+    missing = tmp_path / "no" / "such" / "m.json"
+    result = CliRunner().invoke(main, ["cluster", str(SEEDS), "-o", str(out), "--manifest", str(missing)])
+    assert result.exit_code == 2 and "no such directory to write the manifest in" in result.stderr
+    assert not out.exists()  # a failed run leaves no output

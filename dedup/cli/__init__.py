@@ -118,6 +118,12 @@ class Output:
             raise DedupError("standard output is closed; give -o FILE to write the result")
         if self.manifest_path is not None:
             refuse_input_as_output(self.manifest_path, self.inputs, "--manifest")
+            # Checked now: the manifest is written after the output, which a failure then would leave.
+            folder = os.path.dirname(os.path.abspath(self.manifest_path))
+            if not os.path.isdir(folder):
+                raise DedupError(f"{self.manifest_path}: no such directory to write the manifest in ({folder})")
+            if not os.access(folder, os.W_OK):
+                raise DedupError(f"{self.manifest_path}: cannot write in {folder}: permission denied")
         self._claimed: dict[str, str] = {}
         self.claim("-o", self.path)
         manifest = self.manifest_path or (manifest_path_for(self.path) if self.path is not None else None)

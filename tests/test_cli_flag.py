@@ -38,7 +38,7 @@ def test_table_shows_001_derived_from_000_with_its_evidence(runner, inputs):
     assert WIRE.stem in row
     evidence = [line for line in lines if line.strip().startswith(f"<- {WIRE.stem}#")]
     assert len(evidence) >= 8
-    assert "4 articles: 0 wholly derived, 1 partially derived, 3 non-derived; against 1 wire stories" in result.stdout
+    assert "4 articles: 0 wholly derived, 1 partially derived, 3 non-derived; against 1 wire story" in result.stdout
 
 
 def test_jsonl_has_one_record_per_article_with_coverage_quotes_and_evidence(runner, inputs):

@@ -28,7 +28,7 @@ def index(tmp_path, runner) -> str:
     path = str(tmp_path / "wire.db")
     result = runner.invoke(main, ["index", "add", "--index", path, "--wire", str(WIRE)])
     assert result.exit_code == 0, result.stderr
-    assert "added 1 wire articles" in result.stdout
+    assert "added 1 wire article" in result.stdout
     return path
 
 
@@ -83,7 +83,7 @@ def test_stats_remove_prune(runner, index):
     assert stats.exit_code == 0 and "articles       5 (1 wire, 3 undated)" in stats.stdout
     removed = runner.invoke(main, ["index", "remove", "--index", index, REWRITE, "nope"])
     assert (
-        removed.exit_code == 0 and "removed 1 articles" in removed.stdout and "nope: not in the index" in removed.stderr
+        removed.exit_code == 0 and "removed 1 article " in removed.stdout and "nope: not in the index" in removed.stderr
     )
     pruned = runner.invoke(main, ["index", "prune", "--index", index, "--older-than", "7d"])
     # 000 and 002 are dated December 2024 by their date stamps; the undated were added just now
@@ -102,7 +102,7 @@ def test_stats_remove_prune(runner, index):
 def test_adding_again_skips_with_a_warning(runner, index):
     result = runner.invoke(main, ["index", "add", "--index", index, str(WIRE)])
     assert result.exit_code == 0 and "added 0 articles" in result.stdout
-    assert "1 articles already in the index were skipped" in result.stderr
+    assert "1 article already in the index was skipped" in result.stderr
 
 
 @pytest.mark.parametrize("command", [["check"], ["index", "stats"], ["index", "add"]])
@@ -137,7 +137,7 @@ def test_skip_bad_in_add(runner, index, tmp_path):
     failed = runner.invoke(main, ["index", "add", "--index", index, str(batch)])
     assert failed.exit_code == 2
     skipped = runner.invoke(main, ["index", "add", "--index", index, "--skip-bad", str(batch)])
-    assert skipped.exit_code == 0 and "added 1 articles" in skipped.stdout
+    assert skipped.exit_code == 0 and "added 1 article " in skipped.stdout
 
 
 def test_every_index_command_has_help(runner):

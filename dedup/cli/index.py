@@ -24,6 +24,7 @@ from dedup.cli import (
 )
 from dedup.io.readers import read_articles
 from dedup.io.writers import write_jsonl
+from dedup.report import counted
 from dedup.report.check import check_html, check_records, check_table, stats_lines, stats_record
 
 index_option = click.option(
@@ -90,9 +91,10 @@ def add_command(
         total = index.stats().articles
     if result.skipped:
         shown = ", ".join(result.skipped[:3]) + (" ..." if len(result.skipped) > 3 else "")
-        warn(f"{len(result.skipped)} articles already in the index were skipped: {shown}")
-    kind = " wire" if wire else ""
-    click.echo(f"added {result.added}{kind} articles to {index_path}; it holds {total}")
+        were = "was" if len(result.skipped) == 1 else "were"
+        warn(f"{counted(len(result.skipped), 'article')} already in the index {were} skipped: {shown}")
+    kind = "wire " if wire else ""
+    click.echo(f"added {counted(result.added, kind + 'article')} to {index_path}; it holds {total}")
 
 
 @index_group.command("stats")
@@ -121,7 +123,7 @@ def remove_command(index_path: str, ids: tuple[str, ...]) -> None:
         total = index.stats().articles
     for article_id in missing:
         warn(f"{article_id}: not in the index")
-    click.echo(f"removed {len(set(ids)) - len(missing)} articles from {index_path}; it holds {total}")
+    click.echo(f"removed {counted(len(set(ids)) - len(missing), 'article')} from {index_path}; it holds {total}")
 
 
 @index_group.command("prune")
@@ -141,7 +143,7 @@ def prune_command(index_path: str, older_than: str, by: str) -> None:
     with Index(index_path, create=False) as index:
         removed = index.prune(age, by=by)
         total = index.stats().articles
-    click.echo(f"removed {removed} articles older than {older_than} from {index_path}; it holds {total}")
+    click.echo(f"removed {counted(removed, 'article')} older than {older_than} from {index_path}; it holds {total}")
 
 
 @main.command("check")
@@ -186,7 +188,7 @@ def check_command(
         if add_after:
             added = index.add(articles, wire=wire)
             skipped = f" ({len(added.skipped)} already in it)" if added.skipped else ""
-            click.echo(f"dedup: added {added.added} articles to {index_path}{skipped}", err=True)
+            click.echo(f"dedup: added {counted(added.added, 'article')} to {index_path}{skipped}", err=True)
     with destination.open() as stream:
         if output_format == "jsonl":
             write_jsonl(check_records(result), stream)

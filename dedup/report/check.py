@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from dedup.index import CheckResult, CheckVerdict, IndexStats
+from dedup.report import counted
 from dedup.report.terminal import clean, clean_cell
 
 # Archived matches listed per article in the table; the JSON Lines and HTML outputs list all.
@@ -84,7 +85,7 @@ def check_table(result: CheckResult) -> Iterator[str]:
     versions = sum(1 for v in result.verdicts if v.version_of)
     yield ""
     yield (
-        f"{len(result.verdicts)} articles checked against {result.archived} archived ({result.wire} wire): "
+        f"{counted(len(result.verdicts), 'article')} checked against {result.archived} archived ({result.wire} wire): "
         f"{said or 'none'}; {versions} new versions (dedup {clean(result.version)}, seed {result.config.get('seed')})"
     )
 
@@ -115,8 +116,8 @@ def check_html(result: CheckResult) -> Iterator[str]:
     e = html.escape
     yield "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
     yield "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-    yield f"<title>dedup check: {len(result.verdicts)} articles</title><style>{_STYLE}</style></head><body>"
-    yield f"<h1>Checked {len(result.verdicts)} articles against the archive</h1>"
+    yield f"<title>dedup check: {counted(len(result.verdicts), 'article')}</title><style>{_STYLE}</style></head><body>"
+    yield f"<h1>Checked {counted(len(result.verdicts), 'article')} against the archive</h1>"
     yield (
         f"<p class='meta'>{result.archived} archived articles, {result.wire} of them wire; "
         f"dedup {e(result.version)}, seed {e(str(result.config.get('seed')))}</p>"

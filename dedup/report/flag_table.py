@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dedup.flag import DERIVATIONS, FlagResult
+from dedup.report import counted
 from dedup.report.terminal import clean, clean_cell
 
 # Characters of each sentence shown in an evidence line; the JSON Lines output has them whole.
@@ -57,13 +58,13 @@ def flag_table(result: FlagResult, *, evidence: bool = True) -> Iterator[str]:
             yield f"    (+{flag.evidence_total - len(flag.evidence)} more aligned sentence pairs in --format jsonl)"
     counts = {label: sum(1 for flag in result.flags if flag.derivation == label) for label in DERIVATIONS}
     where = (
-        f"against {result.wire_count} wire stories"
+        f"against {counted(result.wire_count, 'wire story', 'wire stories')}"
         if result.mode == "wire"
         else f"sources sought inside the batch (time order: {result.order})"
     )
     yield ""
     yield (
-        f"{len(result.flags)} articles: {counts['wholly-derived']} wholly derived, "
+        f"{counted(len(result.flags), 'article')}: {counts['wholly-derived']} wholly derived, "
         f"{counts['partially-derived']} partially derived, {counts['non-derived']} non-derived; "
         f"{where} (dedup {clean(result.version)}, seed {result.config.get('seed')})"
     )

@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dedup.model import ClusterResult, Member
+from dedup.report import counted
 from dedup.report.terminal import clean, clean_cell
 
 # Characters of a title (or of an article's first words) shown in a row; the JSON Lines have all.
 HEADLINE_WIDTH = 50
 # Characters of a source shown in a row.
 SOURCE_WIDTH = 24
-
-
-def _count(number: int, singular: str, plural: str | None = None) -> str:
-    return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
 def _percent(value: float) -> str:
@@ -110,7 +107,7 @@ def cluster_table(result: ClusterResult) -> Iterator[str]:
             )
     yield ""
     yield (
-        f"{_count(articles, 'article')}, {_count(stories, 'story', 'stories')}, "
-        f"{_count(len(result.groups), 'copy group')}, {_count(copies, 'copy or rewrite', 'copies or rewrites')}"
+        f"{counted(articles, 'article')}, {counted(stories, 'story', 'stories')}, "
+        f"{counted(len(result.groups), 'copy group')}, {counted(copies, 'copy or rewrite', 'copies or rewrites')}"
         f" (dedup {clean(result.version)}, seed {result.config.get('seed')})"
     )

@@ -210,26 +210,21 @@ def test_dedup_imports_and_clusters_without_pyspark(tmp_path):
     assert spark.stderr == "dedup: error: the Spark engine needs pyspark: pip install 'newsdedup[spark]'\n"
 
 
-def test_an_article_compared_only_in_part_is_said_as_by_the_local_engine(spark, tmp_path):
-    long_text = " ".join(f"Sentence {k} tells of harbour cranes and tides in port {k % 97}." for k in range(9000))
-    assert len(long_text) > dedup.text.MAX_ARTICLE_CHARS
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # over the character limit
+        (" ".join(f"Sentence {k} tells of cranes and tides in port {k % 97}." for k in range(9000)), "characters"),
+        # under it, over the sentence limit
+        (" ".join(f"Tide {k}." for k in range(dedup.text.MAX_SENTENCES + 10)), "sentences"),
+    ],
+)
+def test_an_article_compared_only_in_part_is_said_as_by_the_local_engine(spark, tmp_path, text, said):
     batch = tmp_path / "long.jsonl"
-    batch.write_text(json.dumps({"id": "long", "text": long_text}) + "\n", encoding="utf-8")
+    batch.write_text(json.dumps({"id": "long", "text": text}) + "\n", encoding="utf-8")
     runner = CliRunner()
     local = runner.invoke(main, ["cluster", str(batch), str(SEEDS), "--format", "jsonl"])
     remote = runner.invoke(main, ["cluster", str(batch), str(SEEDS), "--format", "jsonl", "--engine", "spark"])
     assert local.exit_code == 0 and remote.exit_code == 0
-    assert "only the first" in local.stderr and remote.stderr == local.stderr
-    assert remote.stdout == local.stdout
-
-
-def test_an_article_of_too_many_sentences_is_said_as_by_the_local_engine(spark, tmp_path):
-    many = " ".join(f"Tide {k}." for k in range(dedup.text.MAX_SENTENCES + 10))  # under the character limit
-    batch = tmp_path / "many.jsonl"
-    batch.write_text(json.dumps({"id": "many", "text": many}) + "\n", encoding="utf-8")
-    runner = CliRunner()
-    local = runner.invoke(main, ["cluster", str(batch), str(SEEDS), "--format", "jsonl"])
-    remote = runner.invoke(main, ["cluster", str(batch), str(SEEDS), "--format", "jsonl", "--engine", "spark"])
-    assert local.exit_code == 0 and remote.exit_code == 0
-    assert "sentences; only the first" in local.stderr and remote.stderr == local.stderr
+    assert f"{said}; only the first" in local.stderr and remote.stderr == local.stderr
     assert remote.stdout == local.stdout

@@ -612,6 +612,13 @@ MAX_SENTENCES = 2_500
 _ENDS = re.compile(f"[.!?<\x00-\x1f\x7f-\x9f\u2028\u2029{_FINAL_STOPS}]")
 
 
+NOTHING_TO_COMPARE = (
+    "no content word to compare once news furniture (bylines, datelines, sign-offs, agency tags) "
+    "and stop words are set aside"
+)
+"""Why a prepared article can be related to no other by its words: `cluster` and `diff` warn of it."""
+
+
 def compared_text(text: str) -> str:
     """The part of an article's text that `prepare` compares: all of it, or for a text longer than
     `MAX_ARTICLE_CHARS`, its first characters up to the last space or line break before the limit."""

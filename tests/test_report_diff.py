@@ -346,6 +346,11 @@ def test_verdict_when_nothing_is_shared_and_when_a_share_is_tiny():
         "B is on the same story as A: over 99% of B is not in A, under 1% copies it word for word."
         " B draws on 100% of A."
     )
+    # a side with no sentence (news furniture alone): no shares to tell of, not "B is ...: ."
+    furniture = make_diff([], ["One."], (SentenceLink((), (0,), "only-in-B", 0.0),))
+    assert verdict(furniture).endswith(": A has no sentence to compare.")
+    both = PairDiff(Alignment("a", "b", (), sentences([]), sentences([])), "unrelated", 0.0, ((), ()))
+    assert verdict(both) == "B is unrelated to A: A and B have no sentence to compare."
 
 
 def test_titles_outlets_dates_and_links_are_shown_escaped_when_known():

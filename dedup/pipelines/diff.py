@@ -9,10 +9,8 @@ import numpy as np
 
 from dedup.background import background_idf
 from dedup.config import DedupConfig
-from dedup.errors import DedupError
 from dedup.model import Article, Document, PairDiff
 from dedup.score import DocumentFrequencies, DocumentSpace, RatioCache, document_frequencies
-from dedup.stages.group import NOTHING_TO_COMPARE
 from dedup.stages.prepare import prepare_all
 from dedup.stages.relate import pair_diff
 from dedup.text import TextCache, prepare
@@ -33,14 +31,9 @@ def diff_articles(
     members), as `cluster` weighs them in that batch, or of the pair alone without one: so a pair
     of Russian articles has the cosine `cluster` gives it. The batch is prepared only when the
     pair holds such words. `cache` is the caller's `TextCache` when it diffs many pairs with texts
-    in common; else the call makes one. A side with no sentence left once news furniture is set
-    aside (a byline or a sign-off alone) is a `DedupError`, as an empty text is."""
+    in common; else the call makes one."""
     cache = TextCache() if cache is None else cache
     documents = [prepare(a, cache=cache), prepare(b, cache=cache)]
-    for document in documents:
-        if not document.sentences:
-            article = document.article
-            raise DedupError(f"{article.origin or article.id}: nothing to compare: {NOTHING_TO_COMPARE}")
     frequencies = None
     if context and _needs_batch_weights(documents):
         ids = {article.id for article in context}

@@ -225,6 +225,9 @@ def verdict(result: PairDiff) -> str:
     alignment = result.alignment
     shares_b, shares_a = alignment.shares("b"), alignment.shares("a")
     opening = _RELATION_PHRASES.get(result.relation, f"B and A: {result.relation}")
+    empty = [side for side, sentences in (("A", alignment.a_sentences), ("B", alignment.b_sentences)) if not sentences]
+    if empty:  # all news furniture: nothing left to compare
+        return f"{opening}: {' and '.join(empty)} {'has' if len(empty) == 1 else 'have'} no sentence to compare."
     if shares_b["new"] >= 1.0:
         return f"{opening}: no sentence of B is in A."
     ranked = sorted((kind for kind in SHARE_CLASSES if shares_b[kind] > 0), key=lambda kind: -shares_b[kind])

@@ -20,6 +20,7 @@ from dedup.dates import published_moment, published_problem
 from dedup.group import copy_components, group_shapes, output_key, story_clusters
 from dedup.model import RELATIONS, Article, CopyGroup, Document, Member, ScoredPair, ScoredPairs, opening_words
 from dedup.score import DocumentSpace
+from dedup.text import NOTHING_TO_COMPARE
 
 
 @dataclass(frozen=True)
@@ -217,13 +218,6 @@ def _member_warnings(
         if not any(sentence.stems for sentence in documents[m].sentences):
             found.append((positions[m], f"{label}: {NOTHING_TO_COMPARE}"))
     return tuple(found)
-
-
-NOTHING_TO_COMPARE = (
-    "no content word to compare once news furniture (bylines, datelines, sign-offs, agency tags) "
-    "and stop words are set aside"
-)
-"""Why an article can be related to no other: said of it by `cluster` (a warning) and `diff` (an error)."""
 
 
 

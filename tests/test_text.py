@@ -54,6 +54,17 @@ def test_furniture_is_removed_but_the_story_is_kept():
     assert body == "Headline here\n\nPakistan said no.\n\nThe US said yes."
 
 
+def test_a_long_paragraph_opening_like_a_prompt_is_the_story_not_furniture():
+    story = (
+        "Subscribe to this blog's feed Blog and Comment Policy This blog is designed to provide both "
+        "accurate and authoritative information and an open forum for discussion in regard to the subject "
+        "matter covered. It is offered with the understanding that the writers are not engaged in rendering "
+        "legal, accounting, or other professional services."
+    )
+    assert strip_furniture(normalise(story)) == normalise(story)
+    assert strip_furniture(normalise("Subscribe to our newsletter for the latest news\n\nRain fell.")) == "Rain fell."
+
+
 def test_sentences_survive_abbreviations():
     text = "The U.S. official met Maj. Gen. Pat Ryder at No. 5 Downing St. on Monday. Then he left."
     assert sentences_of(text) == [

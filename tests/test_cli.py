@@ -405,3 +405,14 @@ def test_cluster_says_which_articles_hold_nothing_to_compare(runner, tmp_path):
         "byline",
         "story",
     ]
+
+
+def test_an_input_given_twice_is_read_once_with_a_warning(runner, tmp_path):
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    again = tmp_path / "seeds" / ".." / "seeds"  # the same directory, spelled otherwise
+    result = runner.invoke(main, ["cluster", str(folder), str(again), "--format", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"dedup: warning: {again}: given more than once as an input (as {folder}); read once\n"
+    alone = runner.invoke(main, ["cluster", str(folder), "--format", "jsonl"])
+    assert result.stdout == alone.stdout

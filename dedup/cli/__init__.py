@@ -214,7 +214,23 @@ def main() -> None:
     """Find copies and rewrites of news stories: cluster a batch, diff two articles, flag wire copies."""
 
 
-input_argument = click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+def _distinct_inputs(context: click.Context, parameter: click.Parameter, inputs: tuple[str, ...]) -> tuple[str, ...]:
+    """The inputs with each path once (compared resolved), with a warning for a repeat: read twice,
+    its every article would be a duplicate id of itself (and written twice to --kept)."""
+    first_of: dict[str, str] = {}
+    kept = []
+    for name in inputs:
+        key = name if name == "-" else os.path.realpath(name)
+        if name != "-" and key in first_of:
+            shown = "" if first_of[key] == name else f" (as {first_of[key]})"
+            _print_warning(f"{name}: given more than once as an input{shown}; read once")
+            continue
+        first_of.setdefault(key, name)
+        kept.append(name)
+    return tuple(kept)
+
+
+input_argument = click.argument("inputs", nargs=-1, required=True, metavar="INPUT...", callback=_distinct_inputs)
 output_option = click.option(
     "-o",
     "--output",

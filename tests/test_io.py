@@ -143,6 +143,19 @@ def test_stdin_in_neither_encoding_is_an_error_naming_the_line():
     assert str(caught.value) == "<stdin>:2: not UTF-8 or cp1252 text (byte 0x81 at offset 22)"
 
 
+@pytest.mark.parametrize(
+    ("piped", "message"),
+    [
+        ('{"id": "u"}\n'.encode("utf-16"), "<stdin>:1: UTF-16 text, not UTF-8; re-save the file as UTF-8"),
+        (b'{"id": "u", "text": "Rain."}\n\x00\x01\x02\n', "<stdin>:2: binary file (NUL byte), not text"),
+    ],
+)
+def test_stdin_in_utf16_or_binary_is_said_as_for_a_file(piped, message):
+    with pytest.raises(DedupError) as caught:
+        list(read("-", stdin=io.TextIOWrapper(io.BytesIO(piped), encoding="utf-8")))
+    assert str(caught.value) == message
+
+
 def test_closed_stdin_is_a_problem_not_a_crash(tmp_path, monkeypatch):
     monkeypatch.setattr("sys.stdin", None)  # what Python gives a process started with descriptor 0 closed
     other = jsonl(tmp_path / "b.jsonl", {"id": "b", "text": "Fine."})

@@ -391,6 +391,8 @@ def stdin_lines(stdin: TextIO | None, warn: Callable[[str], None]) -> Iterator[s
         return
     fell_back = False
     for number, raw in enumerate(binary, start=1):
+        if b"\x00" in raw:  # JSON text holds no NUL: UTF-16 (said as for a file) or binary
+            _check_not_binary(f"<stdin>:{number}", raw)
         try:
             yield raw.decode("utf-8")
             continue

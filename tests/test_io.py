@@ -221,6 +221,25 @@ def test_cp1252_fallback_warns_and_decodes(tmp_path):
     assert warnings == [f"{text_file}: not UTF-8, read as cp1252", f"{lines}: not UTF-8, read as cp1252"]
 
 
+def test_a_json_lines_file_of_both_encodings_keeps_its_utf8_lines(tmp_path):
+    lines = tmp_path / "mixed.jsonl"
+    lines.write_bytes(
+        '{"id": "u", "text": "Caf\u00e9 one."}\r\n'.encode("utf-8")
+        + '{"id": "w", "text": "Caf\u00e9 \u201ctwo\u201d."}\r'.encode("cp1252")  # a lone CR ends it
+        + '{"id": "x", "text": "Caf\u00e9 three."}\n'.encode("utf-8")
+    )
+    warnings: list[str] = []
+
+    articles = read(lines, warn=warnings.append)
+
+    assert [(a.id, a.text, a.origin) for a in articles] == [
+        ("u", "Caf\u00e9 one.", f"{lines}:1"),
+        ("w", "Caf\u00e9 \u201ctwo\u201d.", f"{lines}:2"),
+        ("x", "Caf\u00e9 three.", f"{lines}:3"),
+    ]
+    assert warnings == [f"{lines}: not UTF-8, read as cp1252"]
+
+
 def test_binary_file_is_an_error(tmp_path):
     path = tmp_path / "photo.txt"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")

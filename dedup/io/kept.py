@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 from dedup.errors import DedupError
 from dedup.io.parquet import holds_parquet, parquet_part_files
-from dedup.io.readers import csv_records, read_articles, sniff_encoding
+from dedup.io.readers import csv_records, jsonl_file_lines, read_articles, sniff_encoding
 from dedup.io.records import TEXT_SUFFIXES, Problem, article_files
 from dedup.io.writers import open_output, refuse_input_as_output, write_csv, write_jsonl
 
@@ -116,14 +116,14 @@ def _ignore(message: str) -> None:
 
 
 def _write_jsonl(inputs: Sequence[str], origins: Collection[str], path: str) -> int:
+    """The lines of `origins`, decoded as the reading decoded them (`jsonl_file_lines`)."""
     written = 0
     with open_output(path) as stream:
         for name in inputs:
-            with open(name, encoding=sniff_encoding(name, _ignore)) as source:
-                for number, line in enumerate(source, start=1):
-                    if f"{name}:{number}" in origins:
-                        stream.write(line if line.endswith("\n") else line + "\n")
-                        written += 1
+            for number, line in enumerate(jsonl_file_lines(name, _ignore), start=1):
+                if f"{name}:{number}" in origins:
+                    stream.write(line if line.endswith(("\n", "\r")) else line + "\n")
+                    written += 1
     return written
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from dedup.errors import DedupError
-from dedup.io.readers import JSON_TYPE_NAMES, json_record, sniff_encoding, stdin_lines
+from dedup.io.readers import JSON_TYPE_NAMES, json_record, jsonl_file_lines, sniff_encoding, stdin_lines
 from dedup.io.records import Problem
 from dedup.validate import surrogate_problem
 
@@ -111,13 +111,12 @@ def _items(path: str, stdin: TextIO | None, warn: Callable[[str], None]) -> Iter
     if os.path.isdir(path):
         raise DedupError(f"{path}: is a directory, expected a .jsonl or .tsv file of pairs")
     try:
+        if suffix in _JSONL_SUFFIXES:  # decoded line by line, as `read_articles` reads JSON Lines
+            yield from _jsonl_records(_split_lines(jsonl_file_lines(path, warn)), path)
+            return
         encoding = sniff_encoding(path, warn)
         with open(path, encoding=encoding) as stream:
-            lines = _split_lines(stream)
-            if suffix in _JSONL_SUFFIXES:
-                yield from _jsonl_records(lines, path)
-            else:
-                yield from _tsv_records(lines, path)
+            yield from _tsv_records(_split_lines(stream), path)
     except UnicodeDecodeError as error:
         raise DedupError(f"{path}: cannot decode: {error.reason} at byte {error.start}") from None
     except OSError as error:

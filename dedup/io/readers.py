@@ -115,8 +115,9 @@ def read_articles(
     Notes
     -----
     Files are decoded as UTF-8 (a leading BOM is dropped) or, if they are not valid UTF-8, as
-    cp1252 with a warning. To decide, a JSON Lines or CSV file is scanned once before it is parsed,
-    so a huge file is read twice but never held in memory. Ids must be unique across all inputs.
+    cp1252 with a warning: JSON Lines line by line (`jsonl_file_lines`), other files whole, a CSV
+    file scanned once before it is parsed, so a huge file is read twice but never held in memory.
+    Ids must be unique across all inputs.
     """
     if isinstance(inputs, str):
         inputs = [inputs]
@@ -225,7 +226,7 @@ def _jsonl_line_batches(
             if name == "-":
                 stream = stdin_lines(stdin, warn)
             else:
-                stream = stack.enter_context(open(name, encoding=sniff_encoding(name, warn)))
+                stream = stack.enter_context(contextlib.closing(jsonl_file_lines(name, warn)))
             for line in stream:
                 lines.append(line)
                 if len(lines) == batch_size:
@@ -389,30 +390,63 @@ def stdin_lines(stdin: TextIO | None, warn: Callable[[str], None]) -> Iterator[s
     if binary is None:
         yield from stream
         return
+    notice = "not UTF-8, read as cp1252 (as is any later line that is not UTF-8)"
+    yield from _decoded_lines(binary, "<stdin>", warn, lambda number: f"<stdin>:{number}: {notice}")
+
+
+def jsonl_file_lines(path: str, warn: Callable[[str], None]) -> Iterator[str]:
+    """The lines of a JSON Lines file, each decoded as UTF-8 or, failing that, as cp1252, as
+    standard input's are (`stdin_lines`): a file that gathers records in both encodings keeps its
+    UTF-8 lines as they are instead of being decoded whole as cp1252. `warn` is told once, at the
+    first line read as cp1252 (``path: not UTF-8, read as cp1252``). Line ends are split as text
+    mode splits them (LF, CRLF, CR) and kept; a leading byte-order mark is dropped.
+
+    Raises
+    ------
+    DedupError
+        For a binary or UTF-16 file, and for a line in neither encoding (naming it).
+    """
+    with open(path, "rb") as stream:
+        _check_not_binary(path, stream.read(_BINARY_PROBE_BYTES))
+        stream.seek(0)
+        lines = _decoded_lines(stream, path, warn, lambda number: f"{path}: {NOT_UTF8_NOTICE}")
+        first = next(lines, None)
+        if first is None:
+            return
+        yield first.removeprefix("\ufeff")
+        yield from lines
+
+
+def _decoded_lines(
+    raw_lines: Iterable[bytes], label: str, warn: Callable[[str], None], notice: Callable[[int], str]
+) -> Iterator[str]:
+    """Each line of `raw_lines` (split again at a lone CR, as text mode splits) decoded as UTF-8 or,
+    failing that, as cp1252, with `notice(line number)` warned at the first line read as cp1252."""
     fell_back = False
-    for number, raw in enumerate(binary, start=1):
-        if b"\x00" in raw:  # JSON text holds no NUL: UTF-16 (said as for a file) or binary
-            _check_not_binary(f"<stdin>:{number}", raw)
-        try:
-            yield raw.decode("utf-8")
-            continue
-        except UnicodeDecodeError:
-            pass
-        if undefined := _UNDEFINED_IN_CP1252.search(raw):
-            raise DedupError(_not_text_message(f"<stdin>:{number}", raw[undefined.start()], undefined.start()))
-        if not fell_back:
-            warn(f"<stdin>:{number}: not UTF-8, read as cp1252 (as is any later line that is not UTF-8)")
-            fell_back = True
-        yield raw.decode("cp1252")
+    number = 0
+    for chunk in raw_lines:
+        for raw in chunk.splitlines(keepends=True) if b"\r" in chunk else (chunk,):
+            number += 1
+            if b"\x00" in raw:  # JSON text holds no NUL: UTF-16 (said as for a file) or binary
+                _check_not_binary(f"{label}:{number}", raw)
+            try:
+                yield raw.decode("utf-8")
+                continue
+            except UnicodeDecodeError:
+                pass
+            if undefined := _UNDEFINED_IN_CP1252.search(raw):
+                raise DedupError(_not_text_message(f"{label}:{number}", raw[undefined.start()], undefined.start()))
+            if not fell_back:
+                warn(notice(number))
+                fell_back = True
+            yield raw.decode("cp1252")
 
 
 # --- JSON Lines -------------------------------------------------------------------------------
 
 
 def _read_jsonl_file(path: str, warn: Callable[[str], None]) -> Iterator[Article | Problem]:
-    encoding = sniff_encoding(path, warn)
-    with open(path, encoding=encoding) as stream:
-        yield from _records_from_jsonl_lines(stream, path)
+    yield from _records_from_jsonl_lines(jsonl_file_lines(path, warn), path)
 
 
 def _records_from_jsonl_lines(lines: Iterable[str], label: str, *, first_line: int = 1) -> Iterator[Article | Problem]:

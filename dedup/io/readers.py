@@ -348,18 +348,9 @@ def sniff_encoding(path: str, warn: Callable[[str], None]) -> str:
 
     UTF-8 (with an optional BOM) when the whole file decodes as UTF-8, else cp1252 with a warning.
     """
+    if _is_utf8(path):
+        return "utf-8-sig"
     with open(path, "rb") as stream:
-        _check_not_binary(path, stream.read(_BINARY_PROBE_BYTES))
-        stream.seek(0)
-        utf8 = codecs.getincrementaldecoder("utf-8")()
-        try:
-            while chunk := stream.read(_SCAN_CHUNK_BYTES):
-                utf8.decode(chunk)
-            utf8.decode(b"", final=True)
-            return "utf-8-sig"
-        except UnicodeDecodeError:
-            pass
-        stream.seek(0)
         offset = 0
         while chunk := stream.read(_SCAN_CHUNK_BYTES):
             if undefined := _UNDEFINED_IN_CP1252.search(chunk):
@@ -368,6 +359,22 @@ def sniff_encoding(path: str, warn: Callable[[str], None]) -> str:
             offset += len(chunk)
     warn(f"{path}: {NOT_UTF8_NOTICE}")
     return "cp1252"
+
+
+def _is_utf8(path: str) -> bool:
+    """Whether the whole file decodes as UTF-8, scanned in chunks so that memory stays flat;
+    `DedupError` for a binary or UTF-16 file (`_check_not_binary`)."""
+    with open(path, "rb") as stream:
+        _check_not_binary(path, stream.read(_BINARY_PROBE_BYTES))
+        stream.seek(0)
+        utf8 = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := stream.read(_SCAN_CHUNK_BYTES):
+                utf8.decode(chunk)
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
 
 
 def stdin_lines(stdin: TextIO | None, warn: Callable[[str], None]) -> Iterator[str]:
@@ -391,55 +398,66 @@ def stdin_lines(stdin: TextIO | None, warn: Callable[[str], None]) -> Iterator[s
         yield from stream
         return
     notice = "not UTF-8, read as cp1252 (as is any later line that is not UTF-8)"
-    yield from _decoded_lines(binary, "<stdin>", warn, lambda number: f"<stdin>:{number}: {notice}")
+    yield from _LineDecoder("<stdin>", warn, lambda number: f"<stdin>:{number}: {notice}").lines(binary)
 
 
 def jsonl_file_lines(path: str, warn: Callable[[str], None]) -> Iterator[str]:
-    """The lines of a JSON Lines file, each decoded as UTF-8 or, failing that, as cp1252, as
-    standard input's are (`stdin_lines`): a file that gathers records in both encodings keeps its
-    UTF-8 lines as they are instead of being decoded whole as cp1252. `warn` is told once, at the
-    first line read as cp1252 (``path: not UTF-8, read as cp1252``). Line ends are split as text
-    mode splits them (LF, CRLF, CR) and kept; a leading byte-order mark is dropped.
+    """The lines of a JSON Lines file, decoded as UTF-8 when the whole file is (read in text mode,
+    as any file); else each line as UTF-8 or, failing that, as cp1252, as standard input's are
+    (`stdin_lines`): a file that gathers records in both encodings keeps its UTF-8 lines as they
+    are instead of being decoded whole as cp1252. `warn` is told once, at the first line read as
+    cp1252 (``path: not UTF-8, read as cp1252``); those files' lines keep their line ends (LF,
+    CRLF, or a lone CR, at which a line ends as in text mode). A leading byte-order mark is dropped.
 
     Raises
     ------
     DedupError
         For a binary or UTF-16 file, and for a line in neither encoding (naming it).
     """
+    if _is_utf8(path):
+        with open(path, encoding="utf-8-sig") as stream:
+            yield from stream
+        return
+    decoder = _LineDecoder(path, warn, lambda number: f"{path}: {NOT_UTF8_NOTICE}")
     with open(path, "rb") as stream:
-        _check_not_binary(path, stream.read(_BINARY_PROBE_BYTES))
-        stream.seek(0)
-        lines = _decoded_lines(stream, path, warn, lambda number: f"{path}: {NOT_UTF8_NOTICE}")
-        first = next(lines, None)
-        if first is None:
-            return
-        yield first.removeprefix("\ufeff")
-        yield from lines
+        first = True
+        for line in decoder.lines(stream):
+            if first:
+                line, first = line.removeprefix("\ufeff"), False
+            yield line
 
 
-def _decoded_lines(
-    raw_lines: Iterable[bytes], label: str, warn: Callable[[str], None], notice: Callable[[int], str]
-) -> Iterator[str]:
-    """Each line of `raw_lines` (split again at a lone CR, as text mode splits) decoded as UTF-8 or,
-    failing that, as cp1252, with `notice(line number)` warned at the first line read as cp1252."""
-    fell_back = False
-    number = 0
-    for chunk in raw_lines:
-        for raw in chunk.splitlines(keepends=True) if b"\r" in chunk else (chunk,):
-            number += 1
-            if b"\x00" in raw:  # JSON text holds no NUL: UTF-16 (said as for a file) or binary
-                _check_not_binary(f"{label}:{number}", raw)
-            try:
-                yield raw.decode("utf-8")
-                continue
-            except UnicodeDecodeError:
-                pass
-            if undefined := _UNDEFINED_IN_CP1252.search(raw):
-                raise DedupError(_not_text_message(f"{label}:{number}", raw[undefined.start()], undefined.start()))
-            if not fell_back:
-                warn(notice(number))
-                fell_back = True
-            yield raw.decode("cp1252")
+class _LineDecoder:
+    """Decodes lines of bytes one by one as UTF-8 or, failing that, as cp1252 (with `notice(line
+    number)` warned at the first line read as cp1252), numbering them as text mode would: a lone
+    CR ends a line too. `label` names the input in errors."""
+
+    def __init__(self, label: str, warn: Callable[[str], None], notice: Callable[[int], str]) -> None:
+        self._label, self._warn, self._notice = label, warn, notice
+        self._fell_back = False
+        self.number = 0
+
+    def lines(self, raw_lines: Iterable[bytes]) -> Iterator[str]:
+        """Each line of `raw_lines` (split again at a lone CR) decoded on its own."""
+        for chunk in raw_lines:
+            for raw in chunk.splitlines(keepends=True) if b"\r" in chunk else (chunk,):
+                self.number += 1
+                yield self._decoded(raw)
+
+    def _decoded(self, raw: bytes) -> str:
+        where = f"{self._label}:{self.number}"
+        if b"\x00" in raw:  # JSON text holds no NUL: UTF-16 (said as for a file) or binary
+            _check_not_binary(where, raw)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        if undefined := _UNDEFINED_IN_CP1252.search(raw):
+            raise DedupError(_not_text_message(where, raw[undefined.start()], undefined.start()))
+        if not self._fell_back:
+            self._warn(self._notice(self.number))
+            self._fell_back = True
+        return raw.decode("cp1252")
 
 
 # --- JSON Lines -------------------------------------------------------------------------------

@@ -624,6 +624,11 @@ NOTHING_TO_COMPARE = (
 """Why a prepared article can be related to no other by its words: `cluster` and `diff` warn of it."""
 
 
+def nothing_to_compare(sentences: Sequence[Sentence]) -> bool:
+    """True when no sentence of a prepared article holds a content word: `NOTHING_TO_COMPARE`."""
+    return not any(sentence.stems for sentence in sentences)
+
+
 def compared_text(text: str) -> str:
     """The part of an article's text that `prepare` compares: all of it, or for a text longer than
     `MAX_ARTICLE_CHARS`, its first characters up to the last space or line break before the limit."""

@@ -14,7 +14,7 @@ from dedup.io.readers import read_articles
 from dedup.report.diff_html import diff_html
 from dedup.report.diff_json import diff_json
 from dedup.report.diff_text import diff_text
-from dedup.text import NOTHING_TO_COMPARE
+from dedup.text import NOTHING_TO_COMPARE, nothing_to_compare
 
 # How many of a batch's ids an unknown-id error lists.
 _IDS_SHOWN = 5
@@ -56,7 +56,7 @@ def diff_command(a: str, b: str, output_format: str, output: str | None, batch: 
         article_a, article_b = _pick(by_id, a, batch), _pick(by_id, b, batch)
     result = diff(article_a, article_b, context=context)
     for article, sentences in ((article_a, result.alignment.a_sentences), (article_b, result.alignment.b_sentences)):
-        if not any(sentence.stems for sentence in sentences):
+        if nothing_to_compare(sentences):
             warn(f"{article.origin or article.id}: {NOTHING_TO_COMPARE}")
     with destination.open() as stream:
         if output_format == "json":

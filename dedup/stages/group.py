@@ -20,7 +20,7 @@ from dedup.dates import published_moment, published_problem
 from dedup.group import copy_components, group_shapes, output_key, story_clusters
 from dedup.model import RELATIONS, Article, CopyGroup, Document, Member, ScoredPair, ScoredPairs, opening_words
 from dedup.score import DocumentSpace
-from dedup.text import NOTHING_TO_COMPARE
+from dedup.text import NOTHING_TO_COMPARE, nothing_to_compare
 
 
 @dataclass(frozen=True)
@@ -215,7 +215,7 @@ def _member_warnings(
         problem = published_problem(article.published, label)
         if problem is not None:
             found.append((positions[m], problem))
-        if not any(sentence.stems for sentence in documents[m].sentences):
+        if nothing_to_compare(documents[m].sentences):
             found.append((positions[m], f"{label}: {NOTHING_TO_COMPARE}"))
     return tuple(found)
 

@@ -122,18 +122,17 @@ def best_two_thresholds(score: np.ndarray, labels: np.ndarray) -> tuple[float, f
     return best
 
 
-def best_match_scores(pairs: list[tuple[object, object]], kept_of: list[list[int]], semantic: bool) -> dict:
+def best_match_scores(pairs: list[tuple[object, object]], kept_of: list[list[int]], encoder=None) -> dict:
     """Per kept B sentence (in order), its best similarity to any sentence of A: `lexical` (the
-    alignment's sentence similarity) and, when `semantic`, `embedding` (all-mpnet-base-v2 cosine)."""
+    alignment's sentence similarity) and, given the `semantic` extra's `encoder`, `embedding`
+    (all-mpnet-base-v2 cosine)."""
     scores: dict[str, list[float]] = {"lexical": []}
     for (a, b), kept in zip(pairs, kept_of):
         similarity = pair_space(a, b).similarity(a, b)
         scores["lexical"] += [float(similarity[:, j].max(initial=0.0)) for j in kept]
-    if semantic:
-        from dedup.semantic import SentenceEncoder
-
+    if encoder is not None:
         texts = sorted({s.text for a, b in pairs for s in (*a.sentences, *b.sentences)})
-        vectors = dict(zip(texts, (e.embedding for e in SentenceEncoder(batch_size=64).encode(texts))))
+        vectors = dict(zip(texts, (e.embedding for e in encoder.encode(texts))))
         scores["embedding"] = []
         for (a, b), kept in zip(pairs, kept_of):
             block = np.array([vectors[s.text] for s in a.sentences]).reshape(len(a.sentences), -1)
@@ -141,7 +140,7 @@ def best_match_scores(pairs: list[tuple[object, object]], kept_of: list[list[int
     return scores
 
 
-def diff_ceiling(texts, annotations, semantic: bool = False) -> None:
+def diff_ceiling(texts, annotations, encoder=None) -> None:
     pa_of = defaultdict(list)
     for text in texts:
         if text.kind == "pa":
@@ -193,7 +192,7 @@ def diff_ceiling(texts, annotations, semantic: bool = False) -> None:
     groups = [annotations[a].story.split("/")[1] for a in articles]
     fitted = cross_val_predict(LinearRegression(), means, target, groups=groups, cv=GroupKFold(5))
     print(f"  LinearRegression of the derived share: leave-days-out r {np.corrcoef(target, fitted)[0, 1]:.3f}")
-    for name, score in best_match_scores(pairs, kept_of, semantic).items():
+    for name, score in best_match_scores(pairs, kept_of, encoder).items():
         score = np.array(score)
         spread = "; ".join(
             f"{label} median {np.median(score[labels == label]):.2f} "
@@ -212,9 +211,18 @@ def main() -> None:
     root = data_root()
     if root is None:
         raise SystemExit("../shared/data not found (set DEDUP_DATA)")
+    encoder = None
+    if args.semantic:  # loaded first: a missing extra is said at once, not after the flag figures
+        from dedup import DedupError
+        from dedup.semantic import SentenceEncoder
+
+        try:
+            encoder = SentenceEncoder(batch_size=64)
+        except DedupError as error:
+            raise SystemExit(str(error)) from None
     texts, annotations = load_meter(root / "meter-dev")
     flag_ceiling(texts)
-    diff_ceiling(texts, annotations, semantic=args.semantic)
+    diff_ceiling(texts, annotations, encoder)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,24 @@ def test_check_adds_only_with_add(runner, index):
     assert record["in_index"] and [m["id"] for m in record["matches"]] == [WIRE.stem]
 
 
+def test_an_id_archived_with_another_text_is_marked_and_not_replaced(runner, index, tmp_path):
+    changed = tmp_path / WIRE.name
+    changed.write_text((SEEDS / f"{REWRITE}.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    table = runner.invoke(main, ["check", "--index", index, str(changed)])
+    assert table.exit_code == 0, table.stderr
+    assert f"{WIRE.stem} (in index, other text)" in table.stdout
+    same = runner.invoke(main, ["check", "--index", index, str(WIRE)])
+    assert f"{WIRE.stem} (in index)  " in same.stdout
+    record = json.loads(runner.invoke(main, ["check", "--index", index, "--format", "jsonl", str(changed)]).stdout)
+    assert record["in_index"] and record["archived_text_differs"]
+    added = runner.invoke(main, ["index", "add", "--index", index, str(changed)])
+    assert added.exit_code == 0, added.stderr
+    assert "1 article already in the index was skipped" in added.stderr
+    assert f"under another text was not added: {WIRE.stem}" in added.stderr
+    checked = runner.invoke(main, ["check", "--index", index, "--add", str(changed)])
+    assert "under another text was not added" in checked.stderr
+
+
 def test_wire_without_add_is_refused(runner, index):
     result = runner.invoke(main, ["check", "--index", index, "--wire", *others()])
     assert result.exit_code == 2 and "--wire marks added articles" in result.stderr

@@ -94,9 +94,24 @@ def test_add_skips_known_ids_and_is_reopened_with_its_content(tmp_path, seed_art
         index.add([seed_articles["000"]])
         again = index.add([seed_articles["000"], seed_articles["001"], seed_articles["001"]])
     assert again.added == 1 and again.skipped == (seed_articles["000"].id, seed_articles["001"].id)
+    assert again.changed == ()
+    # The same id with another text (archived, or earlier in the same add) is skipped, and said.
+    with Index(path) as index:
+        other = index.add(
+            [
+                Article(id=seed_articles["000"].id, text=seed_articles["002"].text),
+                Article(id="x", text="One text here."),
+                Article(id="x", text="Another text there."),
+            ]
+        )
+        verdict = index.check([Article(id=seed_articles["000"].id, text=seed_articles["002"].text)]).verdicts[0]
+        same = index.check([seed_articles["000"]]).verdicts[0]
+    assert other.added == 1 and other.changed == (seed_articles["000"].id, "x")
+    assert verdict.in_index and verdict.archived_text_differs
+    assert same.in_index and not same.archived_text_differs
     with Index(path, create=False) as index:
         stats = index.stats()
-    assert stats.articles == 2 and stats.schema_version == dedup.index.SCHEMA_VERSION
+    assert stats.articles == 3 and stats.schema_version == dedup.index.SCHEMA_VERSION
     assert stats.settings["seed"] == 1 and stats.bytes_on_disk > 0
 
 

@@ -22,6 +22,7 @@ from dedup.cli import (
     warn,
     warn_cut,
 )
+from dedup.index import AddResult
 from dedup.io.readers import read_articles
 from dedup.io.writers import write_jsonl
 from dedup.report import counted
@@ -60,6 +61,29 @@ def index_group() -> None:
     """Keep an archive of articles seen so far (an SQLite file), to `dedup check` new ones against it."""
 
 
+def warn_skipped(result: AddResult) -> None:
+    """Say which articles an add skipped because the index held their ids, and which of them had
+    another text there (not added over it)."""
+    if result.skipped:
+        were = "was" if len(result.skipped) == 1 else "were"
+        warn(f"{counted(len(result.skipped), 'article')} already in the index {were} skipped: {_some(result.skipped)}")
+    warn_changed(result)
+
+
+def warn_changed(result: AddResult) -> None:
+    """Say which skipped ids the index holds with another text: the new text was not added."""
+    if result.changed:
+        warn(
+            f"{counted(len(result.changed), 'article')} with an id the index holds under another text "
+            f"{'was' if len(result.changed) == 1 else 'were'} not added: {_some(result.changed)} "
+            "(`dedup index remove` the id first to replace its text)"
+        )
+
+
+def _some(ids: tuple[str, ...]) -> str:
+    return ", ".join(ids[:3]) + (" ..." if len(ids) > 3 else "")
+
+
 @index_group.command("add")
 @index_option
 @input_argument
@@ -89,10 +113,7 @@ def add_command(
     with Index(index_path, seed=seed, batch_size=batch_size) as index, progress_bar(None) as progress:
         result = index.add(read_articles(inputs, skip_bad=skip_bad, warn=warn), wire=wire, progress=progress)
         total = index.stats().articles
-    if result.skipped:
-        shown = ", ".join(result.skipped[:3]) + (" ..." if len(result.skipped) > 3 else "")
-        were = "was" if len(result.skipped) == 1 else "were"
-        warn(f"{counted(len(result.skipped), 'article')} already in the index {were} skipped: {shown}")
+    warn_skipped(result)
     kind = "wire " if wire else ""
     click.echo(f"added {counted(result.added, kind + 'article')} to {index_path}; it holds {total}")
 
@@ -189,6 +210,7 @@ def check_command(
             added = index.add(articles, wire=wire)
             skipped = f" ({len(added.skipped)} already in it)" if added.skipped else ""
             click.echo(f"dedup: added {counted(added.added, 'article')} to {index_path}{skipped}", err=True)
+            warn_changed(added)
     with destination.open() as stream:
         if output_format == "jsonl":
             write_jsonl(check_records(result), stream)

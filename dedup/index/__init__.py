@@ -41,11 +41,16 @@ BATCH_SIZE = 500
 
 @dataclass(frozen=True)
 class AddResult:
-    """What `Index.add` did: articles added, and the ids skipped because the index had them."""
+    """What `Index.add` did: articles added, and the ids skipped because the index had them.
+
+    `changed` are the skipped ids whose text differs from the one kept under that id (archived, or
+    earlier in the same add): a new text is not added over an old one, so a caller can say so.
+    """
 
     added: int
     skipped: tuple[str, ...] = ()
     batches: int = 0
+    changed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,8 @@ class Index:
 
         Call it as articles arrive (a day's wire with ``wire=True``; the papers after checking
         them). An article whose id the index already holds (or that came earlier in `articles`)
-        is skipped and named in the result. Each batch is committed on its own, so an add that is
+        is skipped and named in the result, and among the `changed` ids when its text differs from
+        the kept one (`remove` the id first to replace its text). Each batch is committed on its own, so an add that is
         interrupted keeps every batch committed before.
 
         Returns
@@ -149,36 +155,40 @@ class Index:
         """
         added, batches = 0, 0
         skipped: list[str] = []
+        changed: list[str] = []
         cache = TextCache()  # this call's: its batches' repeated sentences are tokenised once
         for batch in _batches(checked_articles(articles, "article"), self.batch_size):
-            count, already = self._add_batch(batch, wire, progress, cache)
+            count, already, other_text = self._add_batch(batch, wire, progress, cache)
             added += count
             skipped += already
+            changed += other_text
             batches += 1
-        return AddResult(added, tuple(skipped), batches)
+        return AddResult(added, tuple(skipped), batches, tuple(changed))
 
     def _add_batch(
         self, batch: Sequence[Article], wire: bool, progress: Progress, cache: TextCache
-    ) -> tuple[int, list[str]]:
+    ) -> tuple[int, list[str], list[str]]:
         documents = []
         for article in batch:
             documents.append(prepare(article, cache=cache))
             progress(PREPARE, 1)
         store = self._store
         with store.transaction():
-            known = store.known_ids([article.id for article in batch])
-            fresh, skipped, seen = [], [], set(known)
+            kept_text = store.texts_of([article.id for article in batch])
+            fresh, skipped, changed = [], [], []
             for document in documents:
-                if document.id in seen:
+                if document.id in kept_text:
                     skipped.append(document.id)
+                    if kept_text[document.id] != document.article.text:
+                        changed.append(document.id)
                 else:
-                    seen.add(document.id)
+                    kept_text[document.id] = document.article.text
                     fresh.append(document)
             terms = sorted({stem for document in fresh for sentence in document.sentences for stem in sentence.stems})
             frequencies = document_frequencies_with(store.frequencies(terms), store.document_count(), fresh)
             sketches = sketch_documents(fresh, frequencies, self.config.candidates, self.config.seed, archived=True)
             store.insert(sketches, wire=wire, added_at=time.time())
-        return len(fresh), skipped
+        return len(fresh), skipped, changed
 
     # --- checking ------------------------------------------------------------------------------
     def check(self, articles: Iterable[Article], *, progress: Progress = no_progress) -> CheckResult:

@@ -109,6 +109,9 @@ class CheckVerdict:
     title: str | None = None
     in_index: bool = False
     """The index already holds an article with this id (it is never compared with itself)."""
+    archived_text_differs: bool = False
+    """The index holds this id with another text (an earlier version, or another article under a
+    reused id): `Index.add` will not replace it, and it is not compared with this one."""
 
 
 def check_article(
@@ -133,7 +136,7 @@ def check_article(
     shared = store.bucket_members(sketch.keys, config.candidates.max_bucket)
     eligible = [row for row, count in shared.items() if count >= check_config.min_shared_buckets]
     ranked = sorted(eligible, key=lambda row: (-shared[row], row))[: check_config.max_candidates]
-    in_index = bool(store.rows_of([article.id]))
+    archived_text = store.texts_of([article.id]).get(article.id)
     candidates = [item for item in store.load(ranked, with_text=False) if item.article.id != article.id]
     pairs = _scored(store, document, candidates, frequencies, config, cache, ratios)
     matches = sorted(
@@ -160,7 +163,8 @@ def check_article(
         article.source,
         article.published,
         article.title,
-        in_index,
+        archived_text is not None,
+        archived_text is not None and archived_text != article.text,
     )
 
 

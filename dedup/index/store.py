@@ -161,17 +161,6 @@ class Store:
             found.update(self.connection.execute(f"SELECT term, df FROM terms WHERE term IN ({marks})", chunk))
         return found
 
-    def known_ids(self, ids: Sequence[str]) -> set[str]:
-        """Those of `ids` already in the index."""
-        found: set[str] = set()
-        for start in range(0, len(ids), _SQL_CHUNK):
-            chunk = list(ids[start : start + _SQL_CHUNK])
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                row[0] for row in self.connection.execute(f"SELECT id FROM articles WHERE id IN ({marks})", chunk)
-            )
-        return found
-
     def bucket_members(self, keys: np.ndarray, max_bucket: int) -> dict[int, int]:
         """Archived rows sharing a bucket with `keys`, with how many buckets each shares; a bucket of
         more than `max_bucket` articles is left out (a term or phrase every article has)."""
@@ -194,6 +183,15 @@ class Store:
             for record in self.connection.execute(f"SELECT {columns} FROM articles WHERE row IN ({marks})", chunk):
                 found[record[0]] = _archived(record)
         return [found[row] for row in rows if row in found]
+
+    def texts_of(self, ids: Sequence[str]) -> dict[str, str]:
+        """Archived text of each of `ids` that is in the index."""
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), _SQL_CHUNK):
+            chunk = list(ids[start : start + _SQL_CHUNK])
+            marks = ",".join("?" * len(chunk))
+            found.update(self.connection.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", chunk))
+        return found
 
     def rows_of(self, ids: Sequence[str]) -> dict[str, int]:
         """Row of each of `ids` that is in the index."""

@@ -29,6 +29,7 @@ def check_records(result: CheckResult) -> Iterator[dict]:
             "published": verdict.published,
             "title": verdict.title,
             "in_index": verdict.in_index,
+            "archived_text_differs": verdict.archived_text_differs,
             "matches": [
                 {
                     "id": m.id,
@@ -61,7 +62,7 @@ def check_records(result: CheckResult) -> Iterator[dict]:
 def check_table(result: CheckResult) -> Iterator[str]:
     """Lines of a table, one row per checked article (verdict, earliest source, derivation, what
     it matches), with its story's versions below it; input text escaped for the terminal."""
-    ids = [clean_cell(v.id) + (" (in index)" if v.in_index else "") for v in result.verdicts]
+    ids = [clean_cell(v.id) + _in_index(v) for v in result.verdicts]
     width = max([len(shown) for shown in ids] + [7])
     earliest = [clean_cell(v.earliest or "-") for v in result.verdicts]
     earliest_width = max([len(shown) for shown in earliest] + [8])
@@ -88,6 +89,13 @@ def check_table(result: CheckResult) -> Iterator[str]:
         f"{counted(len(result.verdicts), 'article')} checked against {result.archived} archived ({result.wire} wire): "
         f"{said or 'none'}; {versions} new versions (dedup {clean(result.version)}, seed {result.config.get('seed')})"
     )
+
+
+def _in_index(verdict: CheckVerdict) -> str:
+    """What the table adds to an id the index already holds."""
+    if verdict.archived_text_differs:
+        return " (in index, other text)"
+    return " (in index)" if verdict.in_index else ""
 
 
 def _matches(verdict: CheckVerdict) -> str:
@@ -128,6 +136,8 @@ def check_html(result: CheckResult) -> Iterator[str]:
         title = f"<br><span class='meta'>{e(v.title)}</span>" if v.title else ""
         where = " · ".join(e(x) for x in (v.source, v.published) if x)
         meta = f"<br><span class='meta'>{where}</span>" if where else ""
+        if v.in_index:
+            meta += f"<br><span class='meta'>{e(_in_index(v).strip(' ()'))}</span>"
         matches = "".join(
             f"<li>{e(m.id)} <span class='{e(m.relation)}'>{e(m.relation)}</span> "
             f"<span class='meta'>cosine {m.cosine:.2f}, shared {m.shared:.0%}, rewritten {m.rewritten:.0%}"

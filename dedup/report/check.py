@@ -3,12 +3,11 @@ Lines records and one self-contained HTML page. They draw the verdicts; they dec
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from dedup.index import CheckResult, CheckVerdict, IndexStats
-from dedup.report import counted
+from dedup.report import counted, escape_html
 from dedup.report.terminal import clean, clean_cell
 
 # Archived matches listed per article in the table; the JSON Lines and HTML outputs list all.
@@ -120,8 +119,8 @@ ul { margin: 0; padding-left: 18px; }
 def check_html(result: CheckResult) -> Iterator[str]:
     """One self-contained HTML page (inline CSS, no script, nothing loaded) of the check: a row per
     article with its verdict, matches, earliest source, versions and derivation. Every input field
-    goes through `html.escape`."""
-    e = html.escape
+    goes through `dedup.report.escape_html`."""
+    e = escape_html
     yield "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
     yield "<meta name='viewport' content='width=device-width, initial-scale=1'>"
     yield f"<title>dedup check: {counted(len(result.verdicts), 'article')}</title><style>{_STYLE}</style></head><body>"

@@ -8,16 +8,16 @@ and the figures against it. A copy's paraphrase diff against that article, when 
 embedded in the card as the diff page itself (`dedup.report.diff_html`) in a sandboxed ``<iframe
 srcdoc>``, opened on demand, so the report stays one file. Stories are in the result's order
 (largest first, then earliest). CSS is inline, there is no script and nothing is loaded from
-the network; every field from the input goes through `html.escape`.
+the network; every field from the input goes through `dedup.report.escape_html`.
 """
 
 from __future__ import annotations
 
-import html
 from collections import Counter
 from collections.abc import Iterator, Mapping
 
 from dedup.model import COPY_RELATIONS, ClusterResult, CopyGroup, Member, PairDiff
+from dedup.report import escape_html
 from dedup.report.diff_html import diff_html, url_link
 
 # Originals listed under "most reused" in the summary.
@@ -93,14 +93,14 @@ def cluster_html(result: ClusterResult, diffs: Mapping[tuple[str, str], PairDiff
     yield "<!DOCTYPE html>"
     yield '<html lang="en">'
     yield '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
-    yield f"<title>{html.escape(title)}</title>"
+    yield f"<title>{escape_html(title)}</title>"
     yield f"<style>{_STYLE}</style>"
     yield "</head>"
     yield "<body>"
     yield "<header>"
-    yield f"<h1>{html.escape(title)}</h1>"
+    yield f"<h1>{escape_html(title)}</h1>"
     seed = result.config.get("seed")
-    yield f'<p class="meta">dedup {html.escape(result.version)}, seed {html.escape(str(seed))}</p>'
+    yield f'<p class="meta">dedup {escape_html(result.version)}, seed {escape_html(str(seed))}</p>'
     yield "</header>"
     yield "<main>"
     yield from _summary(result, stories)
@@ -139,7 +139,7 @@ def _summary(result: ClusterResult, stories: Mapping[int, list[CopyGroup]]) -> I
         yield '<ol class="reused">'
         for group in reused:
             original = group.members[0]
-            source = f" ({html.escape(original.source)})" if original.source else ""
+            source = f" ({escape_html(original.source)})" if original.source else ""
             yield (
                 f'<li><a href="#story-{group.story}">{_headline(original)}</a>{source}: '
                 f"{_count(len(group.members) - 1, 'copy or rewrite', 'copies or rewrites')}</li>"
@@ -171,7 +171,7 @@ def _by_source(result: ClusterResult) -> Iterator[str]:
     yield "<tbody>"
     for source, tally in sorted(counts.items(), key=lambda item: (-item[1]["articles"], item[0])):
         cells = "".join(f'<td class="n">{tally[key]}</td>' for key in ("articles", "originals", "copies", "rewrites"))
-        yield f"<tr><th scope=\"row\">{html.escape(source)}</th>{cells}</tr>"
+        yield f'<tr><th scope="row">{escape_html(source)}</th>{cells}</tr>'
     yield "</tbody></table></div>"
 
 
@@ -184,15 +184,15 @@ def _story_card(
     dates = [m.published for m in members if m.published]
     facts = [_count(len(members), "article"), _count(len(groups), "copy group")]
     if outlets:
-        facts.append("outlets: " + ", ".join(html.escape(source) for source in outlets))
+        facts.append("outlets: " + ", ".join(escape_html(source) for source in outlets))
     if dates:
-        facts.append("published: " + ", ".join(html.escape(date) for date in dict.fromkeys(dates)))
+        facts.append("published: " + ", ".join(escape_html(date) for date in dict.fromkeys(dates)))
     yield f'<article class="story" id="story-{number}">'
     yield f"<h3>Story {number}: {_headline(lead)}</h3>"
     yield f'<p class="story-meta">{" · ".join(facts)}</p>'
     for group in groups:
         yield (
-            f"<h4>Copy group {group.group}: original chosen by {html.escape(group.rule)}"
+            f"<h4>Copy group {group.group}: original chosen by {escape_html(group.rule)}"
             f" ({_count(len(group.members) - 1, 'copy or rewrite', 'copies or rewrites')})</h4>"
         )
         yield '<ul class="members">'
@@ -209,10 +209,10 @@ def _member(
     diffs: Mapping[tuple[str, str], PairDiff],
     group_members: Mapping[str, Member],
 ) -> Iterator[str]:
-    relation_class = html.escape(member.relation, quote=True)
+    relation_class = escape_html(member.relation)
     yield f'<li class="member relation-{relation_class}" id="{anchors[member.id]}">'
-    yield f'<div class="who"><span class="id">{html.escape(member.id)}</span>{_headline(member)}</div>'
-    facts = [html.escape(value) for value in (member.source, member.published) if value]
+    yield f'<div class="who"><span class="id">{escape_html(member.id)}</span>{_headline(member)}</div>'
+    facts = [escape_html(value) for value in (member.source, member.published) if value]
     if member.url:
         facts.append(url_link(member.url, "link"))
     yield f'<div class="facts">{" · ".join(facts) or "&nbsp;"}</div>'
@@ -221,9 +221,9 @@ def _member(
         yield "</li>"
         return
     target = anchors.get(member.of)
-    of = html.escape(member.of)
+    of = escape_html(member.of)
     of = f'<a href="#{target}">{of}</a>' if target else of
-    yield f'<div class="relation">{html.escape(member.relation)} of {of}</div>'
+    yield f'<div class="relation">{escape_html(member.relation)} of {of}</div>'
     yield (
         f'<div class="numbers">cosine {member.cosine:.2f} · shared {_percent(member.shared)}'
         f" · rewritten {_percent(member.rewritten)}</div>"
@@ -231,10 +231,10 @@ def _member(
     result = diffs.get((member.of, member.id))
     if result is not None:
         sides = diff_html(result, a=group_members.get(member.of), b=member)
-        page = html.escape("\n".join(sides), quote=True)
-        label = html.escape(f"diff of {member.of} (A) and {member.id} (B)", quote=True)
+        page = escape_html("\n".join(sides))
+        label = escape_html(f"diff of {member.of} (A) and {member.id} (B)")
         yield (
-            f'<details class="diff"><summary>Sentence by sentence against {html.escape(member.of)}</summary>'
+            f'<details class="diff"><summary>Sentence by sentence against {escape_html(member.of)}</summary>'
             f'<iframe title="{label}" sandbox="allow-scripts" loading="lazy" srcdoc="{page}"></iframe></details>'
         )
     yield "</li>"
@@ -243,8 +243,8 @@ def _member(
 def _headline(member: Member) -> str:
     """The escaped title of an article, else its first words in quotes."""
     if member.title:
-        return f'<span class="headline">{html.escape(member.title)}</span>'
-    return f'<span class="headline opening">&ldquo;{html.escape(member.opening)}&rdquo;</span>'
+        return f'<span class="headline">{escape_html(member.title)}</span>'
+    return f'<span class="headline opening">&ldquo;{escape_html(member.opening)}&rdquo;</span>'
 
 
 def _count(number: int, singular: str, plural: str | None = None) -> str:

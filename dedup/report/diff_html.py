@@ -9,17 +9,17 @@ highlights it and its partner on the other side and scrolls the partner into vie
 and rewritten pairs, A's words missing from B are struck through on grey (``<del>``) and B's words
 missing from A underlined on green (``<ins>``). On screens 700 px wide or less the sides stack in one
 column. CSS and script are inline and nothing is loaded from the network, so the file can be
-mailed or opened offline. All article text and metadata go through `html.escape`.
+mailed or opened offline. All article text and metadata go through `dedup.report.escape_html`.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from dedup.align import display_tokens
 from dedup.model import PairDiff, Sentence, SentenceLink, WordChange
+from dedup.report import escape_html
 from dedup.report.diff_text import SHARE_CLASSES, WORD_DIFF_KINDS, display_order, percent, sentence_label, summary_line
 
 KIND_LABELS = {
@@ -270,7 +270,7 @@ def diff_html(result: PairDiff, *, a: ArticleFacts | None = None, b: ArticleFact
         (0-based), ``aria-pressed`` and ``data-link`` naming its link.
     """
     alignment = result.alignment
-    a_id, b_id = html.escape(alignment.a_id), html.escape(alignment.b_id)
+    a_id, b_id = escape_html(alignment.a_id), escape_html(alignment.b_id)
     order = display_order(alignment)
     stops = [k for k in order if alignment.links[k].kind in STOP_KINDS]
     yield "<!DOCTYPE html>"
@@ -284,11 +284,11 @@ def diff_html(result: PairDiff, *, a: ArticleFacts | None = None, b: ArticleFact
     yield "<body>"
     yield "<header>"
     yield "<h1>dedup diff</h1>"
-    yield f'<p class="verdict" id="verdict">{html.escape(verdict(result))}</p>'
-    yield f'<p class="summary">{html.escape(summary_line(result))}</p>'
+    yield f'<p class="verdict" id="verdict">{escape_html(verdict(result))}</p>'
+    yield f'<p class="summary">{escape_html(summary_line(result))}</p>'
     yield '<ul class="legend">'
     for kind, label in KIND_LABELS.items():
-        yield f'<li><span class="swatch kind-{kind}"></span>{html.escape(label)}</li>'
+        yield f'<li><span class="swatch kind-{kind}"></span>{escape_html(label)}</li>'
     yield "<li><del>struck</del> word only in A</li>"
     yield "<li><ins>underlined</ins> word only in B</li>"
     yield "</ul>"
@@ -332,14 +332,14 @@ def _facts(facts: ArticleFacts | None) -> Iterator[str]:
         return
     yield '<p class="meta">'
     if title:
-        yield f'<span class="title">{html.escape(title)}</span>'
+        yield f'<span class="title">{escape_html(title)}</span>'
     details = [
-        f'<span class="{name}">{html.escape(value)}</span>'
+        f'<span class="{name}">{escape_html(value)}</span>'
         for name, value in (("source", source), ("published", published))
         if value
     ]
     if url:
-        details.append(url_link(url, html.escape(url)))
+        details.append(url_link(url, escape_html(url)))
     if details:
         yield f'<span class="facts">{" · ".join(details)}</span>'
     yield "</p>"
@@ -347,7 +347,7 @@ def _facts(facts: ArticleFacts | None) -> Iterator[str]:
 
 def _share_bar(result: PairDiff, side: str) -> Iterator[str]:
     shares = result.alignment.shares(side)
-    title = html.escape(", ".join(f"{kind} {percent(shares[kind])}" for kind in SHARE_CLASSES), quote=True)
+    title = escape_html(", ".join(f"{kind} {percent(shares[kind])}" for kind in SHARE_CLASSES))
     yield f'<div class="bar" title="{title}">'
     for kind in SHARE_CLASSES:
         if shares[kind] > 0:
@@ -375,12 +375,12 @@ def _side_sentences(result: PairDiff, side: str, sentences: Sequence[Sentence]) 
         tag = f"{sentence_label(side.upper(), (position,))} · {link.kind}"
         if own and other:
             tag += f" {link.similarity:.2f} · {sentence_label('B' if side == 'a' else 'A', other)}"
-        text = marked.get(position, html.escape(sentence.text))
+        text = marked.get(position, escape_html(sentence.text))
         data_link = f"{side}{position}" if k is None else str(k)  # a sentence in no link stands alone
         yield (
-            f'<div class="s kind-{html.escape(link.kind, quote=True)}" id="{side}-{position}"'
+            f'<div class="s kind-{escape_html(link.kind)}" id="{side}-{position}"'
             f' data-link="{data_link}" role="button" tabindex="0" aria-pressed="false">'
-            f'<span class="tag">{html.escape(tag)}</span>{text}</div>'
+            f'<span class="tag">{escape_html(tag)}</span>{text}</div>'
         )
 
 
@@ -420,7 +420,7 @@ def _mark_runs(tokens: Sequence[tuple[str, bool]], element: str) -> str:
     def close_run() -> None:
         text = "".join(run)
         inner = text.lstrip()
-        pieces.append(f"{text[: len(text) - len(inner)]}<{element}>{html.escape(inner)}</{element}>")
+        pieces.append(f"{text[: len(text) - len(inner)]}<{element}>{escape_html(inner)}</{element}>")
         run.clear()
 
     for token, changed in tokens:
@@ -429,7 +429,7 @@ def _mark_runs(tokens: Sequence[tuple[str, bool]], element: str) -> str:
             continue
         if run:
             close_run()
-        pieces.append(html.escape(token))
+        pieces.append(escape_html(token))
     if run:
         close_run()
     return "".join(pieces)
@@ -440,5 +440,5 @@ def url_link(url: str, label: str) -> str:
     address (http or https), else as plain text: a ``javascript:`` or ``data:`` url from the
     input must not become something a click runs in the report's page."""
     if url.strip().lower().startswith(("http://", "https://")):
-        return f'<a href="{html.escape(url.strip(), quote=True)}" rel="noreferrer noopener">{label}</a>'
-    return f'<span class="url">{html.escape(url)}</span>'
+        return f'<a href="{escape_html(url.strip())}" rel="noreferrer noopener">{label}</a>'
+    return f'<span class="url">{escape_html(url)}</span>'

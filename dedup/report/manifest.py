@@ -18,7 +18,6 @@ MANIFEST_SUFFIX = ".manifest.json"
 """Added to an output file's name to name its manifest."""
 
 
-
 def manifest_record(
     command: str, *, version: str, config: Mapping, inputs: Sequence[str], output_format: str | None = None
 ) -> dict:

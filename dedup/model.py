@@ -154,12 +154,17 @@ class PairDiff:
     """Everything a paraphrase diff report draws: the alignment, word changes and the verdict.
 
     `word_changes[k]` belongs to `alignment.links[k]`; it is empty for unaligned sentences.
+    `shared` and `rewritten` are the relation's figures for (A, B), those `cluster` gives the pair
+    (`ScoredPair.shared_a` ...: prose, with quotations counted when the pair takes them over; 0
+    for a pair settled without an alignment), beside the per-class shares `alignment.shares` gives.
     """
 
     alignment: Alignment
     relation: str
     cosine: float
     word_changes: tuple[tuple[WordChange, ...], ...]
+    shared: tuple[float, float] = (0.0, 0.0)
+    rewritten: tuple[float, float] = (0.0, 0.0)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,20 @@ def test_one_pair_has_the_same_figures_in_cluster_diff_and_flag(seed_articles):
     assert round(difference.cosine, 4) == member.cosine
     assert round(shares["verbatim"] + shares["edited"], 4) == member.shared
     assert round(shares["rewritten"], 4) == member.rewritten
+    assert (round(difference.shared[1], 4), round(difference.rewritten[1], 4)) == (member.shared, member.rewritten)
     flagged = flag_articles([rewrite], wire=[source]).flags[0]
     # flag reads the same alignment, with the article as side A
     assert abs(flagged.characters.rewritten - member.rewritten) < 0.02
     assert abs(flagged.characters.copied - member.shared) < 0.02
+
+
+def test_an_identical_copy_reads_wholly_shared_in_diff_as_in_cluster(seed_articles):
+    """A third of seed 000 is quotation; its copy takes the quotations over with the prose, so diff's
+    relation figures say 100% shared on both sides, as cluster does, beside the per-class shares."""
+    source = seed_articles["000"]
+    copy = dedup.Article(id="copy", text=source.text)
+    member = next(m for g in dedup.cluster([source, copy]).groups for m in g.members if m.id == "copy")
+    difference = dedup.diff(source, copy)
+    assert member.relation == difference.relation == "duplicate" and member.shared == 1.0
+    assert difference.shared == (1.0, 1.0) and difference.rewritten == (0.0, 0.0)
+    assert difference.alignment.shares("b")["quote"] > 0.3

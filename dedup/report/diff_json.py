@@ -12,7 +12,19 @@ from collections.abc import Iterator
 from dedup.model import Article, PairDiff, Sentence
 from dedup.version import __version__
 
-DIFF_JSON_KEYS = ("version", "a", "b", "relation", "cosine", "shares", "sentences", "links", "metadata")
+DIFF_JSON_KEYS = (
+    "version",
+    "a",
+    "b",
+    "relation",
+    "cosine",
+    "shared",
+    "rewritten",
+    "shares",
+    "sentences",
+    "links",
+    "metadata",
+)
 
 METADATA_FIELDS = ("title", "source", "published", "url")
 """What the input says of an article besides its text, as a diff report shows it."""
@@ -29,7 +41,9 @@ def diff_record(result: PairDiff, *, a: Article | None = None, b: Article | None
     Returns
     -------
     dict
-        ``version`` (of dedup), ``a`` and ``b`` (ids), ``relation``, ``cosine``, ``shares``
+        ``version`` (of dedup), ``a`` and ``b`` (ids), ``relation``, ``cosine``, ``shared`` and
+        ``rewritten`` (``{"a": share, "b": share}``: the relation's figures, as `cluster` gives
+        them), ``shares``
         (``{"a": {class: share}, "b": ...}`` with classes verbatim, edited, rewritten, quote, new),
         ``sentences`` (``{"a": [{"index", "text", "quote_share"}], "b": [...]}``) and ``links``
         (``{"a": [indices], "b": [indices], "kind", "similarity", "word_changes": [[op, a_tokens,
@@ -45,6 +59,8 @@ def diff_record(result: PairDiff, *, a: Article | None = None, b: Article | None
         "b": alignment.b_id,
         "relation": result.relation,
         "cosine": float(result.cosine),
+        "shared": {"a": float(result.shared[0]), "b": float(result.shared[1])},
+        "rewritten": {"a": float(result.rewritten[0]), "b": float(result.rewritten[1])},
         "shares": {side: alignment.shares(side) for side in ("a", "b")},
         "sentences": {
             "a": [_sentence_record(s) for s in alignment.a_sentences],

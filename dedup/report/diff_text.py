@@ -39,7 +39,8 @@ def percent(share: float) -> str:
 
 
 def summary_line(result: PairDiff) -> str:
-    """One line: the two ids, relation, cosine and each side's share of characters per class."""
+    """One line: the two ids, the relation with its figures (cosine, and each side's shared and
+    rewritten share as `cluster` gives them), then each side's share of characters per class."""
     alignment = result.alignment
 
     def side(name: str) -> str:
@@ -47,7 +48,9 @@ def summary_line(result: PairDiff) -> str:
         return ", ".join(f"{kind} {percent(shares[kind])}" for kind in SHARE_CLASSES)
 
     return (
-        f"A {alignment.a_id} vs B {alignment.b_id}: {result.relation}, cosine {result.cosine:.2f}"
+        f"A {alignment.a_id} vs B {alignment.b_id}: {result.relation}, cosine {result.cosine:.2f}, "
+        f"shared A {percent(result.shared[0])} B {percent(result.shared[1])}, "
+        f"rewritten A {percent(result.rewritten[0])} B {percent(result.rewritten[1])}"
         f" | A: {side('a')} | B: {side('b')}"
     )
 

@@ -146,4 +146,11 @@ def pair_diff(
         else ()
         for link in alignment.links
     )
-    return PairDiff(alignment, pair.relation, float(cosine), changes)
+    return PairDiff(
+        alignment,
+        pair.relation,
+        float(cosine),
+        changes,
+        shared=(pair.shared_a, pair.shared_b),
+        rewritten=(pair.rewritten_a, pair.rewritten_b),
+    )

@@ -91,6 +91,7 @@ def flag(
     )
     return dataclasses.replace(result, config=config.as_dict())
 
+
 __all__ = [
     "Alignment",
     "Article",

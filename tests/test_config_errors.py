@@ -38,7 +38,7 @@ def test_config_error_is_both_a_dedup_error_and_a_value_error():
         lambda: FlagConfig(top_k=0),
         lambda: PairsConfig(rewritten_cosine=float("nan")),
         lambda: CandidateConfig(shingle_size=True),
-        lambda: shingle_hashes(['a', 'b'], 0),
+        lambda: shingle_hashes(["a", "b"], 0),
         lambda: MinHasher(num_perm=16, seed=-3),
     ],
 )

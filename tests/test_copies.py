@@ -109,7 +109,12 @@ def test_copy_members_say_which_article_their_relation_is_with_and_echo_metadata
     group = result.groups[0]
     assert group.canonical == "wire"
     first, second = group.members
-    assert (first.of, first.title, first.source, first.url) == (None, "Rates up again", "Reuters", "https://example.com/w")
+    assert (first.of, first.title, first.source, first.url) == (
+        None,
+        "Rates up again",
+        "Reuters",
+        "https://example.com/w",
+    )
     assert (second.id, second.of, second.published) == ("copy", "wire", "2024-05-01")
     assert second.opening.startswith("The central bank raised its benchmark") and second.opening.endswith("...")
 
@@ -122,8 +127,10 @@ def test_same_articles_in_any_order_give_the_same_groups(family_corpus):
 
 def test_a_published_that_is_not_a_date_is_a_warning_not_a_date():
     result = run([article("a", WIRE, published="yesterday"), article("b", WIRE[:-90], published="2024-05-01")])
-    assert result.warnings == ("batch:a: published 'yesterday' is not an ISO 8601 date "
-                               "(e.g. 2024-12-22 or 2024-12-22T09:30:00Z); the article is taken as undated",)
+    assert result.warnings == (
+        "batch:a: published 'yesterday' is not an ISO 8601 date "
+        "(e.g. 2024-12-22 or 2024-12-22T09:30:00Z); the article is taken as undated",
+    )
     assert result.groups[0].rule == "longest"
 
 

@@ -186,12 +186,8 @@ def test_sts_rejects_unknown_options_and_bad_scores(tmp_path: Path) -> None:
 def _write_wikiref(folder: Path) -> None:
     texts = folder / "WikiRef220"
     texts.mkdir(parents=True)
-    (texts / "harbour.fire.1.txt").write_bytes(
-        "Harbour fire\r\n\r\nCrews fought the blaze – all night.\r\n".encode()
-    )
-    (texts / "harbour.fire (2).txt").write_bytes(
-        b"Fire out\r\n\r\nThe chief\x92s statement came at dawn.\r\n"
-    )
+    (texts / "harbour.fire.1.txt").write_bytes("Harbour fire\r\n\r\nCrews fought the blaze – all night.\r\n".encode())
+    (texts / "harbour.fire (2).txt").write_bytes(b"Fire out\r\n\r\nThe chief\x92s statement came at dawn.\r\n")
     (texts / "city.vote.7.txt").write_bytes(b"Vote count\r\nTurnout was high.")
     (folder / "labels.tsv").write_text(
         "file\ttopic_label\n"
@@ -265,9 +261,7 @@ def _semeval_record(pair_id: str, text1: str | None, text2: str, overall: float,
 
 def test_semeval_reads_pairs_and_keeps_empty_texts(tmp_path: Path) -> None:
     lines = [
-        _semeval_record(
-            "1_2", "A bridge closed — for repairs.", "Repairs shut the bridge.", 1.0, "blresearch_full"
-        ),
+        _semeval_record("1_2", "A bridge closed — for repairs.", "Repairs shut the bridge.", 1.0, "blresearch_full"),
         _semeval_record("3_4", "Markets fell.", "", 3.6666666666666665, "hfl_title_head_tail"),
         _semeval_record("5_6", None, "Only one side.", 4.0, "hfl_title_head_tail"),
     ]
@@ -378,9 +372,7 @@ def _write_pan(folder: Path) -> None:
         _truth_xml("suspicious-document00001.txt", "source-document00009.txt", [(15, 29, 14, 29)])
     )
     (folder / "truth" / "suspicious-document00001-source-document00010.xml").write_text(
-        _truth_xml(
-            "suspicious-document00001.txt", "source-document00010.txt", [(0, 8, 0, 5), (45, 14, 15, 14)]
-        )
+        _truth_xml("suspicious-document00001.txt", "source-document00010.txt", [(0, 8, 0, 5), (45, 14, 15, 14)])
     )
 
 
@@ -461,9 +453,7 @@ def test_data_root_follows_the_environment(tmp_path: Path, monkeypatch: pytest.M
     assert data_root() is None
 
 
-def test_data_root_looks_next_to_the_working_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_data_root_looks_next_to_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "shared" / "data"
     data.mkdir(parents=True)
     (tmp_path / "project").mkdir()

@@ -709,7 +709,6 @@ def test_a_date_stamp_in_the_text_is_published_when_the_record_has_none(tmp_path
     }
 
 
-
 def test_numeric_metadata_is_kept_as_its_text(tmp_path):
     path = tmp_path / "b.jsonl"
     path.write_text('{"id": 7, "text": "Rain.", "source": 12, "published": 2024}\n', encoding="utf-8")

@@ -49,7 +49,11 @@ def test_single_file_with_optional_columns_and_origins(tmp_path):
     first, second = read(path)
 
     assert first == Article(
-        id="w1", text="Wire copy.", title="Title", source="AP", url="https://example.org/w1",
+        id="w1",
+        text="Wire copy.",
+        title="Title",
+        source="AP",
+        url="https://example.org/w1",
         origin=f"{path}:row 1",
     )
     assert second == Article(id="w2", text="Second story.", origin=f"{path}:row 2")
@@ -57,8 +61,9 @@ def test_single_file_with_optional_columns_and_origins(tmp_path):
 
 def test_only_id_and_text_are_needed_and_numeric_ids_become_text(tmp_path):
     path = parquet(tmp_path / "numbers.parquet", {"id": [17, 3], "text": ["One.", "Two."]})
-    decimals = parquet(tmp_path / "decimals.parquet", {"id": pa.array([Decimal("42")], pa.decimal128(5, 0)),
-                                                         "text": ["Three."]})
+    decimals = parquet(
+        tmp_path / "decimals.parquet", {"id": pa.array([Decimal("42")], pa.decimal128(5, 0)), "text": ["Three."]}
+    )
 
     articles = read(path, decimals)
 
@@ -70,13 +75,19 @@ def test_timestamp_and_date_published_become_iso_text(tmp_path):
     moment = datetime.datetime(2024, 5, 1, 10, 30, tzinfo=datetime.timezone.utc)
     stamped = parquet(
         tmp_path / "stamped.parquet",
-        {"id": ["a", "b"], "text": ["One.", "Two."],
-         "published": pa.array([moment, None], pa.timestamp("us", tz="UTC"))},
+        {
+            "id": ["a", "b"],
+            "text": ["One.", "Two."],
+            "published": pa.array([moment, None], pa.timestamp("us", tz="UTC")),
+        },
     )
     naive = parquet(
         tmp_path / "naive.parquet",
-        {"id": ["c"], "text": ["Three."],
-         "published": pa.array([datetime.datetime(2024, 5, 2, 8, 0)], pa.timestamp("ns"))},
+        {
+            "id": ["c"],
+            "text": ["Three."],
+            "published": pa.array([datetime.datetime(2024, 5, 2, 8, 0)], pa.timestamp("ns")),
+        },
     )
     dated = parquet(
         tmp_path / "dated.parquet",
@@ -111,7 +122,10 @@ def test_unpadded_part_numbers_are_read_in_numeric_order(tmp_path):
 
     assert [a.id for a in read(tmp_path / "ds")] == ["p0", "p1", "p2", "p10"]
     assert [Path(p).name for p in parquet_part_files(str(tmp_path / "ds"))] == [
-        "part-0.parquet", "part-1.parquet", "part-2.parquet", "part-10.parquet"
+        "part-0.parquet",
+        "part-1.parquet",
+        "part-2.parquet",
+        "part-10.parquet",
     ]
 
 
@@ -200,7 +214,8 @@ def test_damaged_data_pages_are_one_line_error_not_a_traceback(tmp_path):
     path = parquet(
         tmp_path / "damaged.parquet",
         {"id": [f"n{i}" for i in range(3000)], "text": [f"Story {i} " * 20 for i in range(3000)]},
-        row_group_size=1000, compression="snappy",
+        row_group_size=1000,
+        compression="snappy",
     )
     content = bytearray(path.read_bytes())
     middle = len(content) // 2
@@ -294,8 +309,9 @@ def test_article_from_row_converts_and_validates_like_the_reader():
 
     article = article_from_row({"id": 7, "text": "Body.", "published": moment, "source": " AP "}, "p.parquet:row 3")
 
-    assert article == Article(id="7", text="Body.", source="AP", published="2024-05-01T10:30:00",
-                              origin="p.parquet:row 3")
+    assert article == Article(
+        id="7", text="Body.", source="AP", published="2024-05-01T10:30:00", origin="p.parquet:row 3"
+    )
     with pytest.raises(DedupError, match=re.escape("p.parquet:row 4: empty 'id'")):
         article_from_row({"id": " ", "text": "Body."}, "p.parquet:row 4")
     with pytest.raises(DedupError, match=re.escape("p.parquet:row 5: 'text' must be a string")):
@@ -305,15 +321,54 @@ def test_article_from_row_converts_and_validates_like_the_reader():
 # --- writing ----------------------------------------------------------------------------------
 
 CLUSTER_ROWS = [
-    {"story": 1, "group": 1, "canonical": "w1", "rule": "earliest", "id": "w1", "relation": "canonical",
-     "cosine": 1.0, "shared": 1.0, "rewritten": 0.0, "of": None, "title": "Rates up", "source": "AP",
-     "published": "2024-01-01T10:00:00+05:00", "url": "https://news.test/w1"},
-    {"story": 1, "group": 1, "canonical": "w1", "rule": "earliest", "id": "r2", "relation": "rewrite",
-     "cosine": 0.7312, "shared": 0.25, "rewritten": 0.5, "of": "w1", "title": None, "source": None,
-     "published": None, "url": None},
-    {"story": 2, "group": 3, "canonical": "solo", "rule": "only", "id": "solo", "relation": None,
-     "cosine": 1, "shared": 1, "rewritten": 0, "of": None, "title": None, "source": None, "published": None,
-     "url": None},
+    {
+        "story": 1,
+        "group": 1,
+        "canonical": "w1",
+        "rule": "earliest",
+        "id": "w1",
+        "relation": "canonical",
+        "cosine": 1.0,
+        "shared": 1.0,
+        "rewritten": 0.0,
+        "of": None,
+        "title": "Rates up",
+        "source": "AP",
+        "published": "2024-01-01T10:00:00+05:00",
+        "url": "https://news.test/w1",
+    },
+    {
+        "story": 1,
+        "group": 1,
+        "canonical": "w1",
+        "rule": "earliest",
+        "id": "r2",
+        "relation": "rewrite",
+        "cosine": 0.7312,
+        "shared": 0.25,
+        "rewritten": 0.5,
+        "of": "w1",
+        "title": None,
+        "source": None,
+        "published": None,
+        "url": None,
+    },
+    {
+        "story": 2,
+        "group": 3,
+        "canonical": "solo",
+        "rule": "only",
+        "id": "solo",
+        "relation": None,
+        "cosine": 1,
+        "shared": 1,
+        "rewritten": 0,
+        "of": None,
+        "title": None,
+        "source": None,
+        "published": None,
+        "url": None,
+    },
 ]
 
 
@@ -366,8 +421,10 @@ def test_write_parquet_refuses_a_directory_it_did_not_write(tmp_path):
     out.mkdir()
     (out / "report.csv").write_text("precious", encoding="utf-8")
 
-    with pytest.raises(DedupError, match=re.escape(f"{out}: directory is not empty and holds files dedup did not "
-                                                   "write (e.g. report.csv)")):
+    with pytest.raises(
+        DedupError,
+        match=re.escape(f"{out}: directory is not empty and holds files dedup did not write (e.g. report.csv)"),
+    ):
         write_parquet(CLUSTER_ROWS, str(out), CLUSTER_CSV_FIELDS)
     assert sorted(p.name for p in out.iterdir()) == ["report.csv"]
 

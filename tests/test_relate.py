@@ -220,9 +220,7 @@ def test_align_pairs_settles_the_pairs_relate_settles_and_computes_no_similarity
 
     monkeypatch.setattr(relate_stage, "pair_similarities", recording)
     scored = relate_stage.align_pairs(documents, pairs, [0.5, 0.5, 0.5], config, tables=SentenceTables(documents))
-    expected = [
-        relate(a, b, documents[a], documents[b], 0.5, relation_config=config.relation)[0] for a, b in pairs
-    ]
+    expected = [relate(a, b, documents[a], documents[b], 0.5, relation_config=config.relation)[0] for a, b in pairs]
     assert scored == expected
     assert [p.relation for p in scored] == ["near-duplicate", "same-story", "same-story"]
     assert asked == [(0, 1)]

@@ -122,7 +122,7 @@ def test_quote_pairs_show_their_word_changes():
 
 
 def test_word_changes_give_each_side_back_when_joined():
-    a_text, b_text = 'He said: "No, never." Then he left.', "He told us: \"No.\" Then, he left at 5.30pm."
+    a_text, b_text = 'He said: "No, never." Then he left.', 'He told us: "No." Then, he left at 5.30pm.'
     changes = word_changes(a_text, b_text)
     assert "".join(token for change in changes for token in change.a) == a_text
     assert "".join(token for change in changes for token in change.b) == b_text

@@ -37,7 +37,7 @@ def test_wire_paragraph_marks_split_sentences_and_hard_wraps_join() -> None:
     sentences = [s.text for s in prepare(Article("pa", PA_LAYOUT)).sentences]
     assert sentences == [
         "FERRY OPERATOR FINED OVER 'UNSAFE' GANGWAY",
-        'A ferry operator was fined 20,000 pounds at Crown Court today after a passenger fell through a gangway '
+        "A ferry operator was fined 20,000 pounds at Crown Court today after a passenger fell through a gangway "
         'that inspectors had called "plainly unsafe".',
         '"We accept the court\'s ruling," a spokesman said.',
         '"It was an accident waiting to happen.',

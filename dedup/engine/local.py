@@ -25,9 +25,7 @@ def workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def ordered_map(
-    function: Callable, jobs: Iterable, processes: int, *, in_flight: int, inputs: tuple = ()
-) -> Iterator:
+def ordered_map(function: Callable, jobs: Iterable, processes: int, *, in_flight: int, inputs: tuple = ()) -> Iterator:
     """``function(*inputs, job)`` for each job, in order, in `processes` forked workers with at most
     `in_flight` jobs handed out ahead of the result being read, so that a stream of jobs is never
     read faster than it is used; in this process when there is one job, one process, or no fork

@@ -403,9 +403,7 @@ def run_cluster_spark(
     stage("groups")
     for frame in (scored, components, cosines, features, prepared):
         frame.unpersist()
-    return ClusterResult(
-        tuple(number_groups(pending)), (), config.as_dict(), __version__, input_warnings(pending)
-    )
+    return ClusterResult(tuple(number_groups(pending)), (), config.as_dict(), __version__, input_warnings(pending))
 
 
 # --- functions run on executors ------------------------------------------------------------------
@@ -546,9 +544,7 @@ def _cosine_batches(batches: Iterator[pa.RecordBatch], config: DedupConfig) -> I
         left = _rows_matrix(columns["terms_a"], columns["weights_a"], column_of)
         right = _rows_matrix(columns["terms_b"], columns["weights_b"], column_of)
         cosines = row_products(left, right)
-        aligned = needs_alignment(
-            cosines, left.getnnz(axis=1) == 0, right.getnnz(axis=1) == 0, config.relation
-        )
+        aligned = needs_alignment(cosines, left.getnnz(axis=1) == 0, right.getnnz(axis=1) == 0, config.relation)
         yield pa.RecordBatch.from_pydict(
             {
                 "a": columns["a"],

@@ -874,6 +874,7 @@ def pan_figures(folder: PathLike, *, config: FlagConfig | None = None, limit: in
     """
     from dedup.flag import DERIVATIONS
     from dedup.pipelines.flag import flag_articles
+
     pairs = load_pan(folder)[:limit]
     suspicious: dict[str, str] = {}
     sources: dict[str, str] = {}

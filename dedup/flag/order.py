@@ -31,7 +31,6 @@ def time_ranks(articles: Sequence[Article]) -> tuple[np.ndarray, str]:
     return ranks, "published" if len(dated) == len(articles) else "published+undated"
 
 
-
 def same_articles(articles: Sequence[Article], stories: Sequence[Article]) -> dict[int, set[int]]:
     """Wire stories that are the article itself (the same id, or read from the same file): an
     article is never its own source."""

@@ -230,4 +230,3 @@ def _write_text(inputs: Sequence[str], origins: Collection[str], path: str) -> i
         shutil.rmtree(partial, ignore_errors=True)
         raise
     return written
-

@@ -67,6 +67,7 @@ class CandidateConfig:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
 
+
 def candidate_pairs(
     documents: Sequence[Document], space: DocumentSpace, config: CandidateConfig, seed: int
 ) -> np.ndarray:

@@ -42,7 +42,6 @@ class PendingGroup:
     warnings: tuple[tuple[int, str], ...] = ()
 
 
-
 def copy_groups(
     documents: Sequence[Document],
     pairs: Sequence[ScoredPair],
@@ -88,9 +87,7 @@ def copy_groups(
             of, mine = (pair.b, "a") if pair.a == member else (pair.a, "b")
             shared = pair.shared_a if mine == "a" else pair.shared_b
             rewritten = pair.rewritten_a if mine == "a" else pair.rewritten_b
-            entries.append(
-                _member(documents[member], pair.relation, ids[of], pair.cosine, shared, rewritten)
-            )
+            entries.append(_member(documents[member], pair.relation, ids[of], pair.cosine, shared, rewritten))
         result.append(
             PendingGroup(
                 story_keys[story[canonical]],
@@ -104,14 +101,12 @@ def copy_groups(
     return result
 
 
-
 def single_group(document: Document, position: int) -> PendingGroup:
     """The group `copy_groups` makes of an article in no candidate pair: a story of its own."""
     article = document.article
     key = _output_key([0], [article], [published_moment(article.published)])
     entries = (_member(document, "canonical"),)
     return PendingGroup(key, key, article.id, "only-member", entries, _member_warnings([0], [document], [position]))
-
 
 
 def relation_tree(
@@ -143,7 +138,6 @@ def relation_tree(
         reached.update(found)
         frontier = sorted(found)
     return relation_of
-
 
 
 class MemberFacts(Protocol):
@@ -201,7 +195,6 @@ def _output_key(members: Sequence[int], articles: Sequence[Article], moments: Se
     return output_key(len(members), min(dated) if dated else None, min(articles[m].id for m in members))
 
 
-
 def _member_warnings(
     members: Sequence[int], documents: Sequence[Document], positions: Sequence[int]
 ) -> tuple[tuple[int, str], ...]:
@@ -218,7 +211,6 @@ def _member_warnings(
         if nothing_to_compare(documents[m].sentences):
             found.append((positions[m], f"{label}: {NOTHING_TO_COMPARE}"))
     return tuple(found)
-
 
 
 def pairs_in_input_order(pairs: Iterable[ScoredPair], positions: Sequence[int]) -> ScoredPairs:
@@ -246,7 +238,6 @@ def pairs_in_input_order(pairs: Iterable[ScoredPair], positions: Sequence[int]) 
     )
 
 
-
 def number_groups(pending: Iterable[PendingGroup]) -> list[CopyGroup]:
     """Copy groups numbered as the output shows them: stories by `story_key` (largest first, then
     earliest), groups within a story by `group_key`."""
@@ -258,7 +249,6 @@ def number_groups(pending: Iterable[PendingGroup]) -> list[CopyGroup]:
         groups.append(CopyGroup(story, group, item.canonical, item.rule, item.members))
         group += 1
     return groups
-
 
 
 def input_warnings(pending: Iterable[PendingGroup]) -> tuple[str, ...]:

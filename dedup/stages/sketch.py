@@ -70,9 +70,7 @@ def copy_signatures(documents: Sequence[Document], config: CandidateConfig, seed
     return hasher.signatures(document_shingles(documents, config.shingle_size))
 
 
-def story_signatures(
-    space: DocumentSpace, config: CandidateConfig, seed: int, *, min_frequency: int = 2
-) -> np.ndarray:
+def story_signatures(space: DocumentSpace, config: CandidateConfig, seed: int, *, min_frequency: int = 2) -> np.ndarray:
     """MinHash signature of each document's most distinctive stems (the story grain; `story_terms`)."""
     terms = story_terms(space, config.story_terms, min_frequency=min_frequency)
     return term_signatures(space, terms, config.story_bands * config.story_rows, seed)

@@ -28,7 +28,8 @@ def parse_published(text: str) -> datetime:
     Raises
     ------
     ValueError
-        When `text` is not an ISO 8601 date or time, with a message naming it (``yesterday``).
+        When `text` is not an ISO 8601 date or time, with a message naming it (``yesterday``), or
+        names a moment outside the years 1-9999 in UTC.
     """
     stripped = text.strip()
     candidate = stripped[:-1] + "+00:00" if stripped.endswith(("Z", "z")) else stripped
@@ -39,7 +40,11 @@ def parse_published(text: str) -> datetime:
         raise ValueError(msg) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # 9999-12-31T23:59-01:00 and 0001-01-01T00:00+01:00 are outside Python's years
+        msg = f"published {text!r} falls outside the years 1-9999 once taken to UTC"
+        raise ValueError(msg) from None
 
 
 def published_moment(text: str | None) -> datetime | None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
+from click.testing import CliRunner
 
 from dedup import Article
+from dedup.cli import main
 from dedup.dates import parse_published, published_moment, published_problem
 from dedup.flag import time_ranks
 from dedup.group import choose_canonical
@@ -36,6 +39,29 @@ def test_text_that_is_not_an_iso_date_is_refused_by_name(text):
         f"batch.jsonl:3: published {text!r} is not an ISO 8601 date (e.g. 2024-12-22 or 2024-12-22T09:30:00Z);"
         " the article is taken as undated"
     )
+
+
+@pytest.mark.parametrize("text", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+def test_a_date_outside_the_years_python_holds_in_utc_is_undated_with_a_warning(text, tmp_path):
+    with pytest.raises(ValueError, match="outside the years 1-9999"):
+        parse_published(text)
+    assert published_moment(text) is None
+    assert published_problem(text, "x").endswith("the article is taken as undated")
+    batch = tmp_path / "batch.jsonl"
+    record = {
+        "id": "x",
+        "text": "The council approved the library budget on Tuesday after a long debate.",
+        "published": text,
+    }
+    batch.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    for command in (
+        ["cluster", str(batch)],
+        ["flag", str(batch)],
+        ["index", "add", "--index", str(tmp_path / "i.db"), str(batch)],
+    ):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 0 and result.exception is None, (command, result.output)
+        assert "taken as undated" in result.stderr, command
 
 
 def test_absent_dates_are_no_problem():

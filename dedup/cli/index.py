@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 import click
 
-from dedup import DedupError, Index
+from dedup import Article, DedupError, Index
 from dedup.cli import (
     Output,
     emit_lines,
@@ -22,6 +23,7 @@ from dedup.cli import (
     warn,
     warn_cut,
 )
+from dedup.dates import published_problem
 from dedup.index import AddResult
 from dedup.io.readers import read_articles
 from dedup.io.writers import write_jsonl
@@ -59,6 +61,17 @@ _LONGEST_AGE = timedelta(days=3_652_500)
 @main.group("index", context_settings={"help_option_names": ["-h", "--help"]})
 def index_group() -> None:
     """Keep an archive of articles seen so far (an SQLite file), to `dedup check` new ones against it."""
+
+
+def warn_undated(articles: Iterable[Article]) -> Iterator[Article]:
+    """The articles as they come, after a warning for each whose `published` cannot be read: the
+    archive keeps it undated (after every dated article in time order, pruned by when it was
+    added), as `cluster` takes it."""
+    for article in articles:
+        problem = published_problem(article.published, article.origin or article.id)
+        if problem:
+            warn(problem)
+        yield article
 
 
 def warn_skipped(result: AddResult) -> None:
@@ -111,7 +124,8 @@ def add_command(
     An article whose id the index already holds is skipped (with a count).
     """
     with Index(index_path, seed=seed, batch_size=batch_size) as index, progress_bar(None) as progress:
-        result = index.add(read_articles(inputs, skip_bad=skip_bad, warn=warn), wire=wire, progress=progress)
+        articles = warn_undated(read_articles(inputs, skip_bad=skip_bad, warn=warn))
+        result = index.add(articles, wire=wire, progress=progress)
         total = index.stats().articles
     warn_skipped(result)
     kind = "wire " if wire else ""
@@ -202,7 +216,7 @@ def check_command(
     if wire and not add_after:
         raise DedupError("--wire marks added articles: give it with --add")
     destination = Output(output, (*inputs, index_path))
-    articles = warn_cut(read_articles(inputs, skip_bad=skip_bad, warn=warn))
+    articles = warn_cut(warn_undated(read_articles(inputs, skip_bad=skip_bad, warn=warn)))
     with Index(index_path, create=False) as index:
         with progress_bar(len(articles)) as progress:
             result = index.check(articles, progress=progress)

@@ -90,6 +90,13 @@ def test_an_id_archived_with_another_text_is_marked_and_not_replaced(runner, ind
     assert "under another text was not added" in checked.stderr
 
 
+def test_check_add_whose_output_cannot_be_written_adds_nothing(runner, index, tmp_path):
+    result = runner.invoke(main, ["check", "--index", index, "--add", "-o", str(tmp_path / "no" / "x.txt"), *others()])
+    assert result.exit_code == 2 and "cannot write: No such file or directory" in result.stderr
+    stats = runner.invoke(main, ["index", "stats", "--index", index, "--format", "jsonl"])
+    assert json.loads(stats.stdout)["articles"] == 1
+
+
 def test_wire_without_add_is_refused(runner, index):
     result = runner.invoke(main, ["check", "--index", index, "--wire", *others()])
     assert result.exit_code == 2 and "--wire marks added articles" in result.stderr

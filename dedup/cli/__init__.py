@@ -17,7 +17,7 @@ import click
 
 from dedup import Article, DedupError, __version__
 from dedup.cli.notices import WarningLog
-from dedup.io.writers import open_output, refuse_input_as_output, same_path
+from dedup.io.writers import open_output, output_status, refuse_input_as_output, same_path
 from dedup.progress import CANDIDATES, PREPARE, SCORE, Progress
 from dedup.report.manifest import manifest_lines, manifest_path_for, manifest_record
 from dedup.report.terminal import clean
@@ -107,13 +107,17 @@ class Output:
     the output is complete.
     """
 
-    def __init__(self, path: str | None, inputs: Iterable[str] = ()) -> None:
+    def __init__(self, path: str | None, inputs: Iterable[str] = (), *, directory: bool = False) -> None:
+        """`directory`: the command writes a directory at `path` (a Parquet dataset), which its
+        writer checks; a file output is checked here (`output_status`)."""
         self.path = None if path in (None, "-") else path
         self.inputs = tuple(inputs)
         context = click.get_current_context(silent=True)
         self.manifest_path: str | None = context.meta.get(_MANIFEST) if context is not None else None
         if self.path is not None:
             refuse_input_as_output(self.path, self.inputs)
+            if not directory:
+                output_status(self.path)  # a missing folder or a directory is said now, before any work
         elif sys.stdout is None:  # started with descriptor 1 closed (`dedup cluster DIR >&-`)
             raise DedupError("standard output is closed; give -o FILE to write the result")
         if self.manifest_path is not None:

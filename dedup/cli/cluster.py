@@ -127,7 +127,7 @@ def cluster_command(
     """
     if output_format == "parquet" and output in (None, "-"):
         raise DedupError("--format parquet writes a directory: give it with -o DIR")
-    destination = Output(output, inputs)
+    destination = Output(output, inputs, directory=output_format == "parquet")
     _check_keep_options(inputs, kept_path, keep, drop_rewrites, drop_list)
     destination.claim("--kept", kept_path)
     destination.claim("--drop-list", drop_list)

@@ -127,20 +127,11 @@ def open_output(path: str) -> Iterator[TextIO]:
         When `path` is a directory, its folder is missing, or it cannot be written.
     """
     target = os.path.realpath(path)
-    try:
-        status: os.stat_result | None = os.stat(target)
-    except FileNotFoundError:
-        status = None
-    except OSError as error:
-        raise DedupError(f"{path}: cannot write: {error.strerror or error}") from None
-    if status is not None and stat.S_ISDIR(status.st_mode):
-        raise DedupError(f"{path}: is a directory, expected a file to write")
+    status = output_status(path)
     if status is not None and not stat.S_ISREG(status.st_mode):
         with open(target, "w", encoding="utf-8", newline="") as stream:
             yield stream
         return
-    if status is not None and not os.access(target, os.W_OK):
-        raise DedupError(f"{path}: cannot write: Permission denied")
     folder, name = os.path.split(target)
     partial, descriptor = _create_partial(path, folder, name)
     try:
@@ -153,6 +144,37 @@ def open_output(path: str) -> Iterator[TextIO]:
         with contextlib.suppress(OSError):
             os.remove(partial)
         raise
+
+
+def output_status(path: str) -> os.stat_result | None:
+    """What is at output `path` now (None when nothing is), once it is known that `open_output`
+    can write there: commands call it when they start, so that a missing folder or a directory
+    given as ``-o`` is said before any work (and before `check --add` changes the index).
+
+    Raises
+    ------
+    DedupError
+        When `path` is a directory, its folder is missing or not a folder, or the file or folder
+        cannot be written.
+    """
+    target = os.path.realpath(path)
+    try:
+        status: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        status = None
+    except OSError as error:
+        raise DedupError(f"{path}: cannot write: {error.strerror or error}") from None
+    if status is not None and stat.S_ISDIR(status.st_mode):
+        raise DedupError(f"{path}: is a directory, expected a file to write")
+    if status is not None and stat.S_ISREG(status.st_mode) and not os.access(target, os.W_OK):
+        raise DedupError(f"{path}: cannot write: Permission denied")
+    if status is None or stat.S_ISREG(status.st_mode):
+        folder = os.path.dirname(target)
+        if not os.path.isdir(folder):
+            raise DedupError(f"{path}: cannot write: No such file or directory ({folder} is not a folder)")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise DedupError(f"{path}: cannot write: Permission denied in {folder}")
+    return status
 
 
 def _create_partial(path: str, folder: str, name: str) -> tuple[str, int]:

@@ -686,7 +686,8 @@ def choose_canonical(
     Members published at the same earliest moment (dates given to the day often are) are told
     apart by the next rules, not by id: an excerpt published the same day as the full story
     is not its original. The rule returned is the one that decided. Remaining ties go to the
-    smaller id, so the same articles give the same canonical in any input order.
+    smaller id (rule ``smallest-id`` when no other rule told them apart), so the same articles
+    give the same canonical in any input order.
     """
     if len(members) == 1:
         return members[0], "only-member"
@@ -700,7 +701,10 @@ def choose_canonical(
     wire = [m for m in candidates if (articles[m].source or "").strip().lower() in WIRE_SOURCES]
     if wire:
         return min(wire, key=lambda m: (*_undated_last(moments[m]), articles[m].id)), "wire-source"
-    return min(candidates, key=lambda m: (-lengths[m], articles[m].id)), "longest"
+    longest = max(lengths[m] for m in candidates)
+    candidates = [m for m in candidates if lengths[m] == longest]
+    # Equally long (identical undated copies): the id decides, and the rule says so.
+    return min(candidates, key=lambda m: articles[m].id), "longest" if len(candidates) == 1 else "smallest-id"
 
 
 _NO_MOMENT = datetime.min.replace(tzinfo=timezone.utc)

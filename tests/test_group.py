@@ -75,6 +75,12 @@ def test_canonical_rules(articles, expected):
     assert choose_canonical([0, 1], articles, [10, 20]) == expected
 
 
+def test_equally_long_undated_copies_are_told_apart_by_id_and_say_so():
+    articles = [Article("b", "x"), Article("a", "x"), Article("c", "x")]
+    assert choose_canonical([0, 1, 2], articles, [20, 20, 10]) == (1, "smallest-id")
+    assert choose_canonical([0, 2], articles, [20, 20, 10]) == (0, "longest")
+
+
 def test_an_undated_member_disables_the_date_rule():
     articles = [Article("a", "x", published="2024-01-01"), Article("b", "x")]
     assert choose_canonical([0, 1], articles, [10, 20]) == (1, "longest")

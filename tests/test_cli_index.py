@@ -97,6 +97,20 @@ def test_check_add_whose_output_cannot_be_written_adds_nothing(runner, index, tm
     assert json.loads(stats.stdout)["articles"] == 1
 
 
+def test_an_add_that_fails_before_adding_anything_leaves_no_new_index(runner, tmp_path, index):
+    bad = tmp_path / "dup.jsonl"
+    bad.write_text('{"id": "x", "text": "The council approved it."}\n{"id": "x", "text": "Other."}\n', encoding="utf-8")
+    fresh = tmp_path / "fresh.db"
+    result = runner.invoke(main, ["index", "add", "--index", str(fresh), str(bad)])
+    assert result.exit_code == 2 and "duplicate id 'x'" in result.stderr
+    assert not list(tmp_path.glob("fresh.db*"))
+    # An index that was there before is left as it was.
+    result = runner.invoke(main, ["index", "add", "--index", index, str(bad)])
+    assert result.exit_code == 2 and Path(index).exists()
+    stats = runner.invoke(main, ["index", "stats", "--index", index, "--format", "jsonl"])
+    assert json.loads(stats.stdout)["articles"] == 1
+
+
 def test_wire_without_add_is_refused(runner, index):
     result = runner.invoke(main, ["check", "--index", index, "--wire", *others()])
     assert result.exit_code == 2 and "--wire marks added articles" in result.stderr

@@ -3,7 +3,9 @@ a thin layer over `dedup.Index`."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
@@ -61,6 +63,19 @@ _LONGEST_AGE = timedelta(days=3_652_500)
 @main.group("index", context_settings={"help_option_names": ["-h", "--help"]})
 def index_group() -> None:
     """Keep an archive of articles seen so far (an SQLite file), to `dedup check` new ones against it."""
+
+
+def _remove_if_empty(index_path: str) -> None:
+    """Remove the index this command created when it holds no article: an add that failed on its
+    first batch (a bad record) leaves no empty index behind. Batches committed before a later
+    failure are kept (rerun the add to resume)."""
+    with contextlib.suppress(DedupError, OSError):
+        with Index(index_path, create=False) as index:
+            empty = index.stats().articles == 0
+        if empty:
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(index_path + suffix)
 
 
 def warn_undated(articles: Iterable[Article]) -> Iterator[Article]:
@@ -123,10 +138,16 @@ def add_command(
 
     An article whose id the index already holds is skipped (with a count).
     """
-    with Index(index_path, seed=seed, batch_size=batch_size) as index, progress_bar(None) as progress:
-        articles = warn_undated(read_articles(inputs, skip_bad=skip_bad, warn=warn))
-        result = index.add(articles, wire=wire, progress=progress)
-        total = index.stats().articles
+    new_index = not os.path.lexists(index_path)
+    try:
+        with Index(index_path, seed=seed, batch_size=batch_size) as index, progress_bar(None) as progress:
+            articles = warn_undated(read_articles(inputs, skip_bad=skip_bad, warn=warn))
+            result = index.add(articles, wire=wire, progress=progress)
+            total = index.stats().articles
+    except DedupError:
+        if new_index:
+            _remove_if_empty(index_path)
+        raise
     warn_skipped(result)
     kind = "wire " if wire else ""
     click.echo(f"added {counted(result.added, kind + 'article')} to {index_path}; it holds {total}")

@@ -20,6 +20,12 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _OPTIONAL_FIELDS = ("title", "source", "published", "url", "origin")
 
+# What an id may not hold: control characters (tab and line ends included) and the bidirectional
+# overrides and isolates. An id is a key people type and programs match (`dedup index remove ID`,
+# `--kept` file names, CSV and table cells): a tab or newline in one showed as a space in every
+# table, and `index remove` could not be given it.
+_NOT_IN_ID = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
 
 def surrogate_problem(where: str, fields: Iterable[tuple[str, object]]) -> str | None:
     """A one-line message naming the first of `fields` whose text holds a lone surrogate, else None.
@@ -44,11 +50,26 @@ def surrogate_problem(where: str, fields: Iterable[tuple[str, object]]) -> str |
     return None
 
 
+def id_problem(where: str, article_id: str) -> str | None:
+    """A one-line message naming the first control character (a tab, a line end) or bidirectional
+    override in `article_id`, which no id may hold, else None; `where` names the article."""
+    found = _NOT_IN_ID.search(article_id)
+    if found is None:
+        return None
+    code = ord(found.group())
+    shown = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return (
+        f"{printable(where)}: 'id' holds the control character {shown} at character {found.start()}: "
+        "an id is one line of printable text"
+    )
+
+
 def article_problem(article: object, what: str = "article") -> str | None:
     """A one-line message saying why `article` cannot be processed, or None when it can.
 
     An object that is not an `Article`, an `id` or `text` that is not a string, an optional field
-    that is neither a string nor None, and a lone surrogate in any field are refused.
+    that is neither a string nor None, a lone surrogate in any field, and an id holding a control
+    character (a tab, a line end) or a bidirectional override are refused.
     """
     if not isinstance(article, Article):
         return f"each {what} must be an Article, got {type(article).__name__}"
@@ -63,7 +84,7 @@ def article_problem(article: object, what: str = "article") -> str | None:
         if value is not None and not isinstance(value, str):
             return f"{where}: '{name}' must be a string or None, got {type(value).__name__}"
     fields = [(name, getattr(article, name)) for name in ("id", "text", *_OPTIONAL_FIELDS)]
-    return surrogate_problem(where, fields)
+    return surrogate_problem(where, fields) or id_problem(where, article.id)
 
 
 def checked_articles(articles: Iterable[object], what: str = "article") -> Iterator[Article]:

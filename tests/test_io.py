@@ -582,9 +582,11 @@ def test_write_csv_joins_lists_and_quotes_as_needed():
 
 # --- properties -------------------------------------------------------------------------------
 
-_ids = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20).filter(
-    lambda value: value.strip()
-)
+# Ids are one line of printable text: no control character (Cc) or bidirectional override.
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_ids = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters=_BIDI), min_size=1, max_size=20
+).filter(lambda value: value.strip())
 _texts = st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), min_size=1).filter(
     lambda value: value.strip()
 )
@@ -610,6 +612,27 @@ def test_lone_surrogate_escape_is_a_record_error(tmp_path):
     warnings: list[str] = []
     articles = list(read_articles([str(path)], skip_bad=True, warn=warnings.append))
     assert [a.id for a in articles] == ["b"] and len(warnings) == 1
+
+
+@pytest.mark.parametrize("control", ["\t", "\n", "\r", "\x1b", "\u202e"])
+def test_an_id_with_a_control_character_is_a_record_error(tmp_path, control):
+    """A tab or line end in an id showed as a space in every table and could not be given to
+    `index remove`; JSON Lines, CSV and a text file's name are all refused, or skipped with a warning."""
+    escaped = json.dumps(f"a{control}b")
+    (tmp_path / "batch.jsonl").write_text(f'{{"id": {escaped}, "text": "one"}}\n{{"id": "b", "text": "two"}}\n')
+    (tmp_path / "batch.csv").write_text(f'id,text\n"a{control}b",one\nb,two\n', encoding="utf-8", newline="")
+    for name in ("batch.jsonl", "batch.csv"):
+        with pytest.raises(DedupError, match=rf"{name}:[12]: 'id' holds the control character .* at character 1"):
+            list(read_articles([str(tmp_path / name)]))
+        warnings: list[str] = []
+        articles = list(read_articles([str(tmp_path / name)], skip_bad=True, warn=warnings.append))
+        assert [a.id for a in articles] == ["b"] and len(warnings) == 1, name
+    if control not in "\n\r":  # a file name holds neither here
+        folder = tmp_path / "texts"
+        folder.mkdir()
+        (folder / f"a{control}b.txt").write_text("one", encoding="utf-8")
+        with pytest.raises(DedupError, match=r"'id' holds the control character .*; rename the file"):
+            list(read_articles([str(folder)]))
 
 
 # --- record batches: read_articles split into reading and parsing ------------------------------

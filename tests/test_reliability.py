@@ -60,6 +60,13 @@ def test_a_lone_surrogate_in_any_field_is_a_dedup_error_naming_the_article(entry
     str(caught.value).encode("utf-8")  # the message itself can be printed
 
 
+@pytest.mark.parametrize("entry_point", sorted(API_CALLS))
+def test_an_id_with_a_line_end_is_a_dedup_error_naming_the_article(entry_point):
+    articles = [Article("a", HELLO), Article("b\nc", HELLO + " again")]
+    with pytest.raises(DedupError, match=r"'b\\nc'.*'id' holds the control character \\x0a at character 1"):
+        API_CALLS[entry_point](articles)
+
+
 @pytest.mark.parametrize("score", [dedup.score_document_pairs, dedup.score_sentence_pairs])
 def test_a_lone_surrogate_in_a_text_pair_names_the_pair(score):
     expected = rf"pair 1: 'text1' holds a lone surrogate \\ud800 at character {len(HELLO) + 1}"

@@ -32,7 +32,7 @@ from dedup.io.records import (
     guarded,
 )
 from dedup.model import Article
-from dedup.validate import UniqueIds, printable
+from dedup.validate import UniqueIds, id_problem, printable
 
 _JSONL_SUFFIXES = (".jsonl", ".json")
 _CSV_DELIMITERS = {".csv": ",", ".tsv": "\t"}
@@ -315,6 +315,9 @@ def _read_text_file(path: str, warn: Callable[[str], None]) -> Iterator[Article]
     if not text.strip():
         raise DedupError(f"{path}: empty file, no article text")
     stem = os.path.splitext(os.path.basename(path))[0]
+    problem = id_problem(path, stem)  # the file name is the id
+    if problem is not None:
+        raise DedupError(f"{problem}; rename the file")
     if not fields.get("published"):
         fields = {**fields, "published": stamped_date(text)}
     yield Article(id=stem, text=text, origin=path, **fields)

@@ -15,7 +15,7 @@ from typing import Any
 from dedup.dates import stamped_date
 from dedup.errors import DedupError
 from dedup.model import Article
-from dedup.validate import surrogate_problem
+from dedup.validate import id_problem, surrogate_problem
 
 TEXT_SUFFIXES = (".txt", ".md")
 """File name endings of one-article text files, in a directory or named alone."""
@@ -145,6 +145,9 @@ def article_from_record(record: dict, origin: str, *, check_surrogates: bool = T
         problem = surrogate_problem(origin, [("id", article_id), ("text", text), *optional.items()])
         if problem is not None:
             return Problem(problem)
+    problem = id_problem(origin, article_id)
+    if problem is not None:
+        return Problem(problem)
     return Article(id=article_id, text=text, origin=origin, **optional)
 
 

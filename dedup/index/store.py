@@ -186,20 +186,19 @@ class Store:
 
     def texts_of(self, ids: Sequence[str]) -> dict[str, str]:
         """Archived text of each of `ids` that is in the index."""
-        found: dict[str, str] = {}
-        for start in range(0, len(ids), _SQL_CHUNK):
-            chunk = list(ids[start : start + _SQL_CHUNK])
-            marks = ",".join("?" * len(chunk))
-            found.update(self.connection.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", chunk))
-        return found
+        return self._by_id("text", ids)
 
     def rows_of(self, ids: Sequence[str]) -> dict[str, int]:
         """Row of each of `ids` that is in the index."""
-        found: dict[str, int] = {}
+        return self._by_id("row", ids)
+
+    def _by_id(self, column: str, ids: Sequence[str]) -> dict:
+        """`column` (a name of this module's, never input) of each of `ids` that is in the index."""
+        found: dict = {}
         for start in range(0, len(ids), _SQL_CHUNK):
             chunk = list(ids[start : start + _SQL_CHUNK])
             marks = ",".join("?" * len(chunk))
-            found.update(self.connection.execute(f"SELECT id, row FROM articles WHERE id IN ({marks})", chunk))
+            found.update(self.connection.execute(f"SELECT id, {column} FROM articles WHERE id IN ({marks})", chunk))
         return found
 
     def rows_before(self, moment: float, *, by: str) -> list[int]:

@@ -1,6 +1,7 @@
 """The diff's derived share of each annotated METER dev article beside the annotators', by the
 article's derivation label: how much the people's share varies inside each class, how well the
-diff follows it there, and the articles it misses most.
+diff follows it there, how well plain word n-gram coverage by the PA copy does, and the articles it
+misses most.
 
 The share is `dedup eval meter`'s: for the diff (A = the PA copy of the article's catchline, B = the
 article), B's characters outside only-in-B sentences; for the annotators, the Verbatim and Rewrite
@@ -57,6 +58,23 @@ def main() -> None:
     predicted = np.array([row[3] for row in rows])
     r = np.corrcoef(gold, predicted)[0, 1]
     print(f"{len(rows)} annotated articles: diff share vs annotators' share, r {r:.3f}")
+    # The simplest lexical alternative: the share of the article's words inside a word n-gram
+    # found in the PA copy (words as ../shared/tools/meter_eval.py reads them).
+    covered = {n: [] for n in range(1, 6)}
+    for annotation in annotations:
+        copy = _WORD.findall(" ".join(pa_of[annotation.story]).lower())
+        words = _WORD.findall(annotation.text.lower())
+        for n, shares in covered.items():
+            grams = {tuple(copy[k : k + n]) for k in range(len(copy) - n + 1)}
+            inside = np.zeros(len(words), dtype=bool)
+            for k in range(len(words) - n + 1):
+                if tuple(words[k : k + n]) in grams:
+                    inside[k : k + n] = True
+            shares.append(inside.mean() if len(words) else 0.0)
+    print(
+        "  words inside a word n-gram of the PA copy vs annotators' share, r: "
+        + ", ".join(f"n={n} {np.corrcoef(gold, shares)[0, 1]:.3f}" for n, shares in covered.items())
+    )
     for label in ("non", "partially", "wholly"):
         inside = np.array([row[1] == label for row in rows])
         quantiles = np.percentile(gold[inside], [10, 50, 90])

@@ -111,6 +111,15 @@ def test_an_add_that_fails_before_adding_anything_leaves_no_new_index(runner, tm
     assert json.loads(stats.stdout)["articles"] == 1
 
 
+def test_add_and_check_warn_of_an_article_with_nothing_to_compare(runner, index, tmp_path):
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"id": "byline", "text": "By John Smith, PA News\\n\\nend"}\n', encoding="utf-8")
+    for command in (["check", "--index", index, str(batch)], ["index", "add", "--index", index, str(batch)]):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 0, result.stderr
+        assert "byline: no content word to compare" in result.stderr, command
+
+
 def test_wire_without_add_is_refused(runner, index):
     result = runner.invoke(main, ["check", "--index", index, "--wire", *others()])
     assert result.exit_code == 2 and "--wire marks added articles" in result.stderr

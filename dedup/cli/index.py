@@ -31,6 +31,7 @@ from dedup.io.readers import read_articles
 from dedup.io.writers import write_jsonl
 from dedup.report import counted
 from dedup.report.check import check_html, check_records, check_table, stats_lines, stats_record
+from dedup.text import NOTHING_TO_COMPARE
 
 index_option = click.option(
     "--index",
@@ -98,6 +99,12 @@ def warn_skipped(result: AddResult) -> None:
     warn_changed(result)
 
 
+def warn_nothing_to_compare(ids: Iterable[str]) -> None:
+    """Warn of each article with no content word to compare, as `cluster` and `diff` do."""
+    for article_id in ids:
+        warn(f"{article_id}: {NOTHING_TO_COMPARE}")
+
+
 def warn_changed(result: AddResult) -> None:
     """Say which skipped ids the index holds with another text: the new text was not added."""
     if result.changed:
@@ -149,6 +156,7 @@ def add_command(
             _remove_if_empty(index_path)
         raise
     warn_skipped(result)
+    warn_nothing_to_compare(result.nothing_to_compare)
     kind = "wire " if wire else ""
     click.echo(f"added {counted(result.added, kind + 'article')} to {index_path}; it holds {total}")
 
@@ -241,6 +249,7 @@ def check_command(
     with Index(index_path, create=False) as index:
         with progress_bar(len(articles)) as progress:
             result = index.check(articles, progress=progress)
+        warn_nothing_to_compare(verdict.id for verdict in result.verdicts if verdict.nothing_to_compare)
         if add_after:
             added = index.add(articles, wire=wire)
             skipped = f" ({len(added.skipped)} already in it)" if added.skipped else ""

@@ -25,10 +25,10 @@ from dedup.index.check import CheckConfig, CheckVerdict, check_article
 from dedup.index.schema import SCHEMA_VERSION, open_index
 from dedup.index.sketch import document_frequencies_with, lookup_keys, sketch_documents
 from dedup.index.store import ArchivedArticle, IndexStats, Store
-from dedup.model import Article
+from dedup.model import Article, Document
 from dedup.progress import PREPARE, SCORE, Progress, no_progress
 from dedup.score import RatioCache
-from dedup.text import TextCache, prepare
+from dedup.text import TextCache, nothing_to_compare, prepare
 from dedup.validate import checked_articles
 from dedup.version import __version__
 
@@ -51,6 +51,9 @@ class AddResult:
     skipped: tuple[str, ...] = ()
     batches: int = 0
     changed: tuple[str, ...] = ()
+    nothing_to_compare: tuple[str, ...] = ()
+    """Added ids with no content word to compare (`dedup.text.NOTHING_TO_COMPARE`): archived,
+    but no later article can match them by their words."""
 
 
 @dataclass(frozen=True)
@@ -156,18 +159,20 @@ class Index:
         added, batches = 0, 0
         skipped: list[str] = []
         changed: list[str] = []
+        wordless: list[str] = []
         cache = TextCache()  # this call's: its batches' repeated sentences are tokenised once
         for batch in _batches(checked_articles(articles, "article"), self.batch_size):
-            count, already, other_text = self._add_batch(batch, wire, progress, cache)
-            added += count
+            fresh, already, other_text = self._add_batch(batch, wire, progress, cache)
+            added += len(fresh)
             skipped += already
             changed += other_text
+            wordless += [document.id for document in fresh if nothing_to_compare(document.sentences)]
             batches += 1
-        return AddResult(added, tuple(skipped), batches, tuple(changed))
+        return AddResult(added, tuple(skipped), batches, tuple(changed), tuple(wordless))
 
     def _add_batch(
         self, batch: Sequence[Article], wire: bool, progress: Progress, cache: TextCache
-    ) -> tuple[int, list[str], list[str]]:
+    ) -> tuple[list[Document], list[str], list[str]]:
         documents = []
         for article in batch:
             documents.append(prepare(article, cache=cache))
@@ -188,7 +193,7 @@ class Index:
             frequencies = document_frequencies_with(store.frequencies(terms), store.document_count(), fresh)
             sketches = sketch_documents(fresh, frequencies, self.config.candidates, self.config.seed, archived=True)
             store.insert(sketches, wire=wire, added_at=time.time())
-        return len(fresh), skipped, changed
+        return fresh, skipped, changed
 
     # --- checking ------------------------------------------------------------------------------
     def check(self, articles: Iterable[Article], *, progress: Progress = no_progress) -> CheckResult:

@@ -29,7 +29,7 @@ from dedup.index.store import ArchivedArticle, Store
 from dedup.model import COPY_RELATIONS, RELATIONS, Article, Document, ScoredPair
 from dedup.pipelines.flag import flag_articles
 from dedup.score import DocumentFrequencies, DocumentSpace, RatioCache
-from dedup.text import TextCache, prepare
+from dedup.text import TextCache, nothing_to_compare, prepare
 
 VERSION_RELATIONS = frozenset({"near-duplicate", "rewrite"})
 """Relations to an earlier article of the same source that make an article a new version of it."""
@@ -112,6 +112,9 @@ class CheckVerdict:
     archived_text_differs: bool = False
     """The index holds this id with another text (an earlier version, or another article under a
     reused id): `Index.add` will not replace it, and it is not compared with this one."""
+    nothing_to_compare: bool = False
+    """The article holds no content word to compare (`dedup.text.NOTHING_TO_COMPARE`): no archived
+    article can match it by its words."""
 
 
 def check_article(
@@ -165,6 +168,7 @@ def check_article(
         article.title,
         archived_text is not None,
         archived_text is not None and archived_text != article.text,
+        nothing_to_compare(document.sentences),
     )
 
 

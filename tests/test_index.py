@@ -285,13 +285,16 @@ def test_two_readers_check_while_a_writer_adds(tmp_path, seed_articles):
 def test_kill_during_add_loses_nothing_committed(tmp_path):
     path = tmp_path / "k.db"
     committed = 0
-    for delay in (1.5, 2.5):
+    for delay in (0.5, 1.5):
         writer = _writer(path, 500, 25)
         assert writer.stdout is not None
+        # The kill comes `delay` after the first batch is committed: on a loaded machine, a fixed
+        # delay from the start could fall before the writer had made the index at all.
+        first = writer.stdout.readline()
         time.sleep(delay)
         os.kill(writer.pid, signal.SIGKILL)
         writer.wait()
-        reported = [int(line) for line in writer.stdout.read().split()]
+        reported = [int(line) for line in (first + writer.stdout.read()).split()]
         committed = max([committed, *reported])
         with Index(str(path), create=False) as index:
             stats = index.stats()

@@ -59,8 +59,8 @@ def id_problem(where: str, article_id: str) -> str | None:
     code = ord(found.group())
     shown = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
     return (
-        f"{printable(where)}: 'id' holds the control character {shown} at character {found.start()}: "
-        "an id is one line of printable text"
+        f"{printable(where)}: 'id' holds {shown} at character {found.start()}, a control character or "
+        "direction override: an id is one line of printable text"
     )
 
 

@@ -622,7 +622,7 @@ def test_an_id_with_a_control_character_is_a_record_error(tmp_path, control):
     (tmp_path / "batch.jsonl").write_text(f'{{"id": {escaped}, "text": "one"}}\n{{"id": "b", "text": "two"}}\n')
     (tmp_path / "batch.csv").write_text(f'id,text\n"a{control}b",one\nb,two\n', encoding="utf-8", newline="")
     for name in ("batch.jsonl", "batch.csv"):
-        with pytest.raises(DedupError, match=rf"{name}:[12]: 'id' holds the control character .* at character 1"):
+        with pytest.raises(DedupError, match=rf"{name}:[12]: 'id' holds .* at character 1, a control character"):
             list(read_articles([str(tmp_path / name)]))
         warnings: list[str] = []
         articles = list(read_articles([str(tmp_path / name)], skip_bad=True, warn=warnings.append))
@@ -631,7 +631,7 @@ def test_an_id_with_a_control_character_is_a_record_error(tmp_path, control):
         folder = tmp_path / "texts"
         folder.mkdir()
         (folder / f"a{control}b.txt").write_text("one", encoding="utf-8")
-        with pytest.raises(DedupError, match=r"'id' holds the control character .*; rename the file"):
+        with pytest.raises(DedupError, match=r"'id' holds .*, a control character or direction override: .*; rename"):
             list(read_articles([str(folder)]))
 
 

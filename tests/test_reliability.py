@@ -63,7 +63,7 @@ def test_a_lone_surrogate_in_any_field_is_a_dedup_error_naming_the_article(entry
 @pytest.mark.parametrize("entry_point", sorted(API_CALLS))
 def test_an_id_with_a_line_end_is_a_dedup_error_naming_the_article(entry_point):
     articles = [Article("a", HELLO), Article("b\nc", HELLO + " again")]
-    with pytest.raises(DedupError, match=r"'b\\nc'.*'id' holds the control character \\x0a at character 1"):
+    with pytest.raises(DedupError, match=r"'b\\nc'.*'id' holds \\x0a at character 1, a control character"):
         API_CALLS[entry_point](articles)
 
 

@@ -143,7 +143,9 @@ def add_command(
 ) -> None:
     """Add INPUT articles (any input format) to the index at PATH, streamed, a batch per transaction.
 
-    An article whose id the index already holds is skipped (with a count).
+    An article whose id the index already holds is skipped (with a count, and a warning naming it
+    when the index holds that id under another text: remove the id first to replace it). An add
+    that fails before its first batch is committed leaves no new index behind.
     """
     new_index = not os.path.lexists(index_path)
     try:

@@ -148,8 +148,8 @@ class Index:
         Call it as articles arrive (a day's wire with ``wire=True``; the papers after checking
         them). An article whose id the index already holds (or that came earlier in `articles`)
         is skipped and named in the result, and among the `changed` ids when its text differs from
-        the kept one (`remove` the id first to replace its text). Each batch is committed on its own, so an add that is
-        interrupted keeps every batch committed before.
+        the kept one (`remove` the id first to replace its text). Each batch is committed on its
+        own, so an add that is interrupted keeps every batch committed before.
 
         Returns
         -------

@@ -23,7 +23,7 @@ import gzip
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -178,3 +178,9 @@ def background_idf(stems: Iterable[str]) -> np.ndarray:
     (scikit-learn's smoothed IDF as the batch grows without bound), float32; NaN for a stem in
     another script (see `document_share`)."""
     return (np.log(1.0 / document_share(stems)) + 1.0).astype(np.float32)
+
+
+def unweighed_stems(stems: Sequence[str]) -> list[str]:
+    """Those of `stems` the background table cannot weigh (`background_idf` is NaN: another
+    script), in their order: the ones a caller weighs by its batch or archive instead."""
+    return [stem for stem, idf in zip(stems, background_idf(stems).tolist()) if math.isnan(idf)]

@@ -12,14 +12,13 @@ wire copy, the derivation `dedup.pipelines.flag.flag_articles` gives.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from dedup.align import needs_alignment, relate, unaligned_pair
-from dedup.background import background_idf
+from dedup.background import unweighed_stems
 from dedup.config import DedupConfig
 from dedup.dates import published_moment
 from dedup.errors import ConfigError
@@ -190,7 +189,7 @@ def _scored(
     documents = [stand_in_document(document.id, query_terms, query_counts), *stand_ins]
     # The background table weighs most stems; the index's frequencies are needed for the others only.
     vocabulary = sorted({term for item in candidates for term in item.terms} - set(frequencies.counts))
-    unweighed = [term for term, idf in zip(vocabulary, background_idf(vocabulary).tolist()) if math.isnan(idf)]
+    unweighed = unweighed_stems(vocabulary)
     counts = dict(frequencies.counts)
     counts.update(store.frequencies(unweighed))
     space = DocumentSpace(documents, frequencies=DocumentFrequencies(counts, frequencies.n_documents))

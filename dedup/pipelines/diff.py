@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dedup.background import background_idf
+from dedup.background import unweighed_stems
 from dedup.config import DedupConfig
 from dedup.model import Article, Document, PairDiff
 from dedup.score import DocumentFrequencies, DocumentSpace, RatioCache, document_frequencies
@@ -47,7 +47,7 @@ def diff_articles(
 def _needs_batch_weights(documents: Sequence[Document]) -> bool:
     """True when a stem of `documents` has no background weight (a word of another script)."""
     stems = sorted({stem for document in documents for sentence in document.sentences for stem in sentence.stems})
-    return bool(stems) and bool(np.isnan(background_idf(stems)).any())
+    return bool(unweighed_stems(stems))
 
 
 def diffs_of_pairs(

@@ -126,8 +126,7 @@ class Output:
             folder = os.path.dirname(os.path.abspath(self.manifest_path))
             if not os.path.isdir(folder):
                 raise DedupError(f"{self.manifest_path}: no such directory to write the manifest in ({folder})")
-            if not os.access(folder, os.W_OK):
-                raise DedupError(f"{self.manifest_path}: cannot write in {folder}: permission denied")
+            output_status(self.manifest_path)  # a directory, or a file or folder that cannot be written
         self._claimed: dict[str, str] = {}
         self.claim("-o", self.path)
         manifest = self.manifest_path or (manifest_path_for(self.path) if self.path is not None else None)

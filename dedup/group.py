@@ -25,9 +25,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from dedup.arrays import unique_pairs
+from dedup.arrays import ranges, unique_pairs
 from dedup.dates import published_moment
 from dedup.errors import ConfigError
+from dedup.kernels import dots_with_dense
 from dedup.model import ScoredPair, ScoredPairs
 from dedup.score import row_dots, stacked_rows
 
@@ -151,23 +152,20 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
     (`_MergeQueue`). The clusters are then split by `split_events` (off when `story_split` is 0).
     """
     vectors = vectors.tocsr()
+    if vectors.dtype != np.float32:
+        vectors = vectors.astype(np.float32)
     if not vectors.has_sorted_indices:
         vectors = vectors.sorted_indices()
     parent = list(range(count))
     size = np.ones(count, dtype=np.int64)
-    sums: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-    def total(x: int) -> tuple[np.ndarray, np.ndarray]:
-        if x in sums:
-            return sums[x]
-        start, end = vectors.indptr[x], vectors.indptr[x + 1]
-        return vectors.indices[start:end], vectors.data[start:end]
+    sums = _ClusterSums(vectors)
+    total = sums.of
 
     def merge(x: int, y: int) -> int:
         keep, gone = (x, y) if x < y else (y, x)
         parent[gone] = keep
-        sums[keep] = _add_rows(total(keep), total(gone))
-        sums.pop(gone, None)
+        sums.put(keep, _add_rows(total(keep), total(gone)))
+        sums.drop(gone)
         size[keep] += size[gone]
         return keep
 
@@ -222,7 +220,6 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
     at_linkage = ~(averages < linkage)
     versions = np.zeros(count, dtype=np.int64)
     queue = _MergeQueue(merged_into, versions)
-    stacked_sums = _StackedSums(sums, vectors.shape[1])
     unmerged = np.zeros(int(at_linkage.sum()), dtype=np.int64)
     queue.add(averages[at_linkage], left[at_linkage], right[at_linkage], unmerged, unmerged)
     dense = np.zeros(vectors.shape[1], dtype=np.float32)
@@ -232,7 +229,6 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
             break
         _, x, y, _, _ = entry
         keep = merge(x, y)
-        stacked_sums.changed(keep)
         gone = y if keep == x else x
         merged_into[gone] = keep
         versions[keep] += 1
@@ -242,18 +238,12 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
         if not len(near):
             continue
         neighbours[keep] = near
-        # The new cluster's sum spread out densely: the neighbours' dot products are then sparse
-        # products of their sums with it (zeros where the sum has none add nothing), each summed
-        # in column order in float32, as a gather and a float32 cumulative sum would. Single
-        # articles are rows of `vectors` as they stand; merged clusters' sums are stacked.
+        # The new cluster's sum spread out densely: the neighbours' dot products are then each
+        # neighbour's sum read against it (zeros where the new sum has none add nothing), summed in
+        # column order in float32, as a sparse product with a vector sums them.
         columns_keep, weights_keep = total(keep)
         dense[columns_keep] = weights_keep
-        merged = size[near] > 1
-        dots = np.empty(len(near), dtype=np.float32)
-        if not merged.all():
-            dots[~merged] = vectors[near[~merged]] @ dense
-        if merged.any():
-            dots[merged] = stacked_sums.dots(near[merged], dense)
+        dots = sums.dots(near, dense)
         dense[columns_keep] = 0.0
         averages = dots.astype(np.float64) / (size[keep] * size[near]).astype(np.float64)
         at_linkage = ~(averages < linkage)
@@ -263,49 +253,66 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
     return split_events([root(i) for i in range(count)], forced, vectors, config)
 
 
-class _StackedSums:
-    """The row sums of merged clusters (`story_clusters`' ``sums``) stacked in one sparse matrix,
-    so that the dot products of many of them with one dense row are one product of the rows
-    taken from it. A cluster whose sum changed since the matrix was built is stacked apart
-    until the matrix is built again, after `_REBUILD` such clusters: stacking every neighbour's
-    sum anew at each merge cost more than the products (make_corpus 10k: story_clusters 12.7 s ->
-    11.5 s)."""
+class _ClusterSums:
+    """Each cluster's sum of its members' rows (sorted columns, float32 weights) in one growing
+    pair of arrays: a single article's row as `vectors` holds it, a merged cluster's sum appended
+    when it is made. The dot products of many clusters' sums with one dense row are then one
+    compiled loop over those arrays (`dedup.kernels.dots_with_dense`), where gathering the sums
+    into a sparse matrix for each merge cost most of the linkage's time (make_corpus 10k: 7.9 s of
+    18.7 s). Sums replaced by a merge are dropped when the arrays are next copied, once they hold
+    as much dropped as kept."""
 
-    _REBUILD = 64
+    def __init__(self, vectors: sp.csr_matrix) -> None:
+        """The sums of the clusters of one article each: the rows of `vectors` (sorted columns)."""
+        self._columns = np.array(vectors.indices, dtype=np.int64)
+        self._weights = np.array(vectors.data, dtype=np.float32)
+        self._start = np.array(vectors.indptr[:-1], dtype=np.int64)
+        self._length = np.diff(vectors.indptr).astype(np.int64)
+        self._used = len(self._columns)
+        self._live = self._used
 
-    def __init__(self, sums: dict[int, tuple[np.ndarray, np.ndarray]], n_columns: int) -> None:
-        self._sums, self._n_columns = sums, n_columns
-        self._row_of: dict[int, int] = {}
-        self._matrix = sp.csr_matrix((0, n_columns), dtype=np.float32)
-        self._changed: set[int] = set()
+    def of(self, cluster: int) -> tuple[np.ndarray, np.ndarray]:
+        """The sum of `cluster` (columns, weights): views into the arrays, valid until the next `put`."""
+        start, stop = self._start[cluster], self._start[cluster] + self._length[cluster]
+        return self._columns[start:stop], self._weights[start:stop]
 
-    def changed(self, cluster: int) -> None:
-        """Say that `cluster`'s sum is new (made or changed by a merge)."""
-        self._changed.add(cluster)
-        if len(self._changed) > self._REBUILD:
-            clusters = sorted(self._sums)
-            self._matrix = self._stack(clusters)
-            self._row_of = {cluster: row for row, cluster in enumerate(clusters)}
-            self._changed.clear()
+    def put(self, cluster: int, row: tuple[np.ndarray, np.ndarray]) -> None:
+        """Make `row` (columns, weights) the sum of `cluster`, in place of its old one."""
+        columns, weights = row
+        self._live += len(columns) - int(self._length[cluster])
+        if self._used + len(columns) > len(self._columns):
+            self._grow(len(columns))
+        stop = self._used + len(columns)
+        self._columns[self._used : stop] = columns
+        self._weights[self._used : stop] = weights
+        self._start[cluster], self._length[cluster] = self._used, len(columns)
+        self._used = stop
+
+    def drop(self, cluster: int) -> None:
+        """Forget the sum of `cluster` (merged into another)."""
+        self._live -= int(self._length[cluster])
+        self._length[cluster] = 0
 
     def dots(self, clusters: np.ndarray, dense: np.ndarray) -> np.ndarray:
-        """Dot product of each of `clusters`' sums with `dense`, summed in column order in float32
-        (a sparse product with a vector), whichever matrix a sum is read from."""
-        fresh = np.fromiter(
-            (cluster in self._changed or cluster not in self._row_of for cluster in clusters.tolist()),
-            dtype=bool,
-            count=len(clusters),
-        )
-        dots = np.empty(len(clusters), dtype=np.float32)
-        if not fresh.all():
-            rows = np.fromiter((self._row_of[cluster] for cluster in clusters[~fresh].tolist()), dtype=np.int64)
-            dots[~fresh] = self._matrix[rows] @ dense
-        if fresh.any():
-            dots[fresh] = self._stack(clusters[fresh].tolist()) @ dense
-        return dots
+        """Dot product of each of `clusters`' sums with `dense`, summed in column order in float32."""
+        out = np.empty(len(clusters), dtype=np.float32)
+        return dots_with_dense(self._start[clusters], self._length[clusters], self._columns, self._weights, dense, out)
 
-    def _stack(self, clusters: list[int]) -> sp.csr_matrix:
-        return stacked_rows([self._sums[cluster] for cluster in clusters], self._n_columns)
+    def _grow(self, needed: int) -> None:
+        """Room for `needed` more entries: the live sums copied to the front of new arrays, twice
+        as long as they need (and than `needed`), so that copies stay rare."""
+        live = np.flatnonzero(self._length)
+        capacity = 2 * (self._live + needed)
+        columns = np.empty(capacity, dtype=np.int64)
+        weights = np.empty(capacity, dtype=np.float32)
+        lengths = self._length[live]
+        starts = np.cumsum(lengths) - lengths
+        taken = ranges(self._start[live], lengths)
+        columns[: len(taken)] = self._columns[taken]
+        weights[: len(taken)] = self._weights[taken]
+        self._columns, self._weights = columns, weights
+        self._start[live] = starts
+        self._used = len(taken)
 
 
 def _find(merged_into: np.ndarray, clusters: np.ndarray) -> np.ndarray:

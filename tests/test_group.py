@@ -124,8 +124,8 @@ def test_story_clusters_equal_exact_average_linkage(seed, tight, monkeypatch):
     same cosine, exactly (pairs under the linkage are passed over, and need not be proposed): a
     merged cluster's stale averages must never be taken for its current ones. (The second stage,
     which splits stories holding two events, is off: it is tested apart.) `tight` makes the
-    queue read its runs one or two entries at a time and the merged sums' matrix be built again
-    after every two merges, so that those paths are taken in a small batch too."""
+    queue read its runs one or two entries at a time, so that that path is taken in a small batch
+    too."""
     from sklearn.cluster import AgglomerativeClustering
 
     import dedup.group as group
@@ -133,7 +133,6 @@ def test_story_clusters_equal_exact_average_linkage(seed, tight, monkeypatch):
     if tight:
         monkeypatch.setattr(group._MergeQueue, "_FIRST_SCAN", 1)
         monkeypatch.setattr(group._MergeQueue, "_MAX_SCAN", 2)
-        monkeypatch.setattr(group._StackedSums, "_REBUILD", 1)
     from sklearn.metrics import adjusted_rand_score
 
     rng = np.random.default_rng(seed)
@@ -256,15 +255,18 @@ def test_group_shapes_put_the_canonical_first_and_groups_in_output_order():
     assert found == [((1, 0, 3), "earliest-published"), ((2,), "only-member")]
 
 
-def test_stacked_sums_give_each_cluster_its_current_sum_in_order():
-    """`_StackedSums` reads a sum from its matrix only while the sum is the one the matrix was built
-    with; a sum changed since is stacked apart. Each dot product is a float32 sum in column order."""
-    from dedup.group import _StackedSums
+def test_cluster_sums_give_each_cluster_its_current_sum_in_order():
+    """`_ClusterSums` gives each cluster the sum last put for it (or its row, while it is a single
+    article), through every copy its arrays make as they grow; each dot product is a float32 sum
+    in column order."""
+    import scipy.sparse as sp
+
+    from dedup.group import _ClusterSums
 
     rng = np.random.default_rng(5)
 
     def random_sum() -> tuple[np.ndarray, np.ndarray]:
-        columns = np.sort(rng.choice(50, size=int(rng.integers(1, 30)), replace=False)).astype(np.int32)
+        columns = np.sort(rng.choice(50, size=int(rng.integers(1, 30)), replace=False)).astype(np.int64)
         return columns, rng.random(len(columns)).astype(np.float32)
 
     def expected(cluster: int, dense: np.ndarray) -> np.float32:
@@ -272,16 +274,34 @@ def test_stacked_sums_give_each_cluster_its_current_sum_in_order():
         return np.cumsum(weights * dense[columns], dtype=np.float32)[-1]
 
     sums = {cluster: random_sum() for cluster in range(10)}
-    stacked = _StackedSums(sums, 50)
-    stacked._REBUILD = 3
-    for _ in range(12):
-        cluster = int(rng.integers(0, 12))
-        sums[cluster] = random_sum()  # a merge made or changed this cluster's sum
-        stacked.changed(cluster)
+    vectors = sp.csr_matrix(
+        (
+            np.concatenate([sums[c][1] for c in range(10)]),
+            np.concatenate([sums[c][0] for c in range(10)]),
+            np.concatenate(([0], np.cumsum([len(sums[c][0]) for c in range(10)]))),
+        ),
+        shape=(10, 50),
+    )
+    held = _ClusterSums(vectors)
+    grown = 0
+    for _ in range(60):
+        cluster = int(rng.integers(0, 10))
+        if rng.random() < 0.2 and len(sums) > 2:
+            sums.pop(cluster, None)
+            held.drop(cluster)  # merged into another
+        else:
+            before = len(held._columns)
+            sums[cluster] = random_sum()  # a merge made or changed this cluster's sum
+            held.put(cluster, sums[cluster])
+            grown += len(held._columns) != before
         dense = rng.random(50).astype(np.float32)
         asked = np.array(sorted(sums), dtype=np.int64)
-        found = stacked.dots(asked, dense)
+        found = held.dots(asked, dense)
         assert found.tobytes() == np.array([expected(c, dense) for c in asked.tolist()], dtype=np.float32).tobytes()
+        for c in asked.tolist():
+            columns, weights = held.of(c)
+            assert columns.tolist() == sums[c][0].tolist() and weights.tobytes() == sums[c][1].tobytes()
+    assert grown >= 2  # the arrays were copied while growing, more than once
 
 
 def test_members_published_at_the_same_moment_are_told_apart_by_the_next_rules():

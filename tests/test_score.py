@@ -94,34 +94,38 @@ def test_row_dots_sum_as_their_callers_define():
     assert in_order.tobytes() == (vectors[left] @ vectors[right].T).diagonal().astype(np.float32).tobytes()
 
 
-def test_row_dots_by_left_row_equal_element_wise_products(monkeypatch):
-    """`row_dots` reads each pair's products off its left row spread out densely; the values are
-    those of gathering both rows and multiplying them element-wise, bit for bit, in both sums and
-    as float64, with repeated and unsorted left rows, an empty row, many shared columns (where
-    the pairwise sum differs from the sum in order) and runs longer than a gathered chunk; left
-    rows of few pairs, which are still gathered with their right rows, beside one of many."""
-    import dedup.score as score
-
+def test_row_dots_by_left_row_equal_element_wise_products():
+    """`row_dots` (a compiled loop reading each pair's products off its left row spread out
+    densely) gives the values of gathering both rows and multiplying them element-wise, bit for
+    bit, in both sums and as float64, with repeated and unsorted left rows, an empty row, many
+    shared columns (where the pairwise sum differs from the sum in order) and rows sharing
+    thousands of columns (numpy's pairwise sum splits them in halves, several levels deep)."""
     rng = np.random.default_rng(11)
     counts = sp.random(60, 200, density=0.3, random_state=rng, format="csr", dtype=np.float32)
     counts.data = np.ceil(counts.data * 4).astype(np.float32)
     counts = sp.csr_matrix(sp.diags((np.arange(60) != 5).astype(np.float32)) @ counts)
     counts.eliminate_zeros()
     counts.sort_indices()
-    vectors = batch_tfidf(counts)
-    left = rng.integers(0, 60, 500)
-    left[:40] = 7  # one long run of a left row
-    right = rng.integers(0, 60, 500)
-    right[40:45] = 5  # the empty row
-    monkeypatch.setattr(score, "_DOT_CHUNK", 16)
-    products = vectors[left].multiply(vectors[right]).tocsr()
-    assert row_dots(vectors, left, right).tobytes() == row_products(vectors[left], vectors[right]).tobytes()
-    wide = row_dots(vectors, left, right, dtype=np.float64)
-    assert wide.tobytes() == row_products(vectors[left], vectors[right], dtype=np.float64).tobytes()
-    in_order = row_dots(vectors, left, right, in_order=True)
-    assert in_order.tobytes() == (products @ np.ones(200, dtype=np.float32)).tobytes()
-    assert (in_order != row_dots(vectors, left, right)).any()  # the two sums do differ here
-    assert row_dots(vectors, left[:0], right[:0]).shape == (0,)
+    wide_rows = sp.random(4, 200, density=1.0, random_state=rng, format="csr", dtype=np.float32)
+    long_rows = sp.csr_matrix(sp.random(4, 3000, density=0.9, random_state=rng, format="csr", dtype=np.float32))
+    for matrix in (batch_tfidf(counts), wide_rows, long_rows):
+        n = matrix.shape[0]
+        left = rng.integers(0, n, 500)
+        left[:40] = 3  # one long run of a left row
+        right = rng.integers(0, n, 500)
+        if n == 60:
+            right[40:45] = 5  # the empty row
+        products = matrix[left].multiply(matrix[right]).tocsr()
+        assert row_dots(matrix, left, right).tobytes() == row_products(matrix[left], matrix[right]).tobytes()
+        wide = row_dots(matrix, left, right, dtype=np.float64)
+        assert wide.tobytes() == row_products(matrix[left], matrix[right], dtype=np.float64).tobytes()
+        in_order = row_dots(matrix, left, right, in_order=True)
+        assert in_order.tobytes() == (products @ np.ones(matrix.shape[1], dtype=np.float32)).tobytes()
+        assert (in_order != row_dots(matrix, left, right)).any()  # the two sums do differ here
+        double = matrix.astype(np.float64)  # a float64 matrix is summed in float64, as before
+        expected = np.asarray(double[left].multiply(double[right]).sum(axis=1)).ravel()
+        assert row_dots(double, left, right, dtype=np.float64).tobytes() == expected.tobytes()
+    assert row_dots(counts, left[:0], right[:0]).shape == (0,)
 
 
 def test_weigh_rounds_as_scikit_learn_normalises():

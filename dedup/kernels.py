@@ -153,3 +153,151 @@ def dots_with_dense(starts, lengths, indices, data, dense, out):  # pragma: no c
             total += data[e] * dense[indices[e]]
         out[k] = total
     return out
+
+
+@njit(cache=True, nogil=True)
+def pair_sentence_products(
+    term_indptr,
+    term_indices,
+    rows_a,
+    rows_b,
+    weigh_indptr,
+    weigh_indices,
+    weigh_counts,
+    weigh_a,
+    weigh_b,
+    first_a,
+    first_b,
+    offsets,
+    idf,
+    idf_start,
+    sublinear_tf,
+    slot,
+    out,
+):  # pragma: no cover - compiled
+    """Each pair's sentence-by-sentence TF-IDF products in the pair's own space, as
+    `dedup.score.pair_space` computes them, into `out` (float32, pair p's n_a x n_b matrix row by
+    row from ``offsets[p]``; entries it does not compute are left as they are).
+
+    Pair p's sentences are positions ``first_a[p]:first_a[p + 1]`` of side A and
+    ``first_b[p]:first_b[p + 1]`` of side B. The pair's terms and their sentence frequencies come
+    from the rows `rows_a` / `rows_b` of the term table (`term_indptr`, `term_indices`): a term's
+    frequency is the number of the pair's sentences holding it, and its IDF
+    ``idf[idf_start[p] + frequency - 1]`` (computed by numpy beforehand, as the pair's space
+    computes it). The vectors multiplied are the rows `weigh_a` / `weigh_b` of the weighed table
+    (`weigh_indptr`, `weigh_indices`, `weigh_counts`; -1 for a sentence left out): the same table
+    for whole sentences, their prose for quotations, whose terms outside the pair are dropped.
+    Each vector is weighed as `dedup.score.weigh` weighs it (``sublinear_tf[count - 1] * idf``,
+    float32; norm from the float64 squares of the float32 weights, summed as ``np.add.reduceat``;
+    divided in float64, rounded to float32), and each product summed in column order in float32,
+    as a sparse product sums it. `slot` is -1 for every column and is left so.
+    """
+    n_pairs = len(offsets) - 1
+    for p in range(n_pairs):
+        a0, a1, b0, b1 = first_a[p], first_a[p + 1], first_b[p], first_b[p + 1]
+        n_b = b1 - b0
+        # The pair's terms, numbered as met, with their sentence frequencies.
+        n_terms = 0
+        for side in range(2):
+            start, stop = (a0, a1) if side == 0 else (b0, b1)
+            for position in range(start, stop):
+                row = rows_a[position] if side == 0 else rows_b[position]
+                n_terms += term_indptr[row + 1] - term_indptr[row]
+        terms = np.empty(n_terms, dtype=np.int64)
+        frequency = np.zeros(n_terms, dtype=np.int64)
+        n_terms = 0
+        for side in range(2):
+            start, stop = (a0, a1) if side == 0 else (b0, b1)
+            for position in range(start, stop):
+                row = rows_a[position] if side == 0 else rows_b[position]
+                for e in range(term_indptr[row], term_indptr[row + 1]):
+                    column = term_indices[e]
+                    local = slot[column]
+                    if local < 0:
+                        local = n_terms
+                        slot[column] = local
+                        terms[n_terms] = column
+                        n_terms += 1
+                    frequency[local] += 1
+        term_idf = np.empty(n_terms, dtype=np.float32)
+        for t in range(n_terms):
+            term_idf[t] = idf[idf_start[p] + frequency[t] - 1]
+        # B's weighed vectors as postings: for each pair term, the (sentence, weight) entries.
+        posting_count = np.zeros(n_terms + 1, dtype=np.int64)
+        b_weights, b_terms, b_sentence, b_n = _weighed_side(
+            weigh_indptr, weigh_indices, weigh_counts, weigh_b, b0, b1, sublinear_tf, term_idf, slot
+        )
+        for e in range(b_n):
+            posting_count[b_terms[e] + 1] += 1
+        for t in range(n_terms):
+            posting_count[t + 1] += posting_count[t]
+        filled = posting_count[:-1].copy()
+        posting_sentence = np.empty(b_n, dtype=np.int64)
+        posting_weight = np.empty(b_n, dtype=np.float32)
+        for e in range(b_n):
+            t = b_terms[e]
+            posting_sentence[filled[t]] = b_sentence[e]
+            posting_weight[filled[t]] = b_weights[e]
+            filled[t] += 1
+        a_weights, a_terms, a_sentence, a_n = _weighed_side(
+            weigh_indptr, weigh_indices, weigh_counts, weigh_a, a0, a1, sublinear_tf, term_idf, slot
+        )
+        wanted_b = np.zeros(n_b, dtype=np.bool_)
+        for j in range(n_b):
+            wanted_b[j] = weigh_b[b0 + j] >= 0
+        sums = np.zeros(n_b, dtype=np.float32)
+        e = 0
+        while e < a_n:
+            i = a_sentence[e]
+            sums[:] = 0
+            while e < a_n and a_sentence[e] == i:
+                t, w = a_terms[e], a_weights[e]
+                for q in range(posting_count[t], posting_count[t + 1]):
+                    sums[posting_sentence[q]] += w * posting_weight[q]
+                e += 1
+            base = offsets[p] + i * n_b
+            for j in range(n_b):
+                if wanted_b[j]:
+                    out[base + j] = sums[j]
+        for t in range(n_terms):
+            slot[terms[t]] = -1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _weighed_side(indptr, indices, counts, rows, start, stop, sublinear_tf, term_idf, slot):  # pragma: no cover
+    """The weighed entries of one side's sentences (positions `start` to `stop` of `rows`, -1 for a
+    sentence left out): weights, pair-term numbers, sentence (0-based on the side), and how many;
+    entries whose column is not a pair term (`slot` -1) are dropped."""
+    size = 0
+    for position in range(start, stop):
+        row = rows[position]
+        if row >= 0:
+            size += indptr[row + 1] - indptr[row]
+    weights = np.empty(size, dtype=np.float32)
+    terms = np.empty(size, dtype=np.int64)
+    sentence = np.empty(size, dtype=np.int64)
+    squares = np.empty(size + 1, dtype=np.float64)
+    n = 0
+    for position in range(start, stop):
+        row = rows[position]
+        if row < 0:
+            continue
+        first = n
+        for e in range(indptr[row], indptr[row + 1]):
+            local = slot[indices[e]]
+            if local < 0:
+                continue
+            weight = sublinear_tf[np.int64(counts[e]) - 1] * term_idf[local]
+            weights[n] = weight
+            terms[n] = local
+            sentence[n] = position - start
+            squares[n - first] = np.float64(weight * weight)
+            n += 1
+        if n > first:
+            norm = np.sqrt(_reduceat_sum(squares, n - first))
+            if norm == 0.0:
+                norm = 1.0
+            for k in range(first, n):
+                weights[k] = np.float32(np.float64(weights[k]) / norm)
+    return weights, terms, sentence, n

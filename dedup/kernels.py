@@ -196,6 +196,8 @@ def pair_sentence_products(
     for p in range(n_pairs):
         a0, a1, b0, b1 = first_a[p], first_a[p + 1], first_b[p], first_b[p + 1]
         n_b = b1 - b0
+        if not (_any_kept(weigh_a, a0, a1) and _any_kept(weigh_b, b0, b1)):
+            continue  # no product of this pair is asked for (prose of no quotation)
         # The pair's terms, numbered as met, with their sentence frequencies.
         n_terms = 0
         for side in range(2):
@@ -262,6 +264,15 @@ def pair_sentence_products(
         for t in range(n_terms):
             slot[terms[t]] = -1
     return out
+
+
+@njit(cache=True, nogil=True)
+def _any_kept(rows, start, stop):  # pragma: no cover - compiled
+    """Whether any of positions `start` to `stop` of `rows` is a sentence (not -1)."""
+    for position in range(start, stop):
+        if rows[position] >= 0:
+            return True
+    return False
 
 
 @njit(cache=True, nogil=True)

@@ -264,7 +264,7 @@ class _ClusterSums:
 
     def __init__(self, vectors: sp.csr_matrix) -> None:
         """The sums of the clusters of one article each: the rows of `vectors` (sorted columns)."""
-        self._columns = np.array(vectors.indices, dtype=np.int64)
+        self._columns = np.array(vectors.indices)  # int32 for any batch of fewer than 2**31 terms
         self._weights = np.array(vectors.data, dtype=np.float32)
         self._start = np.array(vectors.indptr[:-1], dtype=np.int64)
         self._length = np.diff(vectors.indptr).astype(np.int64)
@@ -303,7 +303,7 @@ class _ClusterSums:
         as long as they need (and than `needed`), so that copies stay rare."""
         live = np.flatnonzero(self._length)
         capacity = 2 * (self._live + needed)
-        columns = np.empty(capacity, dtype=np.int64)
+        columns = np.empty(capacity, dtype=self._columns.dtype)
         weights = np.empty(capacity, dtype=np.float32)
         lengths = self._length[live]
         starts = np.cumsum(lengths) - lengths

@@ -7,8 +7,10 @@ as ``np.add.reduceat`` sums a float32 segment (`pair_dots`). Where the numpy cod
 spent its time in building gathered sparse rows and scipy's checks of them, a loop over the
 matrix's own arrays does the same arithmetic and nothing else.
 
-numba compiles each kernel on its first call in a process (about a second) and keeps the machine
-code in a cache beside this file (`cache=True`), so later runs load it.
+numba compiles each kernel on its first call in a process and keeps the machine code in a cache
+beside this file, or in the user's cache directory where this one is read-only (`NUMBA_CACHE_DIR`
+chooses another), so that later runs load it. Where neither can be written, each process compiles
+the kernels it calls again (some seconds), rather than failing.
 """
 
 from __future__ import annotations
@@ -16,11 +18,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+
+def _compiled(function):
+    """`function` compiled by numba without the GIL, its machine code cached where numba finds a
+    writable place for it, else compiled in each process (numba refuses to cache without one)."""
+    try:
+        return njit(cache=True, nogil=True)(function)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return njit(nogil=True)(function)
+
+
 # numpy's pairwise summation: blocks of this many values are summed with eight running sums.
 _PAIRWISE_BLOCK = 128
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def _pairwise_leaf(values, start, n):  # pragma: no cover - compiled
     """numpy's ``pairwise_sum`` of ``values[start:start + n]`` for n up to `_PAIRWISE_BLOCK`,
     summed in the values' own float type (n >= 1): one after another under 8 values, else with
@@ -57,7 +69,7 @@ def _pairwise_leaf(values, start, n):  # pragma: no cover - compiled
     return total
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def _pairwise_block(values, start, n):  # pragma: no cover - compiled
     """numpy's ``pairwise_sum`` of ``values[start:start + n]`` (n >= 1): above `_PAIRWISE_BLOCK`
     values, the sum of the two halves' sums (the first half's length a multiple of 8), each summed
@@ -95,7 +107,7 @@ def _pairwise_block(values, start, n):  # pragma: no cover - compiled
     return sums[0]
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def _reduceat_sum(values, n):  # pragma: no cover - compiled
     """``np.add.reduceat`` of one segment ``values[:n]`` (n >= 1): its first value, plus
     the pairwise sum of the others, as numpy's reduction loop adds them."""
@@ -104,7 +116,7 @@ def _reduceat_sum(values, n):  # pragma: no cover - compiled
     return values[0] + _pairwise_block(values, 1, n - 1)
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def pair_dots(indptr, indices, data, left, right, dense, in_order, out):  # pragma: no cover - compiled
     """``out[k] = row(left[k]) . row(right[k])`` of a CSR matrix (sorted columns; float32, or
     float64 summed alike in float64): the
@@ -142,7 +154,7 @@ def pair_dots(indptr, indices, data, left, right, dense, in_order, out):  # prag
     return out
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def dots_with_dense(starts, lengths, indices, data, dense, out):  # pragma: no cover - compiled
     """``out[k]``: the dot product with `dense` of the sparse row held at ``indices[starts[k]:
     starts[k] + lengths[k]]`` (sorted columns) and its `data` (float32), summed one after another in
@@ -155,7 +167,7 @@ def dots_with_dense(starts, lengths, indices, data, dense, out):  # pragma: no c
     return out
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def pair_sentence_products(
     term_indptr,
     term_indices,
@@ -266,7 +278,7 @@ def pair_sentence_products(
     return out
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def _any_kept(rows, start, stop):  # pragma: no cover - compiled
     """Whether any of positions `start` to `stop` of `rows` is a sentence (not -1)."""
     for position in range(start, stop):
@@ -275,7 +287,7 @@ def _any_kept(rows, start, stop):  # pragma: no cover - compiled
     return False
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def _weighed_side(indptr, indices, counts, rows, start, stop, sublinear_tf, term_idf, slot):  # pragma: no cover
     """The weighed entries of one side's sentences (positions `start` to `stop` of `rows`, -1 for a
     sentence left out): weights, pair-term numbers, sentence (0-based on the side), and how many;

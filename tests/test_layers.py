@@ -21,6 +21,7 @@ LAYERS: dict[str, int] = {
     "dedup.dates": 0,
     "dedup.validate": 0,
     "dedup.arrays": 0,
+    "dedup.kernels": 0,  # compiled loops over arrays (numba), as plain as `dedup.arrays`
     "dedup.install": 0,
     "dedup.stopwords": 0,
     # 1: readers

@@ -1,0 +1,57 @@
+"""The compiled loops of `dedup.kernels` sum as the numpy code they stand for sums, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dedup import kernels
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_segment_sums_are_numpy_reduceat_bit_for_bit(dtype) -> None:
+    """numpy sums a segment of `np.add.reduceat` as its first value plus the pairwise sum of the
+    rest (eight running sums up to 128 values, halves above): every length from 1 to 300, and
+    long segments several halvings deep, give numpy's value to the last bit."""
+    rng = np.random.default_rng(3)
+    values = (rng.random(40_000) * 10.0 ** rng.integers(-3, 3, 40_000)).astype(dtype)
+    lengths = list(range(1, 301)) + [1_000, 1_029, 4_096, 17_003, 39_999]
+    for length in lengths:
+        start = int(rng.integers(0, len(values) - length + 1))
+        segment = values[start : start + length]
+        expected = np.add.reduceat(segment, [0])[0]
+        found = kernels._reduceat_sum(segment, length)
+        assert np.asarray(found, dtype=dtype).tobytes() == np.asarray(expected, dtype=dtype).tobytes(), length
+
+
+def test_dots_with_dense_sum_in_column_order_in_float32() -> None:
+    rng = np.random.default_rng(4)
+    columns = np.sort(rng.choice(500, size=300, replace=False)).astype(np.int32)
+    weights = rng.random(300).astype(np.float32)
+    dense = rng.random(500).astype(np.float32)
+    starts, lengths = np.array([0, 10, 0]), np.array([300, 50, 0])
+    out = kernels.dots_with_dense(starts, lengths, columns, weights, dense, np.empty(3, dtype=np.float32))
+    for k in range(3):
+        part = slice(starts[k], starts[k] + lengths[k])
+        expected = np.cumsum(weights[part] * dense[columns[part]], dtype=np.float32)[-1] if lengths[k] else 0.0
+        assert out[k].tobytes() == np.float32(expected).tobytes()
+
+
+def test_kernels_compile_uncached_where_numba_has_nowhere_to_cache(monkeypatch) -> None:
+    """numba refuses ``cache=True`` when neither the package's folder nor the user's cache folder
+    can be written (a read-only install, no home): the kernel is then compiled without a cache."""
+    asked = []
+
+    def fake_njit(**options):
+        asked.append(options)
+        if options.get("cache"):
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'kernels.py'")
+        return lambda function: ("compiled", function)
+
+    monkeypatch.setattr(kernels, "njit", fake_njit)
+
+    def add(x, y):
+        return x + y
+
+    assert kernels._compiled(add) == ("compiled", add)
+    assert asked == [{"cache": True, "nogil": True}, {"nogil": True}]

@@ -1,11 +1,13 @@
-"""Compiled loops (numba) for the dot products the story level takes by the million.
+"""Compiled loops (numba) for the products the story level takes by the million: the candidate
+cosines (`pair_dots`), average linkage's sums (`dots_with_dense`) and each aligned pair's sentence
+similarities (`pair_sentence_products`).
 
 Each kernel sums exactly as the numpy or scipy code it replaces summed, so that no value changes
-by a bit: one product after another in column order in float32, as a scipy sparse product with
-a vector sums (`dots_with_dense`, `pair_dots` with `in_order`), or by numpy's pairwise summation,
-as ``np.add.reduceat`` sums a float32 segment (`pair_dots`). Where the numpy code
-spent its time in building gathered sparse rows and scipy's checks of them, a loop over the
-matrix's own arrays does the same arithmetic and nothing else.
+by a bit: one product after another in column order, as a scipy sparse product sums, or by
+numpy's pairwise summation, as ``np.add.reduceat`` sums a segment (`_reduceat_sum`). Where the
+numpy code spent its time in building gathered sparse rows and scipy's checks of them, a loop over
+the matrices' own arrays does the same arithmetic and nothing else. Logarithms stay numpy's: the
+callers pass tables of them.
 
 numba compiles each kernel on its first call in a process and keeps the machine code in a cache
 beside this file, or in the user's cache directory where this one is read-only (`NUMBA_CACHE_DIR`

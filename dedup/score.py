@@ -200,17 +200,16 @@ def row_dots(
     in_order: bool = False,
     dtype: type = np.float32,
 ) -> np.ndarray:
-    """``matrix[left[k]] . matrix[right[k]]`` for every k: the one place dot
-    products of row pairs are taken (cosines of L2-normalised TF-IDF rows, and the story
-    grouping's sums of rows).
+    """``matrix[left[k]] . matrix[right[k]]`` for every k: the one place dot products of row pairs
+    are taken (cosines of L2-normalised TF-IDF rows, and the story grouping's sums of rows).
 
-    The products of the columns both rows hold are summed in column order in the matrix's float
-    type (float32 for every TF-IDF matrix of dedup's own): by default
-    as `row_products` sums them (numpy's pairwise ``add.reduceat``); with `in_order` one after
-    another, as a sparse matrix product sums them, so that the values equal those of ``A @ B.T``
-    (and of a float32 `np.cumsum` over a row's products, which `dedup.group.story_clusters`
-    compares them with). The two sums can differ in the last bit, so each caller keeps the one its
-    values were defined by. The result is given as `dtype` (the float32 sum, converted).
+    The products of the columns both rows hold are summed in column order, in the matrix's float
+    type (float32 for every TF-IDF matrix of dedup's own): by default as `row_products` sums them
+    (numpy's pairwise ``add.reduceat``); with `in_order` one after another, as a sparse matrix
+    product sums them, so that the values equal those of ``A @ B.T`` (and of a float32
+    `np.cumsum` over a row's products, which `dedup.group.story_clusters` compares them with). The
+    two sums can differ in the last bit, so each caller keeps the one its values were defined by.
+    The sums are given as `dtype` (float32 with `in_order`).
 
     A compiled loop (`dedup.kernels.pair_dots`) over the matrix's arrays, the pairs taken by left
     row so that each left row is spread out densely once: the same sums as gathering the rows and

@@ -157,14 +157,19 @@ class AlignmentPlan:
     def entries(self) -> tuple[np.ndarray, np.ndarray]:
         """(rows, cols) of every similarity `links` reads: verbatim pairs, then the rest-by-rest
         block row by row, then the neighbours of verbatim pairs."""
-        rows = [i for i, _ in self.verbatim]
-        cols = [j for _, j in self.verbatim]
-        for i in self.rest_a:
-            rows.extend([i] * len(self.rest_b))
-            cols.extend(self.rest_b)
-        rows.extend(i for i, _ in self.near)
-        cols.extend(j for _, j in self.near)
-        return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
+        rest_a = np.array(self.rest_a, dtype=np.int64)
+        rest_b = np.array(self.rest_b, dtype=np.int64)
+        rows = (
+            np.array([i for i, _ in self.verbatim], dtype=np.int64),
+            np.repeat(rest_a, len(rest_b)),
+            np.array([i for i, _ in self.near], dtype=np.int64),
+        )
+        cols = (
+            np.array([j for _, j in self.verbatim], dtype=np.int64),
+            np.tile(rest_b, len(rest_a)),
+            np.array([j for _, j in self.near], dtype=np.int64),
+        )
+        return np.concatenate(rows), np.concatenate(cols)
 
     def links(
         self,
@@ -371,11 +376,10 @@ def _coverage(alignment: Alignment, side: str, quote_share: float, quotes_copied
         return 0.0, 0.0
     shared = rewritten = 0
     for link in alignment.links:
-        chars = sum(prose.get(i, 0) for i in (link.a if side == "a" else link.b))
         if link.kind in ("verbatim", "edited") or _copied_quote(link):
-            shared += chars
+            shared += sum(prose.get(i, 0) for i in (link.a if side == "a" else link.b))
         elif link.kind == "rewritten":
-            rewritten += chars
+            rewritten += sum(prose.get(i, 0) for i in (link.a if side == "a" else link.b))
     return shared / total, rewritten / total
 
 

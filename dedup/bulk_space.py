@@ -188,6 +188,9 @@ def _block(tables: SentenceTables, pairs: np.ndarray, prose_floor: float) -> lis
         weigh_a: np.ndarray,
         weigh_b: np.ndarray,
     ) -> np.ndarray:
+        """Every pair's products of one kind of term (`kind`: "stems" or "grams"): the pair's terms
+        and frequencies from the rows `term_a` / `term_b` of `terms`, the vectors multiplied from
+        the rows `weigh_a` / `weigh_b` of `weighed` (-1: left out), as flat pair matrices."""
         flat = np.zeros(int(offsets[-1]), dtype=np.float32)
         largest = int(weighed.data.max()) if weighed.nnz else 1
         sublinear_tf = np.arange(1, largest + 1, dtype=np.float32)

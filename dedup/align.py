@@ -376,10 +376,13 @@ def _coverage(alignment: Alignment, side: str, quote_share: float, quotes_copied
         return 0.0, 0.0
     shared = rewritten = 0
     for link in alignment.links:
-        if link.kind in ("verbatim", "edited") or _copied_quote(link):
-            shared += sum(prose.get(i, 0) for i in (link.a if side == "a" else link.b))
-        elif link.kind == "rewritten":
-            rewritten += sum(prose.get(i, 0) for i in (link.a if side == "a" else link.b))
+        copied = link.kind in ("verbatim", "edited") or _copied_quote(link)
+        if copied or link.kind == "rewritten":  # the others (one side only, quotes) count for neither
+            chars = sum(prose.get(i, 0) for i in (link.a if side == "a" else link.b))
+            if copied:
+                shared += chars
+            else:
+                rewritten += chars
     return shared / total, rewritten / total
 
 

@@ -197,11 +197,11 @@ def _block(tables: SentenceTables, pairs: np.ndarray, prose_floor: float) -> lis
         np.log(sublinear_tf, out=sublinear_tf)
         sublinear_tf += 1.0
         return pair_sentence_products(
-            terms.indptr.astype(np.int64, copy=False),
+            terms.indptr,
             terms.indices,
             term_a,
             term_b,
-            weighed.indptr.astype(np.int64, copy=False),
+            weighed.indptr,
             weighed.indices,
             weighed.data,
             weigh_a,

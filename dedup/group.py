@@ -269,7 +269,6 @@ class _ClusterSums:
         self._start = np.array(vectors.indptr[:-1], dtype=np.int64)
         self._length = np.diff(vectors.indptr).astype(np.int64)
         self._used = len(self._columns)
-        self._live = self._used
 
     def of(self, cluster: int) -> tuple[np.ndarray, np.ndarray]:
         """The sum of `cluster` (columns, weights): views into the arrays, valid until the next `put`."""
@@ -279,7 +278,6 @@ class _ClusterSums:
     def put(self, cluster: int, row: tuple[np.ndarray, np.ndarray]) -> None:
         """Make `row` (columns, weights) the sum of `cluster`, in place of its old one."""
         columns, weights = row
-        self._live += len(columns) - int(self._length[cluster])
         if self._used + len(columns) > len(self._columns):
             self._grow(len(columns))
         stop = self._used + len(columns)
@@ -290,7 +288,6 @@ class _ClusterSums:
 
     def drop(self, cluster: int) -> None:
         """Forget the sum of `cluster` (merged into another)."""
-        self._live -= int(self._length[cluster])
         self._length[cluster] = 0
 
     def dots(self, clusters: np.ndarray, dense: np.ndarray) -> np.ndarray:
@@ -302,7 +299,7 @@ class _ClusterSums:
         """Room for `needed` more entries: the live sums copied to the front of new arrays, twice
         as long as they need (and than `needed`), so that copies stay rare."""
         live = np.flatnonzero(self._length)
-        capacity = 2 * (self._live + needed)
+        capacity = 2 * (int(self._length.sum()) + needed)
         columns = np.empty(capacity, dtype=self._columns.dtype)
         weights = np.empty(capacity, dtype=np.float32)
         lengths = self._length[live]

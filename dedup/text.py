@@ -514,7 +514,13 @@ class _StemOrSkip(dict):
     """token -> its stem, or "" for a token that carries no content (stop word, one letter).
 
     Only Latin-script tokens are stemmed: the English stemmer knows nothing of other scripts, whose
-    words are kept as they are."""
+    words are kept as they are. Holds at most `limit` tokens (then stops growing)."""
+
+    __slots__ = ("limit",)
+
+    def __init__(self, limit: float = float("inf")) -> None:
+        super().__init__()
+        self.limit = limit
 
     def __missing__(self, token: str) -> str:
         if len(token) <= 1 or token in STOP_WORDS:
@@ -523,11 +529,14 @@ class _StemOrSkip(dict):
             value = stem(token)
         else:
             value = token
-        if len(self) < _TOKEN_CACHE_SIZE:
+        if len(self) < self.limit:
             self[token] = value
         return value
 
 
+# A bounded `TextCache`'s most distinct tokens (`words`, `stems`) and sentences: a run that prepares
+# a stream of articles and drops them (an archive's `add`, `flag`'s wire search) keeps its caches
+# this small, whatever the stream's length.
 _TOKEN_CACHE_SIZE = 500_000
 
 
@@ -560,7 +569,7 @@ class _SentenceTokens(dict):
         interned = cache.words
         tokens = tuple([interned.setdefault(t, t) for t in words(text)])
         value = (text, tokens, tuple(content_stems(tokens, cache=cache)))
-        if len(self) >= _SENTENCE_CACHE_SIZE:
+        if len(self) >= cache.sentence_limit:
             self.clear()
         self[text] = value
         return value
@@ -576,15 +585,23 @@ class TextCache:
 
     A run (`dedup.cluster`, `dedup.flag`, an archive's `add`, ...) makes one and gives it to every
     `prepare` it calls, so that copies in its batch share their repeated sentences' tuples; the
-    cache goes when the run drops it. Each table is bounded: `sentences` and `words` are emptied
-    when full, `stems` stops growing.
+    cache goes when the run drops it. Each table is bounded unless `bounded` is false: `sentences`
+    and `words` are emptied when full, `stems` stops growing.
+
+    A run that keeps every document it prepares (`dedup.stages.prepare.prepare_all`) asks for an
+    unbounded cache: its entries are the documents' own strings and tuples, so the tables add only
+    their slots, and a bounded cache, emptied again and again in a large batch, tokenises and stems
+    its sentences anew and stops sharing them (100k generated articles, one process, the collector
+    paused: prepared in 66.8 s bounded, 50.4 s unbounded).
     """
 
-    __slots__ = ("sentences", "words", "stems")
+    __slots__ = ("sentences", "words", "stems", "sentence_limit", "token_limit")
 
-    def __init__(self) -> None:
+    def __init__(self, *, bounded: bool = True) -> None:
+        self.sentence_limit = _SENTENCE_CACHE_SIZE if bounded else float("inf")
+        self.token_limit = _TOKEN_CACHE_SIZE if bounded else float("inf")
         self.words: dict[str, str] = {}
-        self.stems = _StemOrSkip()
+        self.stems = _StemOrSkip(self.token_limit)
         self.sentences = _SentenceTokens(self)
 
 
@@ -681,7 +698,7 @@ def prepare(article: Article, *, cache: TextCache | None = None) -> Document:
         spans = spans[:MAX_SENTENCES]
         body = body[: spans[-1][1]]
     quotes = quote_spans(body, [end for _, end in spans])
-    if len(cache.words) > _TOKEN_CACHE_SIZE:
+    if len(cache.words) > cache.token_limit:
         cache.words.clear()
     tokens_of = cache.sentences
     sentences = []

@@ -83,6 +83,30 @@ def test_copies_prepared_in_one_run_share_their_sentences(seed_articles):
     assert a.sentences[0].words is b.sentences[0].words
 
 
+def test_a_batch_shares_sentences_beyond_a_bounded_cache_s_size(seed_articles, monkeypatch):
+    """`prepare_all` keeps every document, so its cache is unbounded: the first and the last copy
+    of a sentence share one tuple however many sentences come between; a bounded cache (a stream's)
+    stays within its sizes."""
+    import dedup.text
+    from dedup.stages.prepare import prepare_all
+    from dedup.text import TextCache
+
+    monkeypatch.setattr(dedup.text, "_SENTENCE_CACHE_SIZE", 3)
+    monkeypatch.setattr(dedup.text, "_TOKEN_CACHE_SIZE", 10)
+    original = seed_articles["000"]
+    between = [article for key, article in sorted(seed_articles.items()) if key != "000"]
+    batch = [original, *between, Article(id="copy", text=original.text)]
+    documents = prepare_all(batch)
+    assert documents[-1].sentences[0].words is documents[0].sentences[0].words
+    bounded = TextCache()
+    for article in batch:
+        prepare(article, cache=bounded)
+        assert len(bounded.sentences) <= 3
+        assert len(bounded.stems) <= 10
+        # `words` is emptied when an article starts with it over its size
+        assert len(bounded.words) <= 10 + len({w for s in prepare(article).sentences for w in s.words})
+
+
 def test_equal_words_share_one_string_within_a_run():
     from dedup.text import TextCache
 

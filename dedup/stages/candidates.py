@@ -69,12 +69,20 @@ class CandidateConfig:
 
 
 def candidate_pairs(
-    documents: Sequence[Document], space: DocumentSpace, config: CandidateConfig, seed: int
+    documents: Sequence[Document],
+    space: DocumentSpace,
+    config: CandidateConfig,
+    seed: int,
+    *,
+    copy: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Pairs (i < j) that share an LSH bucket at the copy grain or at the story grain."""
+    """Pairs (i < j) that share an LSH bucket at the copy grain or at the story grain. `copy` are
+    the documents' `copy_signatures` when the caller has them already (a run that sketched them
+    where it prepared the documents); each document's row depends on that document alone."""
     if len(documents) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    return banded_pairs(copy_signatures(documents, config, seed), story_signatures(space, config, seed), config)
+    copy = copy_signatures(documents, config, seed) if copy is None else copy
+    return banded_pairs(copy, story_signatures(space, config, seed), config)
 
 
 def banded_pairs(copy: np.ndarray, story: np.ndarray, config: CandidateConfig) -> np.ndarray:

@@ -45,31 +45,23 @@ def test_the_cluster_pipeline_aligns_through_its_engine_and_gives_the_same_resul
     assert through_engine == run_cluster(articles, DedupConfig(), _quiet, engine=LocalEngine(1))
 
 
-def test_several_processes_prepare_and_sketch_the_batch_in_jobs_with_the_same_result(seed_articles, monkeypatch):
-    import numpy as np
-
+def test_several_processes_prepare_the_batch_in_jobs_and_give_the_same_documents(seed_articles, monkeypatch):
     import dedup.pipelines.cluster
     from dedup.pipelines.cluster import prepare_documents
     from dedup.stages.prepare import prepare_all
-    from dedup.stages.sketch import copy_signatures
 
     articles = list(seed_articles.values())
-    config = DedupConfig()
     monkeypatch.setattr(dedup.pipelines.cluster, "_PREPARE_JOB", 4)
     expected = prepare_all(articles)
     in_jobs = RecordingEngine(processes=2)
-    documents, copy = prepare_documents(articles, config, in_jobs)
-    assert documents == expected
-    assert in_jobs.calls == [("_prepare_and_sketch", -(-len(articles) // 4))]
-    assert copy is not None and np.array_equal(copy, copy_signatures(expected, config.candidates, config.seed))
+    assert prepare_documents(articles, in_jobs) == expected
+    assert in_jobs.calls == [("prepare_packed", -(-len(articles) // 4))]
     in_this_process = RecordingEngine(processes=1)
-    assert prepare_documents(articles, config, in_this_process) == (expected, None)
+    assert prepare_documents(articles, in_this_process) == expected
     assert in_this_process.calls == []
-    two_workers, copy = prepare_documents(articles, config, LocalEngine(2))
-    assert two_workers == expected
-    assert np.array_equal(copy, copy_signatures(expected, config.candidates, config.seed))
-    assert run_cluster(articles, config, _quiet, engine=LocalEngine(2)) == run_cluster(
-        articles, config, _quiet, engine=LocalEngine(1)
+    assert prepare_documents(articles, LocalEngine(2)) == expected
+    assert run_cluster(articles, DedupConfig(), _quiet, engine=LocalEngine(2)) == run_cluster(
+        articles, DedupConfig(), _quiet, engine=LocalEngine(1)
     )
 
 

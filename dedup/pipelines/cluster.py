@@ -19,12 +19,11 @@ from dedup.engine.local import LocalEngine
 from dedup.model import Article, ClusterResult, Document, ScoredPair, ScoredPairs, id_order
 from dedup.progress import CANDIDATES, PREPARE, SCORE, Progress, no_progress
 from dedup.score import DocumentSpace, RatioCache
-from dedup.stages.candidates import CandidateConfig, candidate_pairs
+from dedup.stages.candidates import candidate_pairs
 from dedup.stages.group import copy_groups, input_warnings, number_groups, pairs_in_input_order
-from dedup.stages.prepare import PreparedPack, collector_paused, prepare_all
+from dedup.stages.prepare import collector_paused, prepare_all, prepare_packed
 from dedup.stages.relate import PhraseCache, align_pairs, settle_by_cosine
-from dedup.stages.sketch import copy_signatures
-from dedup.text import TextCache, prepare
+from dedup.text import TextCache
 from dedup.version import __version__
 
 # Pairs aligned in one job: the work handed to a worker at once. A batch with no more pairs to
@@ -57,9 +56,9 @@ def run_cluster(
     order = sorted(range(len(articles)), key=lambda k: id_order(articles[k]))
     engine = LocalEngine() if engine is None else engine
     with collector_paused():
-        documents, copy = prepare_documents([articles[k] for k in order], config, engine, progress)
+        documents = prepare_documents([articles[k] for k in order], engine, progress)
         document_space = DocumentSpace(documents)
-        candidates = candidate_pairs(documents, document_space, config.candidates, config.seed, copy=copy)
+        candidates = candidate_pairs(documents, document_space, config.candidates, config.seed)
         progress(CANDIDATES, len(candidates))
         cosines = candidate_cosines(document_space, candidates, engine)
         wordless = document_space.matrix.getnnz(axis=1) == 0
@@ -74,43 +73,23 @@ def run_cluster(
     )
 
 
-def prepare_documents(
-    articles: Sequence[Article], config: DedupConfig, engine: Engine, progress: Progress = no_progress
-) -> tuple[list[Document], np.ndarray | None]:
-    """`prepare_all` of the batch, and its documents' copy-grain signatures when they were made
-    along the way (else None: the candidates stage makes them).
-
-    In jobs of `_PREPARE_JOB` articles that `engine` spreads over its workers, when it has more
-    than one process and the batch more than one job: each worker prepares with a cache of its own,
-    sketches the documents' `copy_signatures` (a document's row depends on it alone) and sends the
-    documents back packed (`PreparedPack`); this process unpacks them with the batch's cache, so
-    that they share their repeated sentences as if prepared here. The documents and signatures
-    are equal either way.
-    """
+def prepare_documents(articles: Sequence[Article], engine: Engine, progress: Progress = no_progress) -> list[Document]:
+    """`prepare_all` of the batch, in jobs of `_PREPARE_JOB` articles that `engine` spreads over its
+    workers when it has more than one process and the batch more than one job: each worker prepares
+    with a cache of its own and sends its documents back packed (`PreparedPack`), and this process
+    unpacks them with the batch's cache, so that they share their repeated sentences as if prepared
+    here. The documents are equal either way."""
     if engine.processes < 2 or len(articles) <= _PREPARE_JOB:
-        return prepare_all(articles, progress), None
+        return prepare_all(articles, progress)
     cache = TextCache(bounded=False)  # the batch's, as `prepare_all`'s
     jobs = [(start, min(start + _PREPARE_JOB, len(articles))) for start in range(0, len(articles), _PREPARE_JOB)]
     documents: list[Document] = []
-    signatures = []
-    # Each worker's own cache (a bounded one: it drops its documents once packed).
-    inputs = (articles, TextCache(bounded=False), config.candidates, config.seed)
     with collector_paused():
-        for (start, stop), (packed, copy) in zip(jobs, engine.map(_prepare_and_sketch, jobs, inputs=inputs)):
+        # Each worker's own cache (a bounded one: it drops its documents once packed).
+        for (start, stop), packed in zip(jobs, engine.map(prepare_packed, jobs, inputs=(articles, TextCache()))):
             documents.extend(packed.unpack(articles[start:stop], cache))
-            signatures.append(copy)
             progress(PREPARE, stop - start)
-    return documents, np.concatenate(signatures)
-
-
-def _prepare_and_sketch(
-    articles: Sequence[Article], cache: TextCache, config: CandidateConfig, seed: int, job: tuple[int, int]
-) -> tuple[PreparedPack, np.ndarray]:
-    """The articles numbered ``job[0]`` to ``job[1]`` (excluded) prepared with `cache` and packed,
-    and their documents' copy-grain signatures."""
-    start, stop = job
-    documents = [prepare(article, cache=cache) for article in articles[start:stop]]
-    return PreparedPack(documents), copy_signatures(documents, config, seed)
+    return documents
 
 
 def candidate_cosines(document_space: DocumentSpace, pairs: np.ndarray, engine: Engine) -> np.ndarray:

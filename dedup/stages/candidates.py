@@ -69,20 +69,12 @@ class CandidateConfig:
 
 
 def candidate_pairs(
-    documents: Sequence[Document],
-    space: DocumentSpace,
-    config: CandidateConfig,
-    seed: int,
-    *,
-    copy: np.ndarray | None = None,
+    documents: Sequence[Document], space: DocumentSpace, config: CandidateConfig, seed: int
 ) -> np.ndarray:
-    """Pairs (i < j) that share an LSH bucket at the copy grain or at the story grain. `copy` are
-    the documents' `copy_signatures` when the caller has them already (a run that sketched them
-    where it prepared the documents); each document's row depends on that document alone."""
+    """Pairs (i < j) that share an LSH bucket at the copy grain or at the story grain."""
     if len(documents) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    copy = copy_signatures(documents, config, seed) if copy is None else copy
-    return banded_pairs(copy, story_signatures(space, config, seed), config)
+    return banded_pairs(copy_signatures(documents, config, seed), story_signatures(space, config, seed), config)
 
 
 def banded_pairs(copy: np.ndarray, story: np.ndarray, config: CandidateConfig) -> np.ndarray:

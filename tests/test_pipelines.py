@@ -17,11 +17,9 @@ from dedup.pipelines.copies import article_batches, run_copies
 
 class RecordingEngine:
     """An engine that runs every job in this process, in reverse order of arrival within a call
-    (results still given back in job order), and records what it was asked to run; it says it runs
-    `processes` at once."""
+    (results still given back in job order), and records what it was asked to run."""
 
-    def __init__(self, processes: int = 1) -> None:
-        self.processes = processes
+    def __init__(self) -> None:
         self.calls: list[tuple[str, int]] = []
 
     def map(self, function: Callable, jobs: Iterable, *, inputs: tuple = ()) -> Iterator:
@@ -43,26 +41,6 @@ def test_the_cluster_pipeline_aligns_through_its_engine_and_gives_the_same_resul
     assert all(count >= 1 for _, count in engine.calls)
     assert through_engine == dedup.cluster(articles)
     assert through_engine == run_cluster(articles, DedupConfig(), _quiet, engine=LocalEngine(1))
-
-
-def test_several_processes_prepare_the_batch_in_jobs_and_give_the_same_documents(seed_articles, monkeypatch):
-    import dedup.pipelines.cluster
-    from dedup.pipelines.cluster import prepare_documents
-    from dedup.stages.prepare import prepare_all
-
-    articles = list(seed_articles.values())
-    monkeypatch.setattr(dedup.pipelines.cluster, "_PREPARE_JOB", 4)
-    expected = prepare_all(articles)
-    in_jobs = RecordingEngine(processes=2)
-    assert prepare_documents(articles, in_jobs) == expected
-    assert in_jobs.calls == [("prepare_packed", -(-len(articles) // 4))]
-    in_this_process = RecordingEngine(processes=1)
-    assert prepare_documents(articles, in_this_process) == expected
-    assert in_this_process.calls == []
-    assert prepare_documents(articles, LocalEngine(2)) == expected
-    assert run_cluster(articles, DedupConfig(), _quiet, engine=LocalEngine(2)) == run_cluster(
-        articles, DedupConfig(), _quiet, engine=LocalEngine(1)
-    )
 
 
 def test_the_copy_pipeline_sketches_through_its_engine_and_gives_the_same_result(seed_articles):

@@ -21,10 +21,6 @@ from typing import Protocol
 class Engine(Protocol):
     """What a pipeline asks of the engine that runs it."""
 
-    processes: int
-    """How many processes run its jobs at once; 1: they run in this process, which shares its
-    objects with them as they are (a pipeline need not pack what it hands over)."""
-
     def map(self, function: Callable, jobs: Iterable, *, inputs: tuple = ()) -> Iterator:
         """``function(*inputs, job)`` for each job, yielded in job order as they are done.
 

@@ -17,21 +17,17 @@ from dedup.config import DedupConfig
 from dedup.engine import Engine
 from dedup.engine.local import LocalEngine
 from dedup.model import Article, ClusterResult, Document, ScoredPair, ScoredPairs, id_order
-from dedup.progress import CANDIDATES, PREPARE, SCORE, Progress, no_progress
+from dedup.progress import CANDIDATES, SCORE, Progress, no_progress
 from dedup.score import DocumentSpace, RatioCache
 from dedup.stages.candidates import candidate_pairs
 from dedup.stages.group import copy_groups, input_warnings, number_groups, pairs_in_input_order
-from dedup.stages.prepare import collector_paused, prepare_all, prepare_packed
+from dedup.stages.prepare import collector_paused, prepare_all
 from dedup.stages.relate import PhraseCache, align_pairs, settle_by_cosine
-from dedup.text import TextCache
 from dedup.version import __version__
 
 # Pairs aligned in one job: the work handed to a worker at once. A batch with no more pairs to
 # align than this aligns them in this process (an engine runs a single job where it is).
 _WORK_CHUNK = 5_000
-# Articles prepared in one job when the engine has several processes (its result, about 2.5 MB of
-# packed text, is sent back whole).
-_PREPARE_JOB = 500
 # Candidate pairs whose cosines one job computes: make_corpus 10k has 3.2M candidates (11.4 s in
 # one process), a desk's batch of a few thousand articles fewer than this, computed where it is.
 _COSINE_CHUNK = 250_000
@@ -56,7 +52,7 @@ def run_cluster(
     order = sorted(range(len(articles)), key=lambda k: id_order(articles[k]))
     engine = LocalEngine() if engine is None else engine
     with collector_paused():
-        documents = prepare_documents([articles[k] for k in order], engine, progress)
+        documents = prepare_all([articles[k] for k in order], progress)
         document_space = DocumentSpace(documents)
         candidates = candidate_pairs(documents, document_space, config.candidates, config.seed)
         progress(CANDIDATES, len(candidates))
@@ -71,25 +67,6 @@ def run_cluster(
         __version__,
         input_warnings(pending),
     )
-
-
-def prepare_documents(articles: Sequence[Article], engine: Engine, progress: Progress = no_progress) -> list[Document]:
-    """`prepare_all` of the batch, in jobs of `_PREPARE_JOB` articles that `engine` spreads over its
-    workers when it has more than one process and the batch more than one job: each worker prepares
-    with a cache of its own and sends its documents back packed (`PreparedPack`), and this process
-    unpacks them with the batch's cache, so that they share their repeated sentences as if prepared
-    here. The documents are equal either way."""
-    if engine.processes < 2 or len(articles) <= _PREPARE_JOB:
-        return prepare_all(articles, progress)
-    cache = TextCache(bounded=False)  # the batch's, as `prepare_all`'s
-    jobs = [(start, min(start + _PREPARE_JOB, len(articles))) for start in range(0, len(articles), _PREPARE_JOB)]
-    documents: list[Document] = []
-    with collector_paused():
-        # Each worker's own cache (a bounded one: it drops its documents once packed).
-        for (start, stop), packed in zip(jobs, engine.map(prepare_packed, jobs, inputs=(articles, TextCache()))):
-            documents.extend(packed.unpack(articles[start:stop], cache))
-            progress(PREPARE, stop - start)
-    return documents
 
 
 def candidate_cosines(document_space: DocumentSpace, pairs: np.ndarray, engine: Engine) -> np.ndarray:

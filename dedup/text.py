@@ -534,9 +534,9 @@ class _StemOrSkip(dict):
         return value
 
 
-# A bounded `TextCache`'s most distinct tokens (`words`, `stems`) and sentences: a run that prepares
-# a stream of articles and drops them (an archive's `add`, `flag`'s wire search) keeps its caches
-# this small, whatever the stream's length.
+# A bounded `TextCache`'s most distinct tokens (`words`, `stems`) and sentences (every run's but a
+# batch's `prepare_all`): a run that prepares a stream of articles and drops them, as an archive's
+# `add` does, keeps its caches this small whatever the stream's length.
 _TOKEN_CACHE_SIZE = 500_000
 
 

@@ -15,9 +15,11 @@ def prepare_all(articles: Sequence[Article], progress: Progress = no_progress) -
     """Prepare every article (normalise, strip furniture, split sentences), in input order.
 
     In this process: copies share their repeated sentences' texts and token tuples through one
-    unbounded `dedup.text.TextCache`, made for this batch and dropped with it, which documents prepared in
-    workers and sent back would not (measured on 10k generated articles: two workers 10% faster,
-    35% more memory). Python's cyclic garbage collector is paused meanwhile (`collector_paused`).
+    unbounded `dedup.text.TextCache`, made for this batch and dropped with it, which documents
+    prepared in workers and sent back would not (measured on 10k generated articles: two workers
+    10% faster, 35% more memory; sent back packed and unpacked with this cache: 0.5-1.9 s faster at
+    10k, slower at 100k, docs/scaling.md). Python's cyclic garbage collector is paused meanwhile
+    (`collector_paused`).
     """
     cache = TextCache(bounded=False)  # entries are the documents' own, kept anyway (`TextCache`)
     documents = []

@@ -44,12 +44,20 @@ def test_the_cluster_pipeline_aligns_through_its_engine_and_gives_the_same_resul
 
 
 def test_compiled_loops_are_started_before_workers_fork():
-    """A worker forked after its parent started numba does not start it again (0.22 s, 44 MB)."""
-    from dedup.kernels import pair_dots
-    from dedup.pipelines.cluster import start_compiled_loops
+    """A worker forked after its parent started numba does not start it again (0.22 s, 44 MB).
+    In a fresh interpreter, so that no earlier test has loaded the loop already."""
+    import subprocess
+    import sys
 
-    start_compiled_loops()
-    assert pair_dots.signatures  # loaded (or compiled) in this process
+    script = (
+        "from dedup.kernels import pair_dots\n"
+        "from dedup.pipelines.cluster import start_compiled_loops\n"
+        "assert not pair_dots.signatures\n"
+        "start_compiled_loops()\n"
+        "assert pair_dots.signatures\n"  # loaded (or compiled) in this process
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_the_copy_pipeline_sketches_through_its_engine_and_gives_the_same_result(seed_articles):

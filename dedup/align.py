@@ -516,7 +516,106 @@ def settled_unaligned(
     if phrase_overlap(phrases(a), phrases(b)) >= config.align_min_overlap:
         return None
     # Identical words share every phrase (overlap 1), so a pair settled here is never a duplicate.
+    return story_pair(index_a, index_b, cosine, config)
+
+
+def story_pair(index_a: int, index_b: int, cosine: float, config: RelationConfig) -> ScoredPair:
+    """A pair of different words settled without an alignment, known to hold no copy relation:
+    `same-story` at `RelationConfig.same_story_cosine` (else `unrelated`), nothing aligned, so no share."""
     return dataclasses.replace(unaligned_pair(index_a, index_b, cosine), relation=_by_cosine(cosine, config))
+
+
+def copy_ruled_out(
+    a: Document,
+    b: Document,
+    similarity: np.ndarray,
+    cosine: float,
+    score_config: ScoreConfig,
+    relation_config: RelationConfig,
+) -> bool:
+    """True when no alignment of `a` and `b` under these sentence similarities (the dense matrix
+    `align` reads them from) can make the pair a duplicate, near-duplicate or rewrite, so that its
+    relation is `_by_cosine`'s whatever the alignment finds. A caller that wants only a pair's
+    relation, and a copy's figures, may then skip the alignment (the cluster pipeline: its output
+    shows the shares of copies only).
+
+    An upper bound on what `AlignmentPlan.links`, `_coverage` and `_relation_of` can find. A
+    sentence can be in a link that takes text over (verbatim, edited, rewritten, a copied
+    quotation, or a run joined to one) only if the other side has a sentence of the same words, or
+    its best similarity reaches the lowest bar of a link or a run: `run_similarity`, and
+    `ordered_similarity` when enough sentences of both sides reach `rewritten_similarity` to anchor
+    an ordered chain (`ordered_anchors`), else the larger of `ordered_similarity` and
+    `rewritten_similarity`. Counting every such sentence as taken over bounds from above each
+    side's share (quoted sentences counted on both sides of the share, as when the pair takes
+    quotations over), side A's words taken over, and the number of links; the pair is ruled out
+    when those bounds miss every copy relation's thresholds (`tests/test_relate.py` checks the
+    bound against the alignment on every candidate pair of the seeds, a generated corpus and, where
+    `../shared/data` is, two real news sets).
+    """
+    return _copy_bound_missed(a, b, similarity, cosine, score_config, relation_config) and not _maybe_same_words(a, b)
+
+
+def _maybe_same_words(a: Document, b: Document) -> bool:
+    """`same_words`, answered at once for documents of different word counts."""
+    count_a = sum(len(s.words) for s in a.sentences)
+    return count_a == sum(len(s.words) for s in b.sentences) and same_words(a, b)
+
+
+def _copy_bound_missed(
+    a: Document,
+    b: Document,
+    similarity: np.ndarray,
+    cosine: float,
+    score_config: ScoreConfig,
+    relation_config: RelationConfig,
+) -> bool:
+    """`copy_ruled_out` for a pair of different words."""
+    if cosine < relation_config.same_story_cosine or not similarity.size:
+        return True  # no copy under the cosine; no sentence to take over
+    best_a, best_b = similarity.max(axis=1), similarity.max(axis=0)
+    anchors = min(
+        int(np.count_nonzero(best_a >= score_config.rewritten_similarity)),
+        int(np.count_nonzero(best_b >= score_config.rewritten_similarity)),
+    )
+    link_floor = score_config.ordered_similarity
+    if anchors < score_config.ordered_anchors:  # no ordered chain: every link at the rewritten bar
+        link_floor = max(link_floor, score_config.rewritten_similarity)
+    floor = min(link_floor, score_config.run_similarity)
+    words_a = {s.words for s in a.sentences if s.words}
+    words_b = {s.words for s in b.sentences if s.words}
+    held_a = (best_a >= floor) | np.array([s.words in words_b for s in a.sentences], dtype=bool)
+    held_b = (best_b >= floor) | np.array([s.words in words_a for s in b.sentences], dtype=bool)
+    taken_words = sum(len(s.words) for s, held in zip(a.sentences, held_a.tolist()) if held)
+    if taken_words < relation_config.copy_min_words:
+        return True
+    share_a, share_b = _share_bound(a.sentences, held_a), _share_bound(b.sentences, held_b)
+    larger, smaller = max(share_a, share_b), min(share_a, share_b)
+    # A hair under each threshold: a relation adds two shares, each rounded on its own.
+    margin = 1e-9
+    if larger >= relation_config.near_duplicate_shared - margin:
+        return False
+    links = min(int(np.count_nonzero(held_a)), int(np.count_nonzero(held_b)))
+    return not (
+        larger >= relation_config.rewrite_coverage - margin
+        and smaller >= relation_config.rewrite_other_coverage - margin
+        and links >= relation_config.rewrite_min_sentences
+    )
+
+
+def _share_bound(sentences: Sequence[Sentence], held: np.ndarray) -> float:
+    """The largest share `_coverage` can give a side whose sentences `held` may be taken over:
+    every such sentence counted, quoted ones added to the prose as a pair taking quotations over
+    adds them (which can only raise a share: it adds to both of its terms)."""
+    prose = held_prose = held_quoted = 0
+    for sentence, is_held in zip(sentences, held.tolist()):
+        size = len(sentence.text)
+        if sentence.quote_share < QUOTE_SHARE:
+            prose += size
+            held_prose += size if is_held else 0
+        elif is_held:
+            held_quoted += size
+    total = prose + held_quoted
+    return (held_prose + held_quoted) / total if total else 0.0
 
 
 # Words per phrase of `phrase_hashes`: the n of `dedup.flag`'s phrase containment too.

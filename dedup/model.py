@@ -367,6 +367,11 @@ class ClusterResult:
     Stories are numbered largest first, then by earliest `published`; `warnings` are one-line
     messages about the input that did not stop the run (a `published` that is not a date), in
     input order, for the caller to show.
+
+    `pairs` are the candidate pairs with their relations. A copy (duplicate, near-duplicate,
+    rewrite) carries its shares; a same-story or unrelated pair may carry none, since the run does
+    not align a pair whose sentences rule every copy relation out (`dedup.align.copy_ruled_out`):
+    `dedup.diff` gives any pair's shares.
     """
 
     groups: tuple[CopyGroup, ...]

@@ -5,19 +5,32 @@ would settle without an alignment."""
 from __future__ import annotations
 
 import itertools
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import dedup
 import dedup.stages.relate as relate_stage
-from dedup.align import RelationConfig, needs_alignment, phrase_hashes, phrase_overlap, relate
+from dedup.align import RelationConfig, needs_alignment, phrase_hashes, phrase_overlap, relate, story_pair
 from dedup.bulk_space import SentenceTables
 from dedup.config import DedupConfig
 from dedup.errors import ConfigError
+from dedup.eval import data_root
+from dedup.eval.loaders import load_event_articles
 from dedup.model import Article
 from dedup.score import DocumentSpace
 from dedup.text import prepare
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import generate  # noqa: E402
+
+DATA = data_root()
+needs_data = pytest.mark.skipif(DATA is None, reason="../shared/data is not present")
 
 STOP_WORDS_ONLY = "It is what it is. And so it was, and it is what it was when it was so."
 CAT = "The cat slept on the warm mat all afternoon in the sun. It purred loudly when the children came home."
@@ -239,3 +252,56 @@ def test_relation_config_checks_the_alignment_bars():
     for name in ("sure_align_cosine", "align_min_overlap"):
         with pytest.raises(ConfigError, match=name):
             RelationConfig(**{name: 1.5})
+
+
+def _relations_both_ways(documents: list, pairs: list[tuple[int, int]]) -> tuple[list, list, int]:
+    """`align_pairs` on every pair, aligned in full and with `copies_only`, and how many of the
+    pairs the full run aligned (a share or a link found) were settled unaligned by `copies_only`."""
+    space = DocumentSpace(documents)
+    cosines = space.cosine(np.array(pairs, dtype=np.int64)).tolist()
+    config = DedupConfig()
+    tables = SentenceTables(documents)
+    full = relate_stage.align_pairs(documents, pairs, cosines, config, tables=tables)
+    fast = relate_stage.align_pairs(documents, pairs, cosines, config, tables=tables, copies_only=True)
+    aligned_then_skipped = sum(
+        1
+        for whole, quick in zip(full, fast)
+        if (whole.shared_a, whole.shared_b, whole.rewritten_a, whole.rewritten_b) != (0, 0, 0, 0)
+        and (quick.shared_a, quick.shared_b, quick.rewritten_a, quick.rewritten_b) == (0, 0, 0, 0)
+    )
+    return full, fast, aligned_then_skipped
+
+
+def _assert_copies_only_changes_no_relation(documents: list) -> int:
+    pairs = list(itertools.combinations(range(len(documents)), 2))
+    full, fast, skipped = _relations_both_ways(documents, pairs)
+    assert [p.relation for p in fast] == [p.relation for p in full]
+    # A copy keeps its figures; a pair settled unaligned is the story pair `relate` would give it.
+    copies = ("duplicate", "near-duplicate", "rewrite")
+    assert [p for p in fast if p.relation in copies] == [p for p in full if p.relation in copies]
+    for quick, whole in zip(fast, full):
+        if quick != whole:
+            assert quick == story_pair(whole.a, whole.b, whole.cosine, RelationConfig())
+    return skipped
+
+
+def test_copies_only_rules_out_only_pairs_no_alignment_makes_copies(seed_articles):
+    """`copy_ruled_out` bounds what an alignment can find: on every pair of the seeds and of a
+    generated corpus (edited copies of the seeds' sentences, mixed), aligning only the pairs it
+    leaves gives every pair the relation, and every copy the figures, of aligning them all; and it
+    does leave pairs out (the rewrite of seeds 000/001 is not one of them)."""
+    records = generate.generate(90, 3, generate.sentence_sources(None))
+    texts = [article.text for article in seed_articles.values()] + [record["text"] for record in records]
+    documents = [prepare(Article(f"d{k}", text)) for k, text in enumerate(texts)]
+    assert _assert_copies_only_changes_no_relation(documents) > 0
+    rewrite = _relations_both_ways(documents[:2], [(0, 1)])[1][0]
+    assert rewrite.relation == "rewrite" and rewrite.rewritten_a > 0
+
+
+@needs_data
+@pytest.mark.parametrize("name", ["ecbplus-dev", "duc2004-dev"])
+def test_copies_only_changes_no_relation_on_real_news(name):
+    """The same on real news of one event retold by many outlets: rewrites and same-story pairs
+    with sentence similarities near the alignment's bars."""
+    documents = [prepare(Article(item.id, item.text)) for item in load_event_articles(DATA / name)]
+    assert _assert_copies_only_changes_no_relation(documents) > 0

@@ -578,7 +578,9 @@ def _align_batches(batches: Iterator[pa.RecordBatch], *, config: DedupConfig) ->
         for index, value in zip(a + b, batch.column("doc_a").to_pylist() + batch.column("doc_b").to_pylist()):
             if index not in documents:
                 documents[index] = pickle.loads(value)
-        scored = align_pairs(documents, list(zip(a, b)), batch.column("cosine").to_pylist(), config, ratios=ratios)
+        cosines = batch.column("cosine").to_pylist()
+        # As the local engine relates them (`dedup.pipelines.cluster`): copies' figures only.
+        scored = align_pairs(documents, list(zip(a, b)), cosines, config, ratios=ratios, copies_only=True)
         yield pa.RecordBatch.from_pydict(
             {
                 "a": pa.array([p.a for p in scored], pa.int64()),

@@ -143,4 +143,13 @@ def _relate_chunk(
     # Python floats made here, for this chunk: a list of every candidate's (3.2M at make_corpus 10k)
     # made before the workers fork would be copied into each of them as they read it.
     cosines_of_chunk = cosines[np.asarray(chunk, dtype=np.int64)].tolist()
-    return align_pairs(documents, index_pairs, cosines_of_chunk, config, tables=tables, ratios=ratios, phrases=phrases)
+    return align_pairs(
+        documents,
+        index_pairs,
+        cosines_of_chunk,
+        config,
+        tables=tables,
+        ratios=ratios,
+        phrases=phrases,
+        copies_only=True,
+    )

@@ -12,7 +12,16 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from dedup.align import align, needs_alignment, phrase_hashes, relate, settled_unaligned, word_changes
+from dedup.align import (
+    align,
+    copy_ruled_out,
+    needs_alignment,
+    phrase_hashes,
+    relate,
+    settled_unaligned,
+    story_pair,
+    word_changes,
+)
 from dedup.bulk_space import SentenceTables, pair_similarities
 from dedup.config import DedupConfig
 from dedup.model import Document, PairDiff, ScoredPair, ScoredPairs
@@ -28,6 +37,7 @@ def align_pairs(
     tables: SentenceTables | None = None,
     ratios: RatioCache | None = None,
     phrases: PhraseCache | None = None,
+    copies_only: bool = False,
 ) -> list[ScoredPair]:
     """Alignment coverage and relation of each pair of documents (by index), in order.
 
@@ -41,6 +51,11 @@ def align_pairs(
     The pairs `relate` settles without an alignment (`dedup.align.settled_unaligned`) are settled
     first, with no sentence similarity computed for them, from each document's phrases hashed once
     (`phrases`, a `PhraseCache` a run may fill beforehand for all its chunks).
+
+    With `copies_only`, for a caller that shows the figures of copy relations only (the cluster
+    pipeline), a pair whose sentence similarities rule every copy relation out
+    (`dedup.align.copy_ruled_out`) is settled as `dedup.align.story_pair` without being aligned:
+    the same relation, with no share. make_corpus 10k: 37,752 of the 42,222 pairs aligned.
     """
     ratios = RatioCache() if ratios is None else ratios
     phrases = PhraseCache() if phrases is None else phrases
@@ -64,6 +79,11 @@ def align_pairs(
     found = pair_similarities(tables, table_pairs, prose_floor=prose_floor)
     for k, similarities in zip(to_align, found):
         (a, b), cosine = index_pairs[k], cosines[k]
+        if copies_only and copy_ruled_out(
+            documents[a], documents[b], similarities.full, cosine, config.score, config.relation
+        ):
+            scored[k] = story_pair(a, b, cosine, config.relation)
+            continue
         pair, _ = relate(
             a,
             b,

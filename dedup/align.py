@@ -6,7 +6,6 @@ pair (duplicate, near-duplicate, rewrite, same-story, unrelated) is read off its
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import re
 from collections.abc import Callable, Sequence
@@ -16,7 +15,7 @@ import numpy as np
 
 from dedup.arrays import unique_sorted
 from dedup.errors import ConfigError
-from dedup.model import Alignment, Document, ScoredPair, ScoredPairs, Sentence, SentenceLink, WordChange
+from dedup.model import Alignment, Document, ScoredPair, Sentence, SentenceLink, WordChange
 from dedup.score import QUOTE_SHARE, RatioCache, ScoreConfig, SentenceSimilarities, pair_space, sentence_class
 from dedup.shingles import shingle_hashes_many, token_hashes
 
@@ -522,7 +521,34 @@ def settled_unaligned(
 def story_pair(index_a: int, index_b: int, cosine: float, config: RelationConfig) -> ScoredPair:
     """A pair of different words settled without an alignment, known to hold no copy relation:
     `same-story` at `RelationConfig.same_story_cosine` (else `unrelated`), nothing aligned, so no share."""
-    return dataclasses.replace(unaligned_pair(index_a, index_b, cosine), relation=_by_cosine(cosine, config))
+    return ScoredPair.settled(index_a, index_b, cosine, _by_cosine(cosine, config))
+
+
+@dataclass(frozen=True)
+class SentenceFigures:
+    """What `copy_ruled_out` reads of a document's sentences, as arrays (one entry a sentence),
+    made once per document (`sentence_figures`) for all of its pairs."""
+
+    words: np.ndarray  # int64: words in the sentence
+    chars: np.ndarray  # int64: characters of its text, as `_coverage` counts them
+    quoted: np.ndarray  # bool: mostly quotation (`QUOTE_SHARE`), out of the prose a share counts
+    keys: np.ndarray  # int64: a hash of its words; equal words, equal keys
+    has_words: np.ndarray  # bool: it has words (only those can be the same words as another's)
+    n_words: int
+
+    @classmethod
+    def of(cls, document: Document) -> SentenceFigures:
+        """The figures of `document`'s sentences."""
+        sentences = document.sentences
+        words = np.array([len(s.words) for s in sentences], dtype=np.int64)
+        return cls(
+            words,
+            np.array([len(s.text) for s in sentences], dtype=np.int64),
+            np.array([s.quote_share >= QUOTE_SHARE for s in sentences], dtype=bool),
+            np.array([hash(s.words) for s in sentences], dtype=np.int64),
+            words > 0,
+            int(words.sum()),
+        )
 
 
 def copy_ruled_out(
@@ -532,12 +558,15 @@ def copy_ruled_out(
     cosine: float,
     score_config: ScoreConfig,
     relation_config: RelationConfig,
+    *,
+    figures: tuple[SentenceFigures, SentenceFigures] | None = None,
 ) -> bool:
     """True when no alignment of `a` and `b` under these sentence similarities (the dense matrix
     `align` reads them from) can make the pair a duplicate, near-duplicate or rewrite, so that its
     relation is `_by_cosine`'s whatever the alignment finds. A caller that wants only a pair's
     relation, and a copy's figures, may then skip the alignment (the cluster pipeline: its output
-    shows the shares of copies only).
+    shows the shares of copies only). `figures` are the two documents' `SentenceFigures`, for a
+    caller that keeps them for many pairs.
 
     An upper bound on what `AlignmentPlan.links`, `_coverage` and `_relation_of` can find. A
     sentence can be in a link that takes text over (verbatim, edited, rewritten, a copied
@@ -550,20 +579,18 @@ def copy_ruled_out(
     quotations over), side A's words taken over, and the number of links; the pair is ruled out
     when those bounds miss every copy relation's thresholds (`tests/test_relate.py` checks the
     bound against the alignment on every candidate pair of the seeds, a generated corpus and, where
-    `../shared/data` is, two real news sets).
+    `../shared/data` is, two real news sets). Sentences of the same words are found by a hash of
+    their words: a collision can only count one more sentence, which loosens the bound.
     """
-    return _copy_bound_missed(a, b, similarity, cosine, score_config, relation_config) and not _maybe_same_words(a, b)
-
-
-def _maybe_same_words(a: Document, b: Document) -> bool:
-    """`same_words`, answered at once for documents of different word counts."""
-    count_a = sum(len(s.words) for s in a.sentences)
-    return count_a == sum(len(s.words) for s in b.sentences) and same_words(a, b)
+    figures_a, figures_b = figures if figures is not None else (SentenceFigures.of(a), SentenceFigures.of(b))
+    if not _copy_bound_missed(figures_a, figures_b, similarity, cosine, score_config, relation_config):
+        return False
+    return not (figures_a.n_words == figures_b.n_words and same_words(a, b))
 
 
 def _copy_bound_missed(
-    a: Document,
-    b: Document,
+    a: SentenceFigures,
+    b: SentenceFigures,
     similarity: np.ndarray,
     cosine: float,
     score_config: ScoreConfig,
@@ -581,14 +608,14 @@ def _copy_bound_missed(
     if anchors < score_config.ordered_anchors:  # no ordered chain: every link at the rewritten bar
         link_floor = max(link_floor, score_config.rewritten_similarity)
     floor = min(link_floor, score_config.run_similarity)
-    words_a = {s.words for s in a.sentences if s.words}
-    words_b = {s.words for s in b.sentences if s.words}
-    held_a = (best_a >= floor) | np.array([s.words in words_b for s in a.sentences], dtype=bool)
-    held_b = (best_b >= floor) | np.array([s.words in words_a for s in b.sentences], dtype=bool)
-    taken_words = sum(len(s.words) for s, held in zip(a.sentences, held_a.tolist()) if held)
-    if taken_words < relation_config.copy_min_words:
+    # Sentences of the same words on both sides: every key compared with every other (a side has
+    # tens of sentences, where `np.isin` costs more in sorting and checks than the comparisons).
+    same = (a.keys[:, None] == b.keys[None, :]) & a.has_words[:, None] & b.has_words[None, :]
+    held_a = (best_a >= floor) | same.any(axis=1)
+    held_b = (best_b >= floor) | same.any(axis=0)
+    if int(a.words[held_a].sum()) < relation_config.copy_min_words:
         return True
-    share_a, share_b = _share_bound(a.sentences, held_a), _share_bound(b.sentences, held_b)
+    share_a, share_b = _share_bound(a, held_a), _share_bound(b, held_b)
     larger, smaller = max(share_a, share_b), min(share_a, share_b)
     # A hair under each threshold: a relation adds two shares, each rounded on its own.
     margin = 1e-9
@@ -602,18 +629,13 @@ def _copy_bound_missed(
     )
 
 
-def _share_bound(sentences: Sequence[Sentence], held: np.ndarray) -> float:
+def _share_bound(figures: SentenceFigures, held: np.ndarray) -> float:
     """The largest share `_coverage` can give a side whose sentences `held` may be taken over:
     every such sentence counted, quoted ones added to the prose as a pair taking quotations over
     adds them (which can only raise a share: it adds to both of its terms)."""
-    prose = held_prose = held_quoted = 0
-    for sentence, is_held in zip(sentences, held.tolist()):
-        size = len(sentence.text)
-        if sentence.quote_share < QUOTE_SHARE:
-            prose += size
-            held_prose += size if is_held else 0
-        elif is_held:
-            held_quoted += size
+    prose = int(figures.chars[~figures.quoted].sum())
+    held_prose = int(figures.chars[held & ~figures.quoted].sum())
+    held_quoted = int(figures.chars[held & figures.quoted].sum())
     total = prose + held_quoted
     return (held_prose + held_quoted) / total if total else 0.0
 
@@ -638,9 +660,9 @@ def phrase_overlap(first: np.ndarray, second: np.ndarray) -> float:
 
 
 def unaligned_pair(a: int, b: int, cosine: float) -> ScoredPair:
-    """A pair settled by its cosine alone (see `relate`): `unrelated`, nothing aligned, as
-    `ScoredPairs.unrelated` settles many at once (the one place that says what such a pair holds)."""
-    return ScoredPairs.unrelated(np.array([a]), np.array([b]), np.array([cosine], dtype=np.float64))[0]
+    """A pair settled by its cosine alone (see `relate`): `unrelated`, nothing aligned
+    (`dedup.model.ScoredPair.settled`, as `ScoredPairs.unrelated` settles many at once)."""
+    return ScoredPair.settled(a, b, cosine)
 
 
 def needs_alignment(

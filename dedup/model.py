@@ -189,6 +189,13 @@ class ScoredPair:
         """The larger side's copied share: how much of the smaller-borrowing article comes from the other."""
         return max(self.shared_a + self.rewritten_a, self.shared_b + self.rewritten_b)
 
+    @classmethod
+    def settled(cls, a: int, b: int, cosine: float, relation: str = "unrelated") -> ScoredPair:
+        """A pair settled without an alignment: nothing aligned, so no share, and `relation`
+        (`unrelated` by default, as a pair settled by its cosine alone). The one place that says
+        what such a pair holds; `ScoredPairs.unrelated` holds the same for many pairs at once."""
+        return cls(int(a), int(b), float(cosine), 0.0, 0.0, 0.0, 0.0, relation)
+
 
 _RELATION_CODE = {relation: code for code, relation in enumerate(RELATIONS)}
 _COPY_CODES = np.array([relation in COPY_RELATIONS for relation in RELATIONS])
@@ -229,8 +236,8 @@ class ScoredPairs(Sequence[ScoredPair]):
 
     @classmethod
     def unrelated(cls, a: np.ndarray, b: np.ndarray, cosine: np.ndarray) -> ScoredPairs:
-        """Pairs settled by their cosine alone: `unrelated`, nothing aligned (as
-        `dedup.align.unaligned_pair`)."""
+        """Pairs settled by their cosine alone, as columns: each reads back as `ScoredPair.settled`
+        (`unrelated`, nothing aligned)."""
         zeros = np.zeros(len(a), dtype=np.float64)
         codes = np.full(len(a), _RELATION_CODE["unrelated"], dtype=np.int8)
         return cls(a, b, cosine, zeros, zeros.copy(), zeros.copy(), zeros.copy(), codes)

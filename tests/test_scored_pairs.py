@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pickle
-from dataclasses import replace
+from dataclasses import astuple, replace
 
 import numpy as np
 
@@ -29,6 +29,10 @@ def test_columns_read_back_as_the_pairs_they_hold():
 def test_unrelated_pairs_filled_in_bulk_then_put_one_by_one():
     columns = ScoredPairs.unrelated(np.array([0, 1]), np.array([2, 2]), np.array([0.5, 0.9]))
     assert columns[0] == ScoredPair(0, 2, 0.5, 0.0, 0.0, 0.0, 0.0, "unrelated")
+    # One pair settled alone holds what the columns hold, with the same types.
+    alone = ScoredPair.settled(np.int64(0), np.int64(2), np.float64(0.5))
+    assert alone == columns[0] and list(map(type, astuple(alone))) == list(map(type, astuple(columns[0])))
+    assert ScoredPair.settled(0, 2, 0.5, "same-story") == replace(columns[0], relation="same-story")
     columns.put(1, PAIRS[1])
     assert columns[1] == PAIRS[1] and columns[0].relation == "unrelated"
 

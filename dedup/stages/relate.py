@@ -8,11 +8,13 @@ same relation and figures in any batch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Generic, TypeVar
 
 import numpy as np
 
 from dedup.align import (
+    SentenceFigures,
     align,
     copy_ruled_out,
     needs_alignment,
@@ -27,6 +29,8 @@ from dedup.config import DedupConfig
 from dedup.model import Document, PairDiff, ScoredPair, ScoredPairs
 from dedup.score import RatioCache, pair_space
 
+T = TypeVar("T")
+
 
 def align_pairs(
     documents: Mapping[int, Document] | Sequence[Document],
@@ -38,6 +42,7 @@ def align_pairs(
     ratios: RatioCache | None = None,
     phrases: PhraseCache | None = None,
     copies_only: bool = False,
+    figures: FiguresCache | None = None,
 ) -> list[ScoredPair]:
     """Alignment coverage and relation of each pair of documents (by index), in order.
 
@@ -55,10 +60,13 @@ def align_pairs(
     With `copies_only`, for a caller that shows the figures of copy relations only (the cluster
     pipeline), a pair whose sentence similarities rule every copy relation out
     (`dedup.align.copy_ruled_out`) is settled as `dedup.align.story_pair` without being aligned:
-    the same relation, with no share. make_corpus 10k: 37,752 of the 42,222 pairs aligned.
+    the same relation, with no share (make_corpus 10k: 37,752 of the 42,222 pairs that reach the
+    similarities). `figures` holds each document's `dedup.align.SentenceFigures` for that test (a
+    run passes one `FiguresCache` for all its chunks); else the call makes its own.
     """
     ratios = RatioCache() if ratios is None else ratios
     phrases = PhraseCache() if phrases is None else phrases
+    figures = FiguresCache() if figures is None else figures
     settled: dict[int, ScoredPair] = {}
     for k, ((a, b), cosine) in enumerate(zip(index_pairs, cosines)):
         pair = settled_unaligned(a, b, documents[a], documents[b], cosine, config.relation, phrases=phrases)
@@ -80,7 +88,13 @@ def align_pairs(
     for k, similarities in zip(to_align, found):
         (a, b), cosine = index_pairs[k], cosines[k]
         if copies_only and copy_ruled_out(
-            documents[a], documents[b], similarities.full, cosine, config.score, config.relation
+            documents[a],
+            documents[b],
+            similarities.full,
+            cosine,
+            config.score,
+            config.relation,
+            figures=(figures(documents[a]), figures(documents[b])),
         ):
             scored[k] = story_pair(a, b, cosine, config.relation)
             continue
@@ -100,23 +114,41 @@ def align_pairs(
     return scored  # type: ignore[return-value]  # every entry is set by now
 
 
-class PhraseCache:
-    """`dedup.align.phrase_hashes` of each document, computed once for all of its pairs: called
-    with a document, it gives its phrases. Keyed by the document object (identity; the entry keeps
+class DocumentCache(Generic[T]):
+    """A figure of each document (`compute(document)`), computed once for all of its pairs: called
+    with a document, it gives its figure. Keyed by the document object (identity; the entry keeps
     the document, so an id is never reused while the cache lives)."""
 
-    def __init__(self, documents: Iterable[Document] = ()) -> None:
-        """A cache holding the phrases of `documents` already (computed before a run forks its
+    def __init__(self, compute: Callable[[Document], T], documents: Iterable[Document] = ()) -> None:
+        """A cache holding the figures of `documents` already (computed before a run forks its
         workers, so that each does not compute them again)."""
-        self._hashes: dict[int, tuple[Document, np.ndarray]] = {}
+        self._compute = compute
+        self._values: dict[int, tuple[Document, T]] = {}
         for document in documents:
             self(document)
 
-    def __call__(self, document: Document) -> np.ndarray:
-        entry = self._hashes.get(id(document))
+    def __call__(self, document: Document) -> T:
+        entry = self._values.get(id(document))
         if entry is None:
-            entry = self._hashes[id(document)] = (document, phrase_hashes(document))
+            entry = self._values[id(document)] = (document, self._compute(document))
         return entry[1]
+
+
+class PhraseCache(DocumentCache[np.ndarray]):
+    """`dedup.align.phrase_hashes` of each document, computed once for all of its pairs."""
+
+    def __init__(self, documents: Iterable[Document] = ()) -> None:
+        """A cache holding the phrases of `documents` already."""
+        super().__init__(phrase_hashes, documents)
+
+
+class FiguresCache(DocumentCache[SentenceFigures]):
+    """`dedup.align.SentenceFigures` of each document, computed once for all of its pairs (a forked
+    worker fills its own as it meets them)."""
+
+    def __init__(self) -> None:
+        """An empty cache."""
+        super().__init__(SentenceFigures.of)
 
 
 def settle_by_cosine(

@@ -15,6 +15,7 @@ import numpy as np
 
 from dedup.arrays import unique_sorted
 from dedup.errors import ConfigError
+from dedup.kernels import sorted_common_count
 from dedup.model import Alignment, Document, ScoredPair, Sentence, SentenceLink, WordChange
 from dedup.score import QUOTE_SHARE, RatioCache, ScoreConfig, SentenceSimilarities, pair_space, sentence_class
 from dedup.shingles import shingle_hashes_many, token_hashes
@@ -655,7 +656,7 @@ def phrase_overlap(first: np.ndarray, second: np.ndarray) -> float:
     other: high when either is mostly inside the other (an excerpt), whatever their lengths."""
     if not len(first) or not len(second):
         return 0.0
-    shared = len(np.intersect1d(first, second, assume_unique=True))
+    shared = sorted_common_count(first, second)  # both ascending and distinct, as `phrase_hashes` gives
     return max(shared / len(first), shared / len(second))
 
 

@@ -1,6 +1,6 @@
 """Compiled loops (numba) for the products the story level takes by the million: the candidate
-cosines (`pair_dots`), average linkage's sums (`dots_with_dense`) and each aligned pair's sentence
-similarities (`pair_sentence_products`).
+cosines (`pair_dots`), average linkage's sums (`dots_with_dense`), each aligned pair's sentence
+similarities (`pair_sentence_products`) and the phrases two documents share (`sorted_common_count`).
 
 Each kernel sums exactly as the numpy or scipy code it replaces summed, so that no value changes
 by a bit: one product after another in column order, as a scipy sparse product sums, or by
@@ -326,3 +326,21 @@ def _weighed_side(indptr, indices, counts, rows, start, stop, sublinear_tf, term
             for k in range(first, n):
                 weights[k] = np.float32(np.float64(weights[k]) / norm)
     return weights, terms, sentence, n
+
+
+@_compiled
+def sorted_common_count(first, second):  # pragma: no cover - compiled
+    """How many values two ascending arrays of distinct values share: one merge of the two, where
+    ``len(np.intersect1d(first, second, assume_unique=True))`` concatenates and sorts them (about
+    14 us a call for a pair of news articles' phrases, against about 1 us)."""
+    i = j = count = 0
+    while i < len(first) and j < len(second):
+        if first[i] < second[j]:
+            i += 1
+        elif second[j] < first[i]:
+            j += 1
+        else:
+            count += 1
+            i += 1
+            j += 1
+    return count

@@ -55,3 +55,14 @@ def test_kernels_compile_uncached_where_numba_has_nowhere_to_cache(monkeypatch) 
 
     assert kernels._compiled(add) == ("compiled", add)
     assert asked == [{"cache": True, "nogil": True}, {"nogil": True}]
+
+
+def test_sorted_common_count_is_the_size_of_numpys_intersection() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        first = np.unique(rng.integers(0, 60, rng.integers(0, 40)).astype(np.uint32))
+        second = np.unique(rng.integers(0, 60, rng.integers(0, 40)).astype(np.uint32))
+        expected = len(np.intersect1d(first, second, assume_unique=True))
+        assert kernels.sorted_common_count(first, second) == expected == kernels.sorted_common_count(second, first)
+    top = np.array([0, 2**32 - 1], dtype=np.uint32)  # the ends of uint32 compare as unsigned
+    assert kernels.sorted_common_count(top, np.array([2**32 - 1], dtype=np.uint32)) == 1

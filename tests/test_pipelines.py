@@ -50,11 +50,11 @@ def test_compiled_loops_are_started_before_workers_fork():
     import sys
 
     script = (
-        "from dedup.kernels import pair_dots\n"
+        "from dedup.kernels import pair_dots, sorted_common_count\n"
         "from dedup.pipelines.cluster import start_compiled_loops\n"
-        "assert not pair_dots.signatures\n"
+        "assert not pair_dots.signatures and not sorted_common_count.signatures\n"
         "start_compiled_loops()\n"
-        "assert pair_dots.signatures\n"  # loaded (or compiled) in this process
+        "assert pair_dots.signatures and sorted_common_count.signatures\n"  # loaded (or compiled) here
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -527,28 +527,24 @@ def story_pair(index_a: int, index_b: int, cosine: float, config: RelationConfig
 
 @dataclass(frozen=True)
 class SentenceFigures:
-    """What `copy_ruled_out` reads of a document's sentences, as arrays (one entry a sentence),
-    made once per document (`sentence_figures`) for all of its pairs."""
+    """What `copy_ruled_out` reads of a document's sentences, as arrays (one entry a sentence):
+    made from the document (`of`), or views of a batch's tables made once for every document
+    (`dedup.bulk_space.SentenceTables`)."""
 
-    words: np.ndarray  # int64: words in the sentence
-    chars: np.ndarray  # int64: characters of its text, as `_coverage` counts them
+    words: np.ndarray  # words in the sentence
+    chars: np.ndarray  # characters of its text, as `_coverage` counts them
     quoted: np.ndarray  # bool: mostly quotation (`QUOTE_SHARE`), out of the prose a share counts
     keys: np.ndarray  # int64: a hash of its words; equal words, equal keys
-    has_words: np.ndarray  # bool: it has words (only those can be the same words as another's)
-    n_words: int
 
     @classmethod
     def of(cls, document: Document) -> SentenceFigures:
         """The figures of `document`'s sentences."""
         sentences = document.sentences
-        words = np.array([len(s.words) for s in sentences], dtype=np.int64)
         return cls(
-            words,
-            np.array([len(s.text) for s in sentences], dtype=np.int64),
+            np.array([len(s.words) for s in sentences], dtype=np.int32),
+            np.array([len(s.text) for s in sentences], dtype=np.int32),
             np.array([s.quote_share >= QUOTE_SHARE for s in sentences], dtype=bool),
             np.array([hash(s.words) for s in sentences], dtype=np.int64),
-            words > 0,
-            int(words.sum()),
         )
 
 
@@ -567,7 +563,7 @@ def copy_ruled_out(
     relation is `_by_cosine`'s whatever the alignment finds. A caller that wants only a pair's
     relation, and a copy's figures, may then skip the alignment (the cluster pipeline: its output
     shows the shares of copies only). `figures` are the two documents' `SentenceFigures`, for a
-    caller that keeps them for many pairs.
+    caller that has them for many documents at once.
 
     An upper bound on what `AlignmentPlan.links`, `_coverage` and `_relation_of` can find. A
     sentence can be in a link that takes text over (verbatim, edited, rewritten, a copied
@@ -586,7 +582,7 @@ def copy_ruled_out(
     figures_a, figures_b = figures if figures is not None else (SentenceFigures.of(a), SentenceFigures.of(b))
     if not _copy_bound_missed(figures_a, figures_b, similarity, cosine, score_config, relation_config):
         return False
-    return not (figures_a.n_words == figures_b.n_words and same_words(a, b))
+    return not (int(figures_a.words.sum()) == int(figures_b.words.sum()) and same_words(a, b))
 
 
 def _copy_bound_missed(
@@ -611,10 +607,10 @@ def _copy_bound_missed(
     floor = min(link_floor, score_config.run_similarity)
     # Sentences of the same words on both sides: every key compared with every other (a side has
     # tens of sentences, where `np.isin` costs more in sorting and checks than the comparisons).
-    same = (a.keys[:, None] == b.keys[None, :]) & a.has_words[:, None] & b.has_words[None, :]
+    same = (a.keys[:, None] == b.keys[None, :]) & (a.words > 0)[:, None] & (b.words > 0)[None, :]
     held_a = (best_a >= floor) | same.any(axis=1)
     held_b = (best_b >= floor) | same.any(axis=0)
-    if int(a.words[held_a].sum()) < relation_config.copy_min_words:
+    if int(a.words[held_a].sum(dtype=np.int64)) < relation_config.copy_min_words:
         return True
     share_a, share_b = _share_bound(a, held_a), _share_bound(b, held_b)
     larger, smaller = max(share_a, share_b), min(share_a, share_b)

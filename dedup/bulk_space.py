@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from dedup.arrays import ranges
 from dedup.kernels import pair_sentence_products
 from dedup.model import Document
-from dedup.score import GramKeys, flat_counts, idf_of, prose_text
+from dedup.score import QUOTE_SHARE, GramKeys, flat_counts, idf_of, prose_text
 from dedup.text import TextCache, content_stems, words
 
 # Sentence positions (both sides, summed over pairs) weighed and multiplied at once: bounds the
@@ -53,6 +53,9 @@ class SentenceTables:
         quoted: list[bool] = []
         positions: list[int] = []
         quoted_positions: list[bool] = []
+        mostly_quoted: list[bool] = []
+        word_counts: list[int] = []
+        word_keys: list[int] = []
         lengths = np.zeros(len(documents), dtype=np.int64)
         for d, doc in enumerate(documents):
             lengths[d] = len(doc.sentences)
@@ -68,8 +71,17 @@ class SentenceTables:
                 quoted[row] = quoted[row] or sentence.quote_share != 0
                 positions.append(row)
                 quoted_positions.append(sentence.quote_share != 0)
+                mostly_quoted.append(sentence.quote_share >= QUOTE_SHARE)
+                word_counts.append(len(sentence.words))
+                word_keys.append(hash(sentence.words))
         self.positions = np.array(positions, dtype=np.int64)
         self.quoted = np.array(quoted_positions, dtype=bool)
+        # Each position's figures for `dedup.align.copy_ruled_out` (`dedup.align.SentenceFigures`):
+        # mostly quotation (out of the prose a share counts), words, characters, a hash of its words.
+        self.mostly_quoted = np.array(mostly_quoted, dtype=bool)
+        self.word_counts = np.array(word_counts, dtype=np.int32)
+        self.text_lengths = np.array([len(texts[row]) for row in positions], dtype=np.int32)
+        self.word_keys = np.array(word_keys, dtype=np.int64)
         self.starts = np.concatenate(([0], np.cumsum(lengths)))
         self.lengths = lengths
         # The prose of quoted sentences is counted in the same columns; its terms that no sentence

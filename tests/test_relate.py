@@ -13,7 +13,15 @@ import pytest
 
 import dedup
 import dedup.stages.relate as relate_stage
-from dedup.align import RelationConfig, needs_alignment, phrase_hashes, phrase_overlap, relate, story_pair
+from dedup.align import (
+    RelationConfig,
+    SentenceFigures,
+    needs_alignment,
+    phrase_hashes,
+    phrase_overlap,
+    relate,
+    story_pair,
+)
 from dedup.bulk_space import SentenceTables
 from dedup.config import DedupConfig
 from dedup.errors import ConfigError
@@ -305,3 +313,14 @@ def test_copies_only_changes_no_relation_on_real_news(name):
     with sentence similarities near the alignment's bars."""
     documents = [prepare(Article(item.id, item.text)) for item in load_event_articles(DATA / name)]
     assert _assert_copies_only_changes_no_relation(documents) > 0
+
+
+def test_the_tables_give_each_document_the_sentence_figures_it_has_alone(seed_articles):
+    texts = [article.text for article in seed_articles.values()] + [STATEMENT, QUOTED_ONLY, STOP_WORDS_ONLY, ""]
+    documents = [prepare(Article(f"d{k}", text)) for k, text in enumerate(texts)]
+    tables = SentenceTables(documents)
+    for row, document in enumerate(documents):
+        from_tables, alone = relate_stage._figures(tables, row), SentenceFigures.of(document)
+        for name in ("words", "chars", "quoted", "keys"):
+            assert np.array_equal(getattr(from_tables, name), getattr(alone, name)), (row, name)
+    assert SentenceFigures.of(documents[6]).quoted.all() and not SentenceFigures.of(documents[0]).quoted.all()

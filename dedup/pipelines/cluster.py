@@ -24,7 +24,7 @@ from dedup.score import DocumentSpace, RatioCache, row_dots
 from dedup.stages.candidates import candidate_pairs
 from dedup.stages.group import copy_groups, input_warnings, number_groups, pairs_in_input_order
 from dedup.stages.prepare import collector_paused, prepare_all
-from dedup.stages.relate import FiguresCache, PhraseCache, align_pairs, settle_by_cosine
+from dedup.stages.relate import PhraseCache, align_pairs, settle_by_cosine
 from dedup.version import __version__
 
 # Pairs aligned in one job: the work handed to a worker at once. A batch with no more pairs to
@@ -111,9 +111,8 @@ def relate_candidates(
     """Alignment coverage and relation of every candidate pair: those `relate` settles by their
     cosine in bulk (`dedup.stages.relate.settle_by_cosine`), the rest aligned pair by pair in the
     pair's own sentence space (`dedup.stages.relate.align_pairs`), in chunks run by `engine`.
-    The sentence-pair word diffs are kept in one `RatioCache` for the batch, and the documents'
-    `dedup.align.SentenceFigures` in one `FiguresCache`, which each forked worker is given with
-    the documents and fills on its own.
+    The sentence-pair word diffs are kept in one `RatioCache` for the batch, which each forked
+    worker is given with the documents and fills on its own.
     """
     engine = LocalEngine() if engine is None else engine
     scored, to_align = settle_by_cosine(pairs, cosines, wordless, config)
@@ -124,7 +123,7 @@ def relate_candidates(
     aligned_rows = np.asarray(to_align, dtype=np.int64)
     below = aligned_rows[cosines[aligned_rows] < config.relation.sure_align_cosine]
     phrases = PhraseCache(documents[index] for index in np.unique(pairs[below]).tolist())
-    inputs = (documents, tables, pairs, cosines, config, RatioCache(), phrases, FiguresCache())
+    inputs = (documents, tables, pairs, cosines, config, RatioCache(), phrases)
     for chunk, chunk_scores in zip(chunks, engine.map(_relate_chunk, chunks, inputs=inputs)):
         for k, pair in zip(chunk, chunk_scores):
             scored.put(k, pair)
@@ -140,7 +139,6 @@ def _relate_chunk(
     config: DedupConfig,
     ratios: RatioCache,
     phrases: PhraseCache,
-    figures: FiguresCache,
     chunk: list[int],
 ) -> list[ScoredPair]:
     """Scored pairs of the candidate pairs numbered in `chunk`."""
@@ -157,5 +155,4 @@ def _relate_chunk(
         ratios=ratios,
         phrases=phrases,
         copies_only=True,
-        figures=figures,
     )

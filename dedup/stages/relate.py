@@ -8,8 +8,7 @@ same relation and figures in any batch.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -29,8 +28,6 @@ from dedup.config import DedupConfig
 from dedup.model import Document, PairDiff, ScoredPair, ScoredPairs
 from dedup.score import RatioCache, pair_space
 
-T = TypeVar("T")
-
 
 def align_pairs(
     documents: Mapping[int, Document] | Sequence[Document],
@@ -42,7 +39,6 @@ def align_pairs(
     ratios: RatioCache | None = None,
     phrases: PhraseCache | None = None,
     copies_only: bool = False,
-    figures: FiguresCache | None = None,
 ) -> list[ScoredPair]:
     """Alignment coverage and relation of each pair of documents (by index), in order.
 
@@ -61,12 +57,10 @@ def align_pairs(
     pipeline), a pair whose sentence similarities rule every copy relation out
     (`dedup.align.copy_ruled_out`) is settled as `dedup.align.story_pair` without being aligned:
     the same relation, with no share (make_corpus 10k: 37,752 of the 42,222 pairs that reach the
-    similarities). `figures` holds each document's `dedup.align.SentenceFigures` for that test (a
-    run passes one `FiguresCache` for all its chunks); else the call makes its own.
+    similarities), each document's `dedup.align.SentenceFigures` read from `tables`.
     """
     ratios = RatioCache() if ratios is None else ratios
     phrases = PhraseCache() if phrases is None else phrases
-    figures = FiguresCache() if figures is None else figures
     settled: dict[int, ScoredPair] = {}
     for k, ((a, b), cosine) in enumerate(zip(index_pairs, cosines)):
         pair = settled_unaligned(a, b, documents[a], documents[b], cosine, config.relation, phrases=phrases)
@@ -85,7 +79,7 @@ def align_pairs(
     # An alignment asks for the prose similarity of links at either threshold, the lower first.
     prose_floor = min(config.score.ordered_similarity, config.score.rewritten_similarity)
     found = pair_similarities(tables, table_pairs, prose_floor=prose_floor)
-    for k, similarities in zip(to_align, found):
+    for k, (row_a, row_b), similarities in zip(to_align, table_pairs, found):
         (a, b), cosine = index_pairs[k], cosines[k]
         if copies_only and copy_ruled_out(
             documents[a],
@@ -94,7 +88,7 @@ def align_pairs(
             cosine,
             config.score,
             config.relation,
-            figures=(figures(documents[a]), figures(documents[b])),
+            figures=(_figures(tables, row_a), _figures(tables, row_b)),
         ):
             scored[k] = story_pair(a, b, cosine, config.relation)
             continue
@@ -114,41 +108,34 @@ def align_pairs(
     return scored  # type: ignore[return-value]  # every entry is set by now
 
 
-class DocumentCache(Generic[T]):
-    """A figure of each document (`compute(document)`), computed once for all of its pairs: called
-    with a document, it gives its figure. Keyed by the document object (identity; the entry keeps
+def _figures(tables: SentenceTables, row: int) -> SentenceFigures:
+    """`dedup.align.SentenceFigures` of document `row` of `tables`: views of its positions."""
+    start, stop = tables.starts[row], tables.starts[row + 1]
+    return SentenceFigures(
+        tables.word_counts[start:stop],
+        tables.text_lengths[start:stop],
+        tables.mostly_quoted[start:stop],
+        tables.word_keys[start:stop],
+    )
+
+
+class PhraseCache:
+    """`dedup.align.phrase_hashes` of each document, computed once for all of its pairs: called
+    with a document, it gives its phrases. Keyed by the document object (identity; the entry keeps
     the document, so an id is never reused while the cache lives)."""
 
-    def __init__(self, compute: Callable[[Document], T], documents: Iterable[Document] = ()) -> None:
-        """A cache holding the figures of `documents` already (computed before a run forks its
+    def __init__(self, documents: Iterable[Document] = ()) -> None:
+        """A cache holding the phrases of `documents` already (computed before a run forks its
         workers, so that each does not compute them again)."""
-        self._compute = compute
-        self._values: dict[int, tuple[Document, T]] = {}
+        self._hashes: dict[int, tuple[Document, np.ndarray]] = {}
         for document in documents:
             self(document)
 
-    def __call__(self, document: Document) -> T:
-        entry = self._values.get(id(document))
+    def __call__(self, document: Document) -> np.ndarray:
+        entry = self._hashes.get(id(document))
         if entry is None:
-            entry = self._values[id(document)] = (document, self._compute(document))
+            entry = self._hashes[id(document)] = (document, phrase_hashes(document))
         return entry[1]
-
-
-class PhraseCache(DocumentCache[np.ndarray]):
-    """`dedup.align.phrase_hashes` of each document, computed once for all of its pairs."""
-
-    def __init__(self, documents: Iterable[Document] = ()) -> None:
-        """A cache holding the phrases of `documents` already."""
-        super().__init__(phrase_hashes, documents)
-
-
-class FiguresCache(DocumentCache[SentenceFigures]):
-    """`dedup.align.SentenceFigures` of each document, computed once for all of its pairs (a forked
-    worker fills its own as it meets them)."""
-
-    def __init__(self) -> None:
-        """An empty cache."""
-        super().__init__(SentenceFigures.of)
 
 
 def settle_by_cosine(

@@ -80,7 +80,7 @@ class SentenceTables:
         # mostly quotation (out of the prose a share counts), words, characters, a hash of its words.
         self.mostly_quoted = np.array(mostly_quoted, dtype=bool)
         self.word_counts = np.array(word_counts, dtype=np.int32)
-        self.text_lengths = np.array([len(texts[row]) for row in positions], dtype=np.int32)
+        self.text_lengths = np.array([len(text) for text in texts], dtype=np.int32)[self.positions]
         self.word_keys = np.array(word_keys, dtype=np.int64)
         self.starts = np.concatenate(([0], np.cumsum(lengths)))
         self.lengths = lengths

@@ -66,22 +66,25 @@ class SentenceTables:
                     texts.append(sentence.text)
                     stems.append(sentence.stems)
                     quoted.append(False)
+                    # A sentence's words follow from its text (`dedup.text.words`): counted and
+                    # hashed once for all of its occurrences.
+                    word_counts.append(len(sentence.words))
+                    word_keys.append(hash(sentence.words))
                 # A sentence inside a longer quotation has no quotation mark of its own: quoted
                 # where any of its occurrences is.
                 quoted[row] = quoted[row] or sentence.quote_share != 0
                 positions.append(row)
                 quoted_positions.append(sentence.quote_share != 0)
                 mostly_quoted.append(sentence.quote_share >= QUOTE_SHARE)
-                word_counts.append(len(sentence.words))
-                word_keys.append(hash(sentence.words))
         self.positions = np.array(positions, dtype=np.int64)
         self.quoted = np.array(quoted_positions, dtype=bool)
         # Each position's figures for `dedup.align.copy_ruled_out` (`dedup.align.SentenceFigures`):
         # mostly quotation (out of the prose a share counts), words, characters, a hash of its words.
         self.mostly_quoted = np.array(mostly_quoted, dtype=bool)
-        self.word_counts = np.array(word_counts, dtype=np.int32)
+        self.word_counts = np.array(word_counts, dtype=np.int32)[self.positions]
         self.text_lengths = np.array([len(text) for text in texts], dtype=np.int32)[self.positions]
-        self.word_keys = np.array(word_keys, dtype=np.int64)
+        self.word_keys = np.array(word_keys, dtype=np.int64)[self.positions]
+        del mostly_quoted, word_counts, word_keys
         self.starts = np.concatenate(([0], np.cumsum(lengths)))
         self.lengths = lengths
         # The prose of quoted sentences is counted in the same columns; its terms that no sentence

@@ -316,7 +316,10 @@ def test_copies_only_changes_no_relation_on_real_news(name):
 
 
 def test_the_tables_give_each_document_the_sentence_figures_it_has_alone(seed_articles):
-    texts = [article.text for article in seed_articles.values()] + [STATEMENT, QUOTED_ONLY, STOP_WORDS_ONLY, ""]
+    # The statement's sentences recur in the two reports, quoted there on their own: a sentence's
+    # words are the same wherever it occurs, its quotation is not.
+    texts = [article.text for article in seed_articles.values()]
+    texts += [STATEMENT, QUOTED_ONLY, STOP_WORDS_ONLY, "", OWN_REPORT_A, OWN_REPORT_B, STATEMENT.replace('"', "")]
     documents = [prepare(Article(f"d{k}", text)) for k, text in enumerate(texts)]
     tables = SentenceTables(documents)
     for row, document in enumerate(documents):
@@ -324,3 +327,6 @@ def test_the_tables_give_each_document_the_sentence_figures_it_has_alone(seed_ar
         for name in ("words", "chars", "quoted", "keys"):
             assert np.array_equal(getattr(from_tables, name), getattr(alone, name)), (row, name)
     assert SentenceFigures.of(documents[6]).quoted.all() and not SentenceFigures.of(documents[0]).quoted.all()
+    # One sentence text, quoted in the statement and not in its copy without quotation marks.
+    assert SentenceFigures.of(documents[5]).quoted.any() and not SentenceFigures.of(documents[11]).quoted.any()
+    assert len(np.unique(tables.positions)) < len(tables.positions)  # sentences do recur

@@ -16,13 +16,14 @@ import dedup.stages.relate as relate_stage
 from dedup.align import (
     RelationConfig,
     SentenceFigures,
+    copy_ruled_out,
     needs_alignment,
     phrase_hashes,
     phrase_overlap,
     relate,
     story_pair,
 )
-from dedup.bulk_space import SentenceTables
+from dedup.bulk_space import PairSimilarities, SentenceTables
 from dedup.config import DedupConfig
 from dedup.errors import ConfigError
 from dedup.eval import data_root
@@ -330,3 +331,35 @@ def test_the_tables_give_each_document_the_sentence_figures_it_has_alone(seed_ar
     # One sentence text, quoted in the statement and not in its copy without quotation marks.
     assert SentenceFigures.of(documents[5]).quoted.any() and not SentenceFigures.of(documents[11]).quoted.any()
     assert len(np.unique(tables.positions)) < len(tables.positions)  # sentences do recur
+
+
+def test_copy_ruled_out_bounds_the_alignment_under_any_similarities(seed_articles):
+    """Whatever the sentence similarities (random matrices, of every scale, and all zeros), a pair
+    that `relate` aligns into a copy is never ruled out: the bound holds for the alignment's logic,
+    not only for the similarities real text gives. Sentences of the same words count whatever
+    their similarity, as the alignment links them."""
+    rng = np.random.default_rng(19)
+    config = DedupConfig()
+    pairs = _pairs(seed_articles)
+    names = ["edited copy", "rewrite (seeds 000, 001)", "same story (seeds 000, 002)", "edited copy of a statement"]
+    outcomes = {"copy": 0, "ruled out": 0}
+    for name in names:
+        a, b = (prepare(article) for article in pairs[name])
+        shape = (len(a.sentences), len(b.sentences))
+        matrices = [np.zeros(shape, dtype=np.float32)]
+        matrices += [(rng.random(shape) ** power).astype(np.float32) for power in (1, 3, 8, 20) for _ in range(8)]
+        for matrix in matrices:
+            found = PairSimilarities(matrix, matrix)
+            pair, _ = relate(0, 1, a, b, 0.5, space_of=lambda _a, _b, found=found: found)
+            ruled_out = copy_ruled_out(a, b, matrix, 0.5, config.score, config.relation)
+            assert not (ruled_out and pair.relation in ("duplicate", "near-duplicate", "rewrite")), (name, pair)
+            outcome = "copy" if pair.relation != "same-story" else "ruled out" if ruled_out else "left"
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    assert outcomes["copy"] > 0 and outcomes["ruled out"] > 0, outcomes
+    # An edited copy whose similarities are all zero is still a near-duplicate by its verbatim
+    # sentences, and the bound, counting sentences of the same words, leaves it.
+    a, b = (prepare(article) for article in pairs["edited copy"])
+    zeros = np.zeros((len(a.sentences), len(b.sentences)), dtype=np.float32)
+    found = PairSimilarities(zeros, zeros)
+    assert relate(0, 1, a, b, 0.5, space_of=lambda _a, _b: found)[0].relation == "near-duplicate"
+    assert not copy_ruled_out(a, b, zeros, 0.5, config.score, config.relation)

@@ -317,6 +317,8 @@ def test_copies_only_changes_no_relation_on_real_news(name):
 
 
 def test_the_tables_give_each_document_the_sentence_figures_it_has_alone(seed_articles):
+    """The cluster pipeline reads `copy_ruled_out`'s figures from the batch's tables, computed once
+    per distinct sentence where they can be: they must be the document's own, position by position."""
     # The statement's sentences recur in the two reports, quoted there on their own: a sentence's
     # words are the same wherever it occurs, its quotation is not.
     texts = [article.text for article in seed_articles.values()]

@@ -64,10 +64,10 @@ def align_pairs(
 
     With `copies_only`, for a caller that shows the figures of copy relations only (the cluster
     pipeline), a pair whose sentence similarities rule every copy relation out
-    (`dedup.align.copy_ruled_out`, tried under `RULE_OUT_BELOW_COSINE`) is settled as
-    `dedup.align.story_pair` without being aligned:
-    the same relation, with no share (make_corpus 10k: 37,752 of the 42,222 pairs that reach the
-    similarities), each document's `dedup.align.SentenceFigures` read from `tables`.
+    (`dedup.align.copy_ruled_out`, tried under `RULE_OUT_BELOW_COSINE`, each document's
+    `dedup.align.SentenceFigures` read from `tables`) is settled as `dedup.align.story_pair`
+    without being aligned: the same relation, with no share (make_corpus 10k: 37,752 of the 42,222
+    pairs that reach the similarities).
     """
     ratios = RatioCache() if ratios is None else ratios
     phrases = PhraseCache() if phrases is None else phrases

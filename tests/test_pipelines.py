@@ -9,7 +9,7 @@ import pytest
 
 import dedup
 from dedup import Article, DedupConfig
-from dedup.engine.local import LocalEngine
+from dedup.engine.local import DeferredJob, ForkedJob, LocalEngine
 from dedup.io.readers import ArticleGate
 from dedup.pipelines.cluster import run_cluster
 from dedup.pipelines.copies import article_batches, run_copies
@@ -27,6 +27,10 @@ class RecordingEngine:
         self.calls.append((function.__name__, len(jobs)))
         results = {k: function(*inputs, job) for k, job in reversed(list(enumerate(jobs)))}
         return iter([results[k] for k in range(len(jobs))])
+
+    def start(self, function: Callable, *inputs: object) -> DeferredJob:
+        self.calls.append((function.__name__, 1))
+        return DeferredJob(function, inputs)
 
 
 def _quiet(stage: str, advance: int) -> None:
@@ -82,6 +86,69 @@ def test_a_local_engine_gives_results_in_job_order_from_two_workers():
 
 def _power(exponent: int, job: int) -> int:
     return job**exponent
+
+
+def test_a_local_engine_starts_a_job_in_a_forked_child_with_two_processes_and_defers_it_with_one():
+    forked = LocalEngine(2).start(_power, 3, 7)
+    assert isinstance(forked, ForkedJob)
+    assert forked.result() == 7**3
+    assert forked.result() == 7**3  # taken once, kept
+    deferred = LocalEngine(1).start(_power, 3, 7)
+    assert isinstance(deferred, DeferredJob)
+    assert deferred.result() == 7**3
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def test_a_forked_job_raises_the_childs_exception_with_its_traceback_as_a_note():
+    job = LocalEngine(2).start(_fail, "bad tables")
+    with pytest.raises(ValueError, match="bad tables") as raised:
+        job.result()
+    assert any("_fail" in note and "Traceback" in note for note in raised.value.__notes__)
+
+
+def _die() -> None:
+    import os
+
+    os._exit(3)
+
+
+def test_a_forked_job_whose_child_dies_raises_a_runtime_error_naming_it():
+    job = LocalEngine(2).start(_die)
+    with pytest.raises(RuntimeError, match=r"_die ended without a result \(exit code 3\)"):
+        job.result()
+
+
+def _sleep_then(value: int) -> int:
+    import time
+
+    time.sleep(60)
+    return value
+
+
+def test_a_cancelled_forked_job_stops_its_child():
+    job = LocalEngine(2).start(_sleep_then, 1)
+    job.cancel()
+    assert not job._process.is_alive()
+    job.cancel()  # twice: nothing
+
+
+def test_the_cluster_pipeline_builds_its_sentence_tables_alongside_with_the_same_result(seed_articles, monkeypatch):
+    """A batch of `_TABLES_ALONGSIDE_FROM` articles or more builds its sentence tables in a forked
+    child (`Engine.start`) while the candidate stage runs: the same result as built in place."""
+    import dedup.pipelines.cluster as cluster_pipeline
+
+    articles = list(seed_articles.values())
+    engine = RecordingEngine()
+    in_place = run_cluster(articles, DedupConfig(), _quiet, engine=engine)
+    assert "SentenceTables" not in [name for name, _ in engine.calls]
+    monkeypatch.setattr(cluster_pipeline, "_TABLES_ALONGSIDE_FROM", 2)
+    engine = RecordingEngine()
+    assert run_cluster(articles, DedupConfig(), _quiet, engine=engine) == in_place
+    assert [name for name, _ in engine.calls] == ["SentenceTables", "_cosine_chunk", "_relate_chunk"]
+    assert run_cluster(articles, DedupConfig(), _quiet, engine=LocalEngine(2)) == in_place
 
 
 def test_a_one_article_batch_gives_the_engine_no_job():

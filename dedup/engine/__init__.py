@@ -1,9 +1,10 @@
 """Engines: how a pipeline's stages run.
 
 A pipeline (`dedup.pipelines`) is a composition of the stage library (`dedup.stages`); what it asks
-of the engine that runs it is one thing, `Engine.map`: run a stage function over a stream of jobs
+of the engine that runs it is two things: `Engine.map`, run a stage function over a stream of jobs
 (chunks of pairs, batches of records) and give the results back in job order, with the inputs
-every job shares (the batch's documents, the config) handed over once. `LocalEngine` runs the jobs
+every job shares (the batch's documents, the config) handed over once; and `Engine.start`, begin
+one job now, alongside what the pipeline does next, its result taken when it is needed. `LocalEngine` runs the jobs
 in forked worker processes on this machine (the default; ``DEDUP_WORKERS`` processes), or in this
 process when given one. The results do not depend on the engine or on the number of processes.
 
@@ -15,7 +16,20 @@ fit one machine; its output is byte-identical to the local engine's.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Protocol
+from typing import Any, Protocol
+
+
+class Pending(Protocol):
+    """A job an engine has begun (`Engine.start`)."""
+
+    def result(self) -> Any:
+        """The job's result, once it is done (waiting for it if need be); an exception the job
+        raised is raised here."""
+        ...
+
+    def cancel(self) -> None:
+        """Stop the job if it is still running and its result has not been taken; nothing otherwise."""
+        ...
 
 
 class Engine(Protocol):
@@ -27,4 +41,10 @@ class Engine(Protocol):
         `jobs` may be a stream: an engine reads it no faster than results are taken. `inputs`
         are what every job needs; an engine hands them to each of its workers once.
         """
+        ...
+
+    def start(self, function: Callable, *inputs: Any) -> Pending:
+        """``function(*inputs)`` begun now, to run alongside what the pipeline does next; its
+        result is taken from the returned `Pending`. An engine with nothing to run it alongside
+        may run it when the result is asked for."""
         ...

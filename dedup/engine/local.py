@@ -10,8 +10,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 
 def workers() -> int:
@@ -73,6 +75,91 @@ class _WorkerTask:
         return cls.function(*cls.inputs, job)
 
 
+class DeferredJob:
+    """A job run in this process when its result is first asked for (`LocalEngine.start` with one
+    process, or where there is no fork)."""
+
+    def __init__(self, function: Callable, inputs: tuple) -> None:
+        self._call: tuple[Callable, tuple] | None = (function, inputs)
+        self._value: Any = None
+
+    def result(self) -> Any:
+        """Run the job the first time (its exception raised here), give its result every time."""
+        if self._call is not None:
+            function, inputs = self._call
+            self._value = function(*inputs)
+            self._call = None
+        return self._value
+
+    def cancel(self) -> None:
+        """Forget the job if it has not run."""
+        self._call = None
+
+
+class ForkedJob:
+    """A job run in a forked child process from now on, alongside its parent: the child shares the
+    parent's memory as it was at the fork, and sends its result back pickled through a pipe when
+    the parent asks for it (`result`), or the exception it raised, with the child's traceback as a
+    note. The child is a daemon: it does not outlive its parent."""
+
+    def __init__(self, function: Callable, inputs: tuple) -> None:
+        context = multiprocessing.get_context("fork")
+        self._name = getattr(function, "__qualname__", repr(function))
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_run_and_send, args=(function, inputs, send), daemon=True)
+        self._process.start()
+        send.close()  # the child's end: the parent's copy closed, so a child that dies reads as EOF
+        self._taken = False
+        self._value: Any = None
+
+    def result(self) -> Any:
+        """The child's result (waiting for it); its exception raised here; a child that ended
+        without sending one (killed, out of memory) raises `RuntimeError`."""
+        if not self._taken:
+            try:
+                done, value, child_traceback = self._receive.recv()
+            except EOFError:
+                self._process.join()
+                raise RuntimeError(
+                    f"the background job {self._name} ended without a result (exit code {self._process.exitcode})"
+                ) from None
+            finally:
+                self._receive.close()
+            self._process.join()
+            self._taken = True
+            if not done:
+                value.add_note(f"in the background job {self._name}:\n{child_traceback}")
+                raise value
+            self._value = value
+        return self._value
+
+    def cancel(self) -> None:
+        """Stop the child if its result has not been taken."""
+        if not self._taken:
+            self._taken = True
+            self._process.terminate()
+            self._process.join()
+            self._receive.close()
+
+
+def _run_and_send(function: Callable, inputs: tuple, send: Any) -> None:
+    """In a `ForkedJob`'s child: ``function(*inputs)``, sent as (True, result, "") or, if it
+    raised, (False, exception, traceback text); an exception that cannot be pickled is sent as a
+    `RuntimeError` naming it."""
+    try:
+        message = (True, function(*inputs), "")
+    except BaseException as error:  # sent to the parent, which raises it
+        message = (False, error, traceback.format_exc())
+    try:
+        send.send(message)
+    except Exception:  # the result or the exception would not pickle
+        if message[0]:
+            raise
+        send.send((False, RuntimeError(f"{type(message[1]).__name__}: {message[1]}"), message[2]))
+    finally:
+        send.close()
+
+
 class LocalEngine:
     """The default `dedup.engine.Engine`: jobs in `processes` forked workers (``DEDUP_WORKERS``, else
     every CPU this process may use), at most two jobs a worker handed out ahead of the results read;
@@ -90,3 +177,11 @@ class LocalEngine:
         if isinstance(jobs, Sequence):
             processes = max(1, min(processes, len(jobs)))
         return ordered_map(function, jobs, processes, in_flight=2 * processes, inputs=inputs)
+
+    def start(self, function: Callable, *inputs: Any) -> DeferredJob | ForkedJob:
+        """``function(*inputs)`` in a forked child from now on (`ForkedJob`), which shares this
+        process's memory as it is now and runs on another core alongside it; in this process, when
+        the result is asked for (`DeferredJob`), when `processes` is 1 or there is no fork."""
+        if self.processes < 2 or not sys.platform.startswith("linux"):
+            return DeferredJob(function, inputs)
+        return ForkedJob(function, inputs)

@@ -15,8 +15,8 @@ import scipy.sparse as sp
 
 from dedup.bulk_space import SentenceTables
 from dedup.config import DedupConfig
-from dedup.engine import Engine
-from dedup.engine.local import LocalEngine
+from dedup.engine import Engine, Pending
+from dedup.engine.local import DeferredJob, LocalEngine
 from dedup.kernels import sorted_common_count
 from dedup.model import Article, ClusterResult, Document, ScoredPair, ScoredPairs, id_order
 from dedup.progress import CANDIDATES, SCORE, Progress, no_progress
@@ -33,6 +33,10 @@ _WORK_CHUNK = 5_000
 # Candidate pairs whose cosines one job computes: make_corpus 10k has 3.2M candidates (11.4 s in
 # one process), a desk's batch of a few thousand articles fewer than this, computed where it is.
 _COSINE_CHUNK = 250_000
+# Batches of at least this many articles build their sentence tables (`SentenceTables`, 3.7 s at
+# 10k generated articles in one process) alongside the candidate stage (`Engine.start`), which
+# leaves a core idle; a smaller batch builds them in place, in less time than a fork takes.
+_TABLES_ALONGSIDE_FROM = 1_000
 
 
 def run_cluster(
@@ -49,19 +53,29 @@ def run_cluster(
     input order; the scored pairs and the warnings are given back numbered by input position.
     Python's cyclic garbage collector is paused for the run (`collector_paused`): its full
     collections walk every prepared document again and again (30k generated articles, one process:
-    102.3 s with it paused during preparation only, 95.3 s paused throughout).
+    102.3 s with it paused during preparation only, 95.3 s paused throughout). The sentence tables
+    the alignments read are built alongside the candidate stage (`Engine.start`).
     """
     order = sorted(range(len(articles)), key=lambda k: id_order(articles[k]))
     engine = LocalEngine() if engine is None else engine
     with collector_paused():
         documents = prepare_all([articles[k] for k in order], progress)
-        document_space = DocumentSpace(documents)
-        candidates = candidate_pairs(documents, document_space, config.candidates, config.seed)
-        progress(CANDIDATES, len(candidates))
-        start_compiled_loops()  # before the cosines' and the alignments' workers fork
-        cosines = candidate_cosines(document_space, candidates, engine)
-        wordless = document_space.matrix.getnnz(axis=1) == 0
-        scored = relate_candidates(documents, candidates, cosines, wordless, config, progress, engine=engine)
+        if len(documents) >= _TABLES_ALONGSIDE_FROM:
+            tables = engine.start(SentenceTables, documents)
+        else:
+            tables = DeferredJob(SentenceTables, (documents,))
+        try:
+            document_space = DocumentSpace(documents)
+            candidates = candidate_pairs(documents, document_space, config.candidates, config.seed)
+            progress(CANDIDATES, len(candidates))
+            start_compiled_loops()  # before the cosines' and the alignments' workers fork
+            cosines = candidate_cosines(document_space, candidates, engine)
+            wordless = document_space.matrix.getnnz(axis=1) == 0
+            scored = relate_candidates(
+                documents, candidates, cosines, wordless, config, progress, engine=engine, tables=tables
+            )
+        finally:
+            tables.cancel()  # not needed (no pair to align), or an error: not left running
         pending = copy_groups(documents, scored, document_space, config, positions=order)
     return ClusterResult(
         tuple(number_groups(pending)),
@@ -107,23 +121,27 @@ def relate_candidates(
     progress: Progress = no_progress,
     *,
     engine: Engine | None = None,
+    tables: Pending | None = None,
 ) -> ScoredPairs:
     """Alignment coverage and relation of every candidate pair: those `relate` settles by their
     cosine in bulk (`dedup.stages.relate.settle_by_cosine`), the rest aligned pair by pair in the
     pair's own sentence space (`dedup.stages.relate.align_pairs`), in chunks run by `engine`.
     The sentence-pair word diffs are kept in one `RatioCache` for the batch, which each forked
-    worker is given with the documents and fills on its own.
+    worker is given with the documents and fills on its own. `tables` is the documents'
+    `SentenceTables` begun by the caller (`Engine.start`); without it they are built here.
     """
     engine = LocalEngine() if engine is None else engine
     scored, to_align = settle_by_cosine(pairs, cosines, wordless, config)
     progress(SCORE, len(pairs) - len(to_align))
     chunks = [to_align[start : start + _WORK_CHUNK] for start in range(0, len(to_align), _WORK_CHUNK)]
-    tables = SentenceTables(documents) if to_align else None
+    sentence_tables = None
+    if to_align:
+        sentence_tables = SentenceTables(documents) if tables is None else tables.result()
     # The documents of pairs `relate` may settle by their phrases (`dedup.align.settled_unaligned`).
     aligned_rows = np.asarray(to_align, dtype=np.int64)
     below = aligned_rows[cosines[aligned_rows] < config.relation.sure_align_cosine]
     phrases = PhraseCache(documents[index] for index in np.unique(pairs[below]).tolist())
-    inputs = (documents, tables, pairs, cosines, config, RatioCache(), phrases)
+    inputs = (documents, sentence_tables, pairs, cosines, config, RatioCache(), phrases)
     for chunk, chunk_scores in zip(chunks, engine.map(_relate_chunk, chunks, inputs=inputs)):
         for k, pair in zip(chunk, chunk_scores):
             scored.put(k, pair)

@@ -221,7 +221,10 @@ def pairs_in_input_order(pairs: Iterable[ScoredPair], positions: Sequence[int]) 
     where = np.asarray(positions, dtype=np.int64)
     a, b = where[pairs.a], where[pairs.b]
     swap = a > b
-    order = np.lexsort((np.where(swap, a, b), np.where(swap, b, a)))
+    # (smaller, larger) as one key, smaller * count + larger: the same order as sorting by the two
+    # (no pair twice), a third of `np.lexsort`'s time (make_corpus 10k: 3.2M pairs).
+    count = max(len(where), 1)
+    order = np.argsort(np.where(swap, b, a) * count + np.where(swap, a, b), kind="stable")
 
     def side(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
         return np.where(swap, theirs, mine)[order]

@@ -107,6 +107,8 @@ def test_a_forked_job_raises_the_childs_exception_with_its_traceback_as_a_note()
     with pytest.raises(ValueError, match="bad tables") as raised:
         job.result()
     assert any("_fail" in note and "Traceback" in note for note in raised.value.__notes__)
+    with pytest.raises(ValueError, match="bad tables"):
+        job.result()  # asked again: raised again, not None
 
 
 def _die() -> None:
@@ -133,6 +135,8 @@ def test_a_cancelled_forked_job_stops_its_child():
     job.cancel()
     assert not job._process.is_alive()
     job.cancel()  # twice: nothing
+    with pytest.raises(RuntimeError, match="_sleep_then was cancelled"):
+        job.result()
 
 
 def test_the_cluster_pipeline_builds_its_sentence_tables_alongside_with_the_same_result(seed_articles, monkeypatch):

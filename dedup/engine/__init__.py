@@ -4,9 +4,10 @@ A pipeline (`dedup.pipelines`) is a composition of the stage library (`dedup.sta
 of the engine that runs it is two things: `Engine.map`, run a stage function over a stream of jobs
 (chunks of pairs, batches of records) and give the results back in job order, with the inputs
 every job shares (the batch's documents, the config) handed over once; and `Engine.start`, begin
-one job now, alongside what the pipeline does next, its result taken when it is needed. `LocalEngine` runs the jobs
-in forked worker processes on this machine (the default; ``DEDUP_WORKERS`` processes), or in this
-process when given one. The results do not depend on the engine or on the number of processes.
+one job now, to run alongside what the pipeline does next, its result taken when it is needed.
+`LocalEngine` runs the jobs in forked worker processes on this machine (the default;
+``DEDUP_WORKERS`` processes), or in this process when given one. The results do not depend on the
+engine or on the number of processes.
 
 The Spark engine (`dedup.engine.spark`, an extra) runs the cluster pipeline's same stage functions
 over DataFrame partitions, connected components and bucket member lists, for batches that do not

@@ -93,7 +93,9 @@ class DeferredJob:
 
     def cancel(self) -> None:
         """Forget the job if it has not run."""
-        self._call = None
+        if self._call is not None:
+            self._call = None
+            self._value = None
 
 
 class ForkedJob:
@@ -109,37 +111,37 @@ class ForkedJob:
         self._process = context.Process(target=_run_and_send, args=(function, inputs, send), daemon=True)
         self._process.start()
         send.close()  # the child's end: the parent's copy closed, so a child that dies reads as EOF
-        self._taken = False
-        self._value: Any = None
+        self._outcome: tuple[bool, Any] | None = None  # (done, result or exception), once received
 
     def result(self) -> Any:
-        """The child's result (waiting for it); its exception raised here; a child that ended
-        without sending one (killed, out of memory) raises `RuntimeError`."""
-        if not self._taken:
+        """The child's result (waiting for it); its exception raised here, every time it is asked
+        for; a child that ended without sending one (killed, out of memory) raises `RuntimeError`."""
+        if self._outcome is None:
             try:
                 done, value, child_traceback = self._receive.recv()
             except EOFError:
                 self._process.join()
-                raise RuntimeError(
-                    f"the background job {self._name} ended without a result (exit code {self._process.exitcode})"
-                ) from None
+                message = f"the background job {self._name} ended without a result (exit code {self._process.exitcode})"
+                done, value = False, RuntimeError(message)
+            else:
+                self._process.join()
+                if not done:
+                    value.add_note(f"in the background job {self._name}:\n{child_traceback}")
             finally:
                 self._receive.close()
-            self._process.join()
-            self._taken = True
-            if not done:
-                value.add_note(f"in the background job {self._name}:\n{child_traceback}")
-                raise value
-            self._value = value
-        return self._value
+            self._outcome = (done, value)
+        done, value = self._outcome
+        if not done:
+            raise value
+        return value
 
     def cancel(self) -> None:
         """Stop the child if its result has not been taken."""
-        if not self._taken:
-            self._taken = True
+        if self._outcome is None:
             self._process.terminate()
             self._process.join()
             self._receive.close()
+            self._outcome = (False, RuntimeError(f"the background job {self._name} was cancelled"))
 
 
 def _run_and_send(function: Callable, inputs: tuple, send: Any) -> None:

@@ -76,6 +76,7 @@ def run_cluster(
             )
         finally:
             tables.cancel()  # not needed (no pair to align), or an error: not left running
+        del tables  # the tables are the alignments' only: not held through grouping
         pending = copy_groups(documents, scored, document_space, config, positions=order)
     return ClusterResult(
         tuple(number_groups(pending)),

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from dedup.arrays import ranges
+from dedup.arrays import ranges, unique_sorted
 from dedup.kernels import pair_sentence_products
 from dedup.model import Document
 from dedup.score import QUOTE_SHARE, GramKeys, flat_counts, idf_of, prose_text
@@ -243,7 +243,7 @@ def _block(tables: SentenceTables, pairs: np.ndarray, prose_floor: float) -> lis
     i, j = np.divmod(entries - offsets[pair], n_b[pair])
     at_a, at_b = first_a[pair] + i, first_b[pair] + j
     asked = tables.quoted[positions_a[at_a]] & tables.quoted[positions_b[at_b]]
-    quoted_a, quoted_b = np.unique(at_a[asked]), np.unique(at_b[asked])
+    quoted_a, quoted_b = unique_sorted(at_a[asked]), unique_sorted(at_b[asked])
     prose = np.zeros_like(full)
     if len(quoted_a) and len(quoted_b):
         prose_a = np.full(len(rows_a), -1, dtype=np.int64)

@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from dedup.arrays import ranges, unique_pairs
+from dedup.arrays import ranges, unique_pairs, unique_sorted
 from dedup.dates import published_moment
 from dedup.errors import ConfigError
 from dedup.kernels import dots_with_dense
@@ -204,7 +204,7 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
     neighbours: dict[int, np.ndarray] = dict(zip(ends[starts].tolist(), np.split(others, starts[1:])))
     merged_into = roots.copy()
 
-    clusters = np.unique(ends)
+    clusters = unique_sorted(ends)
     position = np.full(count, -1, dtype=np.int64)
     position[clusters] = np.arange(len(clusters))
     totals = stacked_rows([total(x) for x in clusters.tolist()], vectors.shape[1])
@@ -233,7 +233,7 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
         merged_into[gone] = keep
         versions[keep] += 1
         near = np.concatenate((neighbours.pop(keep, _NO_ARTICLES), neighbours.pop(gone, _NO_ARTICLES)))
-        near = np.unique(_find(merged_into, near))
+        near = unique_sorted(_find(merged_into, near))
         near = near[near != keep]
         if not len(near):
             continue

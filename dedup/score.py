@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 import scipy.sparse as sp
 
-from dedup.arrays import gathered_runs, numbered_distinct
+from dedup.arrays import gathered_runs, numbered_distinct, unique_sorted
 from dedup.background import background_idf
 from dedup.errors import ConfigError
 from dedup.kernels import pair_dots
@@ -466,7 +466,7 @@ class GramKeys:
         if not parts:  # no tokens
             self.keys, self.token_grams = np.zeros(0, dtype=np.int64), sp.csr_matrix((0, 0), dtype=np.float32)
             return
-        self.keys = np.unique(np.concatenate([keys for _, keys in parts]))
+        self.keys = unique_sorted(np.concatenate([keys for _, keys in parts]))
         # Both numberings follow key order, so each row's columns stay sorted.
         self.token_grams = sp.vstack(
             [

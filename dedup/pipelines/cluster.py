@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from dedup.arrays import unique_sorted
 from dedup.bulk_space import SentenceTables
 from dedup.config import DedupConfig
 from dedup.engine import Engine, Pending
@@ -141,7 +142,7 @@ def relate_candidates(
     # The documents of pairs `relate` may settle by their phrases (`dedup.align.settled_unaligned`).
     aligned_rows = np.asarray(to_align, dtype=np.int64)
     below = aligned_rows[cosines[aligned_rows] < config.relation.sure_align_cosine]
-    phrases = PhraseCache(documents[index] for index in np.unique(pairs[below]).tolist())
+    phrases = PhraseCache(documents[index] for index in unique_sorted(pairs[below]).tolist())
     inputs = (documents, sentence_tables, pairs, cosines, config, RatioCache(), phrases)
     for chunk, chunk_scores in zip(chunks, engine.map(_relate_chunk, chunks, inputs=inputs)):
         for k, pair in zip(chunk, chunk_scores):

@@ -37,8 +37,8 @@ _COSINE_CHUNK = 250_000
 # Batches of at least this many articles build their sentence tables (`SentenceTables`, 3.7 s at
 # 10k generated articles in one process) alongside the candidate stage (`Engine.start`), which
 # leaves a core idle. A smaller batch builds them in place: they take under a second there (0.08 s
-# at 100 generated articles, about 1 s at 1,000), so a second process would save little. A
-# judgment, not tuned: no output depends on it.
+# at 100 generated articles, measured with other work running), so a second process would save
+# little. A judgment, not tuned: no output depends on it.
 _TABLES_ALONGSIDE_FROM = 1_000
 
 

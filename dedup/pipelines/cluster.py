@@ -17,7 +17,7 @@ from dedup.arrays import unique_sorted
 from dedup.bulk_space import SentenceTables
 from dedup.config import DedupConfig
 from dedup.engine import Engine, Pending
-from dedup.engine.local import DeferredJob, LocalEngine
+from dedup.engine.local import LocalEngine
 from dedup.kernels import sorted_common_count
 from dedup.model import Article, ClusterResult, Document, ScoredPair, ScoredPairs, id_order
 from dedup.progress import CANDIDATES, SCORE, Progress, no_progress
@@ -63,10 +63,8 @@ def run_cluster(
     engine = LocalEngine() if engine is None else engine
     with collector_paused():
         documents = prepare_all([articles[k] for k in order], progress)
-        if len(documents) >= _TABLES_ALONGSIDE_FROM:
-            tables = engine.start(SentenceTables, documents)
-        else:
-            tables = DeferredJob(SentenceTables, (documents,))
+        # Begun now for a large batch; a small one's are built where the alignments need them.
+        tables = engine.start(SentenceTables, documents) if len(documents) >= _TABLES_ALONGSIDE_FROM else None
         try:
             document_space = DocumentSpace(documents)
             candidates = candidate_pairs(documents, document_space, config.candidates, config.seed)
@@ -78,7 +76,8 @@ def run_cluster(
                 documents, candidates, cosines, wordless, config, progress, engine=engine, tables=tables
             )
         finally:
-            tables.cancel()  # not needed (no pair to align), or an error: not left running
+            if tables is not None:
+                tables.cancel()  # not needed (no pair to align), or an error: not left running
         del tables  # the tables are the alignments' only: not held through grouping
         pending = copy_groups(documents, scored, document_space, config, positions=order)
     return ClusterResult(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -548,28 +548,36 @@ def content_stems(tokens: list[str] | tuple[str, ...], *, cache: TextCache | Non
     run's `TextCache`, whose table of stems a run's many calls share; without one, the call keeps
     its own.
     """
-    lookup = _StemOrSkip() if cache is None else cache.stems
+    return _kept_stems(_StemOrSkip() if cache is None else cache.stems, tokens)
+
+
+def _kept_stems(lookup: _StemOrSkip, tokens: Iterable[str]) -> list[str]:
+    """`content_stems` of `tokens`, each looked up in the table `lookup`."""
     return [s for s in map(lookup.__getitem__, tokens) if s]
 
 
 class _SentenceTokens(dict):
     """sentence text -> (text, words, stems). Copies of a story repeat most sentences verbatim, so
     each distinct sentence is tokenised once, and its copies share one text and one pair of tuples;
-    equal words share one string object (the `TextCache`'s `words`). This keeps a large batch's
-    sentences small in memory."""
+    equal words share one string object (`words`, the `TextCache`'s). This keeps a large batch's
+    sentences small in memory.
 
-    __slots__ = ("_cache",)
+    It holds its `TextCache`'s tables, not the cache itself: a cache that held this table which
+    held the cache would be a reference cycle, freed only by Python's cyclic collector, which the
+    cluster pipeline pauses (`dedup.stages.prepare.collector_paused`), so a batch's cache outlived
+    its preparation until the collector resumed and walked it."""
 
-    def __init__(self, cache: TextCache) -> None:
+    __slots__ = ("_words", "_stems", "_limit")
+
+    def __init__(self, words: dict[str, str], stems: _StemOrSkip, limit: float) -> None:
         super().__init__()
-        self._cache = cache
+        self._words, self._stems, self._limit = words, stems, limit
 
     def __missing__(self, text: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-        cache = self._cache
-        interned = cache.words
+        interned = self._words
         tokens = tuple([interned.setdefault(t, t) for t in words(text)])
-        value = (text, tokens, tuple(content_stems(tokens, cache=cache)))
-        if len(self) >= cache.sentence_limit:
+        value = (text, tokens, tuple(_kept_stems(self._stems, tokens)))
+        if len(self) >= self._limit:
             self.clear()
         self[text] = value
         return value
@@ -602,7 +610,7 @@ class TextCache:
         self.token_limit = _TOKEN_CACHE_SIZE if bounded else float("inf")
         self.words: dict[str, str] = {}
         self.stems = _StemOrSkip(self.token_limit)
-        self.sentences = _SentenceTokens(self)
+        self.sentences = _SentenceTokens(self.words, self.stems, self.sentence_limit)
 
 
 # Only the first this many characters of an article's text are compared sentence by sentence

@@ -107,6 +107,25 @@ def test_a_batch_shares_sentences_beyond_a_bounded_cache_s_size(seed_articles, m
         assert len(bounded.words) <= 10 + len({w for s in prepare(article).sentences for w in s.words})
 
 
+def test_a_text_cache_is_freed_without_the_cyclic_collector(seed_articles):
+    """A run's `TextCache` holds no reference cycle: dropped, it is freed at once, though the
+    cluster pipeline pauses the cyclic collector (a cycle kept a batch's cache, a word and a stem
+    entry per distinct token, alive until the collector resumed and walked it)."""
+    import gc
+
+    from dedup.stages.prepare import collector_paused
+    from dedup.text import TextCache
+
+    gc.collect()
+    with collector_paused():
+        cache = TextCache()
+        for article in seed_articles.values():
+            prepare(article, cache=cache)
+        assert len(cache.sentences) and len(cache.words) and len(cache.stems)
+        del cache
+        assert gc.collect() == 0  # nothing left for the collector to find
+
+
 def test_equal_words_share_one_string_within_a_run():
     from dedup.text import TextCache
 

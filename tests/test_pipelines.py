@@ -88,6 +88,45 @@ def _power(exponent: int, job: int) -> int:
     return job**exponent
 
 
+def _runner(pause: float, job: int) -> tuple[int, int]:
+    """(job, the id of the process that ran it), after a pause that grows with the job."""
+    import os
+    import time
+
+    time.sleep(pause * (job % 3))
+    return job, os.getpid()
+
+
+def test_a_local_engine_runs_jobs_in_this_process_too_and_keeps_job_order():
+    """Two processes are this one and one forked worker: both run jobs (a worker copies the
+    pages of the objects it reads; this process reads its own), results in job order."""
+    import os
+
+    results = list(LocalEngine(2).map(_runner, range(12), inputs=(0.02,)))
+    assert [job for job, _ in results] == list(range(12))
+    runners = {pid for _, pid in results}
+    assert os.getpid() in runners and len(runners) == 2
+    # Two jobs, the first still running when the second comes: one each, not both to the worker.
+    two = list(LocalEngine(2).map(_runner, [1, 2], inputs=(0.2,)))
+    assert [pid == os.getpid() for _, pid in two] == [False, True]
+
+
+def _fails_on(bad: int, job: int) -> int:
+    import time
+
+    if job == 0:
+        time.sleep(0.2)  # job 0 in the worker, still running when job 1 comes: job 1 runs here
+    if job == bad:
+        raise ValueError(f"job {job} failed")
+    return job
+
+
+@pytest.mark.parametrize("bad", [0, 1, 5])
+def test_a_local_engine_raises_a_jobs_exception_wherever_it_ran(bad):
+    with pytest.raises(ValueError, match=f"job {bad} failed"):
+        list(LocalEngine(2).map(_fails_on, range(8), inputs=(bad,)))
+
+
 def test_a_local_engine_starts_a_job_in_a_forked_child_with_two_processes_and_defers_it_with_one():
     forked = LocalEngine(2).start(_power, 3, 7)
     assert isinstance(forked, ForkedJob)

@@ -5,8 +5,8 @@ of the engine that runs it is two things: `Engine.map`, run a stage function ove
 (chunks of pairs, batches of records) and give the results back in job order, with the inputs
 every job shares (the batch's documents, the config) handed over once; and `Engine.start`, begin
 one job now, to run alongside what the pipeline does next, its result taken when it is needed.
-`LocalEngine` runs the jobs in forked worker processes on this machine (the default;
-``DEDUP_WORKERS`` processes), or in this process when given one. The results do not depend on the
+`LocalEngine` runs the jobs in this process and forked worker processes on this machine (the
+default; ``DEDUP_WORKERS`` processes in all), or in this process alone when given one. The results do not depend on the
 engine or on the number of processes.
 
 The Spark engine (`dedup.engine.spark`, an extra) runs the cluster pipeline's same stage functions

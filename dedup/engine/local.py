@@ -1,6 +1,8 @@
-"""The local engine: a pipeline's stage jobs in forked worker processes on this machine.
+"""The local engine: a pipeline's stage jobs in this process and forked worker processes on this
+machine.
 
-Workers are forked, so they share the batch without copying it; results are put back in job order,
+Workers are forked, so they share the batch without copying it (until they read its Python objects,
+whose pages they then copy); results are put back in job order,
 so the output does not depend on the number of processes. ``DEDUP_WORKERS=1`` keeps everything in
 this process.
 """
@@ -207,9 +209,10 @@ def _run_and_send(function: Callable, inputs: tuple, send: Any) -> None:
 
 
 class LocalEngine:
-    """The default `dedup.engine.Engine`: jobs in `processes` forked workers (``DEDUP_WORKERS``, else
-    every CPU this process may use), at most two jobs a worker handed out ahead of the results read;
-    in this process when `processes` is 1 or there is only one job."""
+    """The default `dedup.engine.Engine`: jobs over `processes` processes (``DEDUP_WORKERS``, else
+    every CPU this process may use), this one and ``processes - 1`` forked workers (`ordered_map`),
+    at most two jobs a process taken ahead of the results read; all in this process when
+    `processes` is 1 or there is only one job."""
 
     def __init__(self, processes: int | None = None) -> None:
         if processes is not None and processes < 1:
@@ -217,8 +220,8 @@ class LocalEngine:
         self.processes = workers() if processes is None else processes
 
     def map(self, function: Callable, jobs: Iterable, *, inputs: tuple = ()) -> Iterator:
-        """``function(*inputs, job)`` for each job, in job order (`ordered_map`); no more workers
-        are started than there are jobs when `jobs` is a sequence."""
+        """``function(*inputs, job)`` for each job, in job order (`ordered_map`); no more processes
+        take part than there are jobs when `jobs` is a sequence."""
         processes = self.processes
         if isinstance(jobs, Sequence):
             processes = max(1, min(processes, len(jobs)))

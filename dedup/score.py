@@ -467,17 +467,7 @@ class GramKeys:
             self.keys, self.token_grams = np.zeros(0, dtype=np.int64), sp.csr_matrix((0, 0), dtype=np.float32)
             return
         self.keys = unique_sorted(np.concatenate([keys for _, keys in parts]))
-        # Both numberings follow key order, so each row's columns stay sorted.
-        self.token_grams = sp.vstack(
-            [
-                sp.csr_matrix(
-                    (counts.data, np.searchsorted(self.keys, keys)[counts.indices], counts.indptr),
-                    shape=(counts.shape[0], len(self.keys)),
-                )
-                for counts, keys in parts
-            ],
-            format="csr",
-        )
+        self.token_grams = _stacked(parts, self.keys)
 
     def _keys(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(token number, key) of every gram of `tokens`, in no particular order; characters
@@ -520,6 +510,32 @@ class GramKeys:
 
 # Tokens whose grams `GramKeys` numbers at once: bounds its temporary arrays to some 100 MB.
 _GRAM_TOKENS = 50_000
+
+
+def _stacked(parts: list[tuple[sp.csr_matrix, np.ndarray]], keys: np.ndarray) -> sp.csr_matrix:
+    """The rows of every part (counts whose columns number the part's own sorted keys) one after
+    another, columns renumbered among `keys` (all the parts' keys, sorted): what `sp.vstack` of
+    the renumbered parts gives, index types and all, written into the result's arrays a part at a
+    time, each part dropped from `parts` once copied. Both numberings follow key order, so each
+    row's columns stay sorted. A stack held every part and the whole result at once: at 100k
+    generated articles the sentence tables' largest moment (1,725 MB traced)."""
+    rows = sum(counts.shape[0] for counts, _ in parts)
+    entries = sum(counts.nnz for counts, _ in parts)
+    index_type = np.int32 if max(entries, rows, len(keys)) <= np.iinfo(np.int32).max else np.int64
+    data = np.empty(entries, dtype=np.float32)
+    indices = np.empty(entries, dtype=index_type)
+    indptr = np.empty(rows + 1, dtype=index_type)
+    indptr[0] = row = entry = 0
+    parts.reverse()  # taken from the end, first part first
+    while parts:
+        counts, part_keys = parts.pop()
+        stop = entry + counts.nnz
+        data[entry:stop] = counts.data
+        indices[entry:stop] = np.searchsorted(keys, part_keys)[counts.indices]
+        indptr[row + 1 : row + 1 + counts.shape[0]] = counts.indptr[1:] + entry
+        row, entry = row + counts.shape[0], stop
+        del counts, part_keys
+    return sp.csr_matrix((data, indices, indptr), shape=(rows, len(keys)))
 
 
 def _alphabet(tokens: list[str]) -> np.ndarray:

@@ -76,8 +76,12 @@ class SentenceTables:
                 positions.append(row)
                 quoted_positions.append(sentence.quote_share != 0)
                 mostly_quoted.append(sentence.quote_share >= QUOTE_SHARE)
+        # The lists and the table of texts dropped as soon as they are arrays: held through the
+        # counts below, they were a few hundred MB of the tables' largest moment at 100k.
+        del row_of_text
         self.positions = np.array(positions, dtype=np.int64)
         self.quoted = np.array(quoted_positions, dtype=bool)
+        del positions, quoted_positions
         # Each position's figures for `dedup.align.copy_ruled_out` (`dedup.align.SentenceFigures`):
         # mostly quotation (out of the prose a share counts), words, characters, a hash of its words.
         self.mostly_quoted = np.array(mostly_quoted, dtype=bool)

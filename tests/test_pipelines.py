@@ -137,18 +137,6 @@ def test_a_local_engine_starts_a_job_in_a_forked_child_with_two_processes_and_de
     assert deferred.result() == 7**3
 
 
-def test_a_forked_jobs_child_exits_once_it_has_sent_its_result_before_it_is_asked_for():
-    """The parent receives the result in a thread as soon as it is sent, so that the child frees
-    the pages it copied instead of holding them until the parent asks."""
-    job = LocalEngine(2).start(_power, 3, 7)
-    job._receiver.join(timeout=30)
-    assert not job._receiver.is_alive() and not job._process.is_alive()
-    assert job._process.exitcode == 0
-    assert job.result() == 7**3
-    job.cancel()  # taken already: nothing
-    assert job.result() == 7**3
-
-
 def _fail(message: str) -> None:
     raise ValueError(message)
 

@@ -13,7 +13,6 @@ import itertools
 import multiprocessing
 import os
 import sys
-import threading
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -147,13 +146,9 @@ class DeferredJob:
 
 class ForkedJob:
     """A job run in a forked child process from now on, alongside its parent: the child shares the
-    parent's memory as it was at the fork, and sends its result back pickled through a pipe as
-    soon as it has it, or the exception it raised, with the child's traceback as a note. A thread
-    of the parent receives it then, so that the child exits and frees what it holds (the pages it
-    copied as it read the parent's objects) instead of waiting to be asked: 100k generated
-    articles' sentence tables' child held 2.8 GB for about 6 s until the parent asked. The child is
-    a daemon: it does not outlive its parent. The caller takes the result (`result`) before it
-    forks anything else, so that no fork happens while the thread may be receiving."""
+    parent's memory as it was at the fork, and sends its result back pickled through a pipe when
+    the parent asks for it (`result`), or the exception it raised, with the child's traceback as a
+    note. The child is a daemon: it does not outlive its parent."""
 
     def __init__(self, function: Callable, inputs: tuple) -> None:
         context = multiprocessing.get_context("fork")
@@ -162,43 +157,36 @@ class ForkedJob:
         self._process = context.Process(target=_run_and_send, args=(function, inputs, send), daemon=True)
         self._process.start()
         send.close()  # the child's end: the parent's copy closed, so a child that dies reads as EOF
-        self._outcome: tuple[bool, Any] = (False, None)  # (done, result or exception), once received
-        self._taken = False
-        self._receiver = threading.Thread(target=self._receive_outcome, name=f"receive {self._name}", daemon=True)
-        self._receiver.start()
-
-    def _receive_outcome(self) -> None:
-        """In the receiving thread: the child's message, then the child joined."""
-        try:
-            done, value, child_traceback = self._receive.recv()
-        except (EOFError, OSError):
-            self._process.join()
-            message = f"the background job {self._name} ended without a result (exit code {self._process.exitcode})"
-            done, value = False, RuntimeError(message)
-        else:
-            self._process.join()
-            if not done:
-                value.add_note(f"in the background job {self._name}:\n{child_traceback}")
-        finally:
-            self._receive.close()
-        self._outcome = (done, value)
+        self._outcome: tuple[bool, Any] | None = None  # (done, result or exception), once received
 
     def result(self) -> Any:
         """The child's result (waiting for it); its exception raised here, every time it is asked
         for; a child that ended without sending one (killed, out of memory) raises `RuntimeError`."""
-        self._receiver.join()
-        self._taken = True
+        if self._outcome is None:
+            try:
+                done, value, child_traceback = self._receive.recv()
+            except EOFError:
+                self._process.join()
+                message = f"the background job {self._name} ended without a result (exit code {self._process.exitcode})"
+                done, value = False, RuntimeError(message)
+            else:
+                self._process.join()
+                if not done:
+                    value.add_note(f"in the background job {self._name}:\n{child_traceback}")
+            finally:
+                self._receive.close()
+            self._outcome = (done, value)
         done, value = self._outcome
         if not done:
             raise value
         return value
 
     def cancel(self) -> None:
-        """Stop the child and drop its result, if the result has not been taken."""
-        if not self._taken:
+        """Stop the child if its result has not been taken."""
+        if self._outcome is None:
             self._process.terminate()
-            self._receiver.join()
-            self._taken = True
+            self._process.join()
+            self._receive.close()
             self._outcome = (False, RuntimeError(f"the background job {self._name} was cancelled"))
 
 

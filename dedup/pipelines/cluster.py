@@ -30,10 +30,11 @@ from dedup.version import __version__
 
 # Pairs aligned in one job: the work handed to a process at once. A batch with no more pairs to
 # align than this aligns them in this process (an engine runs a single job where it is). A speed
-# setting (no output depends on it): with 5,000, generated 10k's 13.5k pairs to align made three
+# setting (no output depends on it): with 5,000, generated 10k's 13,911 pairs to align made three
 # jobs, two of them the worker's while this process waited after its one; `relate_candidates` took
-# 5.6-6.4 s with 5,000, 4.8 with 2,000, 4.2-4.3 with 1,000 and 500 (two runs each), and
-# make_corpus 10k's 16.7-18.0 s with 5,000, 17.0-17.4 s with 1,000 (scripted runs of `run_cluster`).
+# 5.6-6.4 s with 5,000 (two runs), 4.8 s with 2,000 (two), 4.2-4.3 s with 1,000 (four) and 500
+# (one), and make_corpus 10k's 16.7-18.0 s with 5,000, 17.0-17.4 s with 1,000 (scripted runs of
+# `run_cluster`).
 _WORK_CHUNK = 1_000
 # Candidate pairs whose cosines one job computes: make_corpus 10k has 3.2M candidates (11.4 s in
 # one process), a desk's batch of a few thousand articles fewer than this, computed where it is.

@@ -6,8 +6,8 @@ of the engine that runs it is two things: `Engine.map`, run a stage function ove
 every job shares (the batch's documents, the config) handed over once; and `Engine.start`, begin
 one job now, to run alongside what the pipeline does next, its result taken when it is needed.
 `LocalEngine` runs the jobs in this process and forked worker processes on this machine (the
-default; ``DEDUP_WORKERS`` processes in all), or in this process alone when given one. The results do not depend on the
-engine or on the number of processes.
+default; ``DEDUP_WORKERS`` processes in all), or in this process alone when given one. The results
+do not depend on the engine or on the number of processes.
 
 The Spark engine (`dedup.engine.spark`, an extra) runs the cluster pipeline's same stage functions
 over DataFrame partitions, connected components and bucket member lists, for batches that do not

@@ -1,10 +1,9 @@
 """The local engine: a pipeline's stage jobs in this process and forked worker processes on this
 machine.
 
-Workers are forked, so they share the batch without copying it (until they read its Python objects,
-whose pages they then copy); results are put back in job order,
-so the output does not depend on the number of processes. ``DEDUP_WORKERS=1`` keeps everything in
-this process.
+Workers are forked, so they share the batch without copying it (until they read its Python
+objects, whose pages they then copy); results are put back in job order, so the output does not
+depend on the number of processes. ``DEDUP_WORKERS=1`` keeps everything in this process.
 """
 
 from __future__ import annotations

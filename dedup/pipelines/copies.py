@@ -31,6 +31,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from dedup.arrays import pair_codes
 from dedup.config import CopyLevelConfig, DedupConfig
 from dedup.dates import published_moment, published_problem
 from dedup.engine import Engine
@@ -180,13 +181,13 @@ class _KnownCosines:
     """Cosines already computed for some pairs (i < j), looked up in bulk by sorted pair codes."""
 
     def __init__(self, pairs: np.ndarray, cosines: np.ndarray, count: int) -> None:
-        codes = pairs[:, 0] * count + pairs[:, 1]
+        codes = pair_codes(pairs[:, 0], pairs[:, 1], count)
         order = np.argsort(codes)
         self.codes, self.cosines, self.count = codes[order], cosines[order], count
 
     def cosines_of(self, pairs: np.ndarray, vectors: sp.csr_matrix) -> np.ndarray:
         """The cosine of each pair (in any order): looked up when known, else computed."""
-        codes = pairs.min(axis=1) * self.count + pairs.max(axis=1)
+        codes = pair_codes(pairs[:, 0], pairs[:, 1], self.count)
         at = np.minimum(np.searchsorted(self.codes, codes), max(len(self.codes) - 1, 0))
         known = self.codes[at] == codes if len(self.codes) else np.zeros(len(codes), dtype=bool)
         result = np.empty(len(pairs), dtype=np.float32)

@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from dedup.arrays import pair_codes
 from dedup.config import DedupConfig
 from dedup.dates import published_moment, published_problem
 from dedup.group import copy_components, group_shapes, output_key, story_clusters
@@ -221,10 +222,9 @@ def pairs_in_input_order(pairs: Iterable[ScoredPair], positions: Sequence[int]) 
     where = np.asarray(positions, dtype=np.int64)
     a, b = where[pairs.a], where[pairs.b]
     swap = a > b
-    # (smaller, larger) as one key, smaller * count + larger: the same order as sorting by the two
-    # (no pair twice), a third of `np.lexsort`'s time (make_corpus 10k: 3.2M pairs).
-    count = max(len(where), 1)
-    order = np.argsort(np.where(swap, b, a) * count + np.where(swap, a, b), kind="stable")
+    # (smaller, larger) as one key (`pair_codes`): the same order as sorting by the two (no pair
+    # twice), a third of `np.lexsort`'s time (make_corpus 10k: 3.2M pairs).
+    order = np.argsort(pair_codes(a, b, max(len(where), 1)), kind="stable")
 
     def side(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
         return np.where(swap, theirs, mine)[order]

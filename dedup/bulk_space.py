@@ -5,7 +5,8 @@ sentence vectors: per pair, it re-tokenises both texts, recounts every character
 a handful of small sparse matrices, which is where the story level spent most of its time.
 `SentenceTables` counts every document's sentence terms once, in columns shared by the whole
 batch; `pair_similarities` then takes a block of pairs at a time: numpy counts the character
-grams of the block's sentences and computes the logarithms (each pair's IDF of every sentence
+grams of the block's sentences that the process does not keep from earlier blocks (`KeptGrams`)
+and computes the logarithms (each pair's IDF of every sentence
 frequency its terms can have, the sublinear term frequency of every count), and one compiled
 loop per kind of term (`dedup.kernels.pair_sentence_products`) finds each pair's terms and their
 sentence frequencies, weighs its sentences with the pair's IDF and multiplies them, summing every
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -107,6 +109,7 @@ class SentenceTables:
         self.token_grams = GramKeys(tokens).token_grams[: len(tokens)].tocsr()
         self.n_grams = self.token_grams.shape[1]
         self._slots: dict[str, np.ndarray] = {}
+        self._kept_grams: KeptGrams | None = None
 
     def slots(self, kind: str) -> np.ndarray:
         """A table of -1 for each column of `kind` ("stems" or "grams"), made once and kept with
@@ -116,6 +119,14 @@ class SentenceTables:
         if slot is None:
             slot = self._slots[kind] = np.full(self.n_stems if kind == "stems" else self.n_grams, -1, dtype=np.int32)
         return slot
+
+    def kept_grams(self) -> KeptGrams:
+        """The character-gram counts of the sentences this process compared lately
+        (`KeptGrams`), made on first use and kept with the tables, so that each process (a
+        forked worker given the tables) keeps its own."""
+        if self._kept_grams is None:
+            self._kept_grams = KeptGrams(self)
+        return self._kept_grams
 
     def gram_counts(self, rows: np.ndarray, *, prose: bool = False) -> sp.csr_matrix:
         """Character-gram counts of the sentences `rows` (sorted columns), or of their prose
@@ -139,6 +150,97 @@ class SentenceTables:
             (tokens.data, number[tokens.indices], tokens.indptr), shape=(tokens.shape[0], int(held.sum()))
         )
         return self.token_grams[np.flatnonzero(held)].T.tocsr() @ sentence_tokens.T
+
+
+# Character-gram entries (a column and a count, 8 bytes) that `KeptGrams` holds at most: 64 MB.
+# A speed setting (no similarity depends on it), from the sentences each block of make_corpus 10k
+# (seed 7) and generated 10k (seed 1) compared in one process, replayed against `KeptGrams`' rule
+# at each size: of the entries the blocks counted anew each time (250M and 32M), a store of 16 /
+# 32 / 64 / 128 MB counts 71% / 48% / 20% / 8% (make_corpus) and 87% / 76% / 59% / 44%
+# (generated); an unbounded one 7% and 44%.
+KEPT_GRAM_ENTRIES = 8 * 2**20
+
+
+class KeptGrams:
+    """The character-gram counts of sentences (rows of a `SentenceTables`) that recent blocks of
+    pairs compared, each sentence's row kept in one pair of growing arrays, so that a sentence
+    compared in many pairs has its grams counted once while it is kept rather than in every block.
+
+    Sentences recur across blocks: make_corpus 10k's 42,222 pairs compared in 431 blocks count the
+    grams of 1.02M block sentences, of only 59,182 distinct ones. Holds at most `capacity` entries
+    beyond what the current block needs; when full, the sentences used longest ago are dropped.
+    """
+
+    def __init__(self, tables: SentenceTables, capacity: int | None = None) -> None:
+        """An empty store for the sentences of `tables`, of `capacity` entries (default
+        `KEPT_GRAM_ENTRIES`)."""
+        self._tables = tables
+        self.capacity = KEPT_GRAM_ENTRIES if capacity is None else capacity
+        rows = tables.token_counts.shape[0]
+        # int32 (12 bytes a sentence of the batch): entries and blocks number far fewer than 2**31.
+        self._start = np.full(rows, -1, dtype=np.int32)
+        self._length = np.zeros(rows, dtype=np.int32)
+        self._last_used = np.zeros(rows, dtype=np.int32)
+        self._clock = 0
+        self.columns = np.zeros(0, dtype=np.int32)
+        self.counts = np.zeros(0, dtype=np.float32)
+        self._used = 0
+        self.largest_count = 1  # the largest count ever stored, at least 1
+
+    def rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the gram counts of each of `rows` (distinct sentence rows) are, counted now if
+        they are not kept: (starts, stops) into `columns` and `counts` (sorted columns), valid
+        until the next call."""
+        self._clock += 1
+        missing = rows[self._start[rows] < 0]
+        if len(missing):
+            counted = self._tables.grams_of(missing).T.tocsr()
+            if self._used + counted.nnz > len(self.columns):
+                self._make_room(rows, counted.nnz)
+            stop = self._used + counted.nnz
+            self.columns[self._used : stop] = counted.indices
+            self.counts[self._used : stop] = counted.data
+            self._start[missing] = self._used + counted.indptr[:-1]
+            self._length[missing] = np.diff(counted.indptr)
+            self._used = stop
+            if counted.nnz:
+                self.largest_count = max(self.largest_count, int(counted.data.max()))
+        self._last_used[rows] = self._clock
+        starts = self._start[rows]
+        return starts, starts + self._length[rows]
+
+    def _make_room(self, wanted: np.ndarray, needed: int) -> None:
+        """Room for `needed` more entries: the arrays grown (doubling) while they fit in `capacity`;
+        beyond it, the kept sentences used longest ago dropped (never one of `wanted`, the block's)
+        until the rest and `needed` fill half of it, and the rest copied to the front of new
+        arrays."""
+        if self._used + needed <= self.capacity:
+            size = min(self.capacity, max(2 * len(self.columns), self._used + needed))
+            self.columns = np.concatenate((self.columns[: self._used], np.empty(size - self._used, np.int32)))
+            self.counts = np.concatenate((self.counts[: self._used], np.empty(size - self._used, np.float32)))
+            return
+        kept = np.flatnonzero(self._start >= 0)
+        now = np.zeros(len(self._start), dtype=bool)
+        now[wanted] = True
+        # The block's sentences first, then the others from the most recently used, kept for as
+        # long as they fit in half of `capacity` beside what is needed: room for the blocks to come,
+        # so that the arrays are not copied again at the next block.
+        kept = kept[np.lexsort((kept, -self._last_used[kept], ~now[kept]))]
+        fits = now[kept] | (np.cumsum(self._length[kept]) + needed <= self.capacity // 2)
+        self._start[kept[~fits]] = -1
+        self._length[kept[~fits]] = 0
+        kept = kept[fits]
+        lengths = self._length[kept]
+        taken = ranges(self._start[kept], lengths)
+        size = max(self.capacity, len(taken) + needed)  # more only for a block larger than it
+        if size != len(self.columns):
+            self.columns = np.concatenate((self.columns[taken], np.empty(size - len(taken), np.int32)))
+            self.counts = np.concatenate((self.counts[taken], np.empty(size - len(taken), np.float32)))
+        else:  # in place: the gathered copies are written over the front of the same arrays
+            self.columns[: len(taken)] = self.columns[taken]
+            self.counts[: len(taken)] = self.counts[taken]
+        self._start[kept] = np.cumsum(lengths) - lengths
+        self._used = len(taken)
 
 
 @dataclass(frozen=True)
@@ -193,17 +295,20 @@ def _block(tables: SentenceTables, pairs: np.ndarray, prose_floor: float) -> lis
     idf_start = np.concatenate(([0], np.cumsum(n_sentences)[:-1]))
     frequencies = np.arange(int(n_sentences.sum()), dtype=np.int64) - np.repeat(idf_start, n_sentences) + 1
     idf = idf_of(frequencies, np.repeat(n_sentences, n_sentences))
-    # Character grams are counted for the block's distinct sentences only.
+    # Character grams: each of the block's distinct sentences' counts, counted or kept already.
     distinct, local = np.unique(np.concatenate((rows_a, rows_b)), return_inverse=True)
     local_a, local_b = local[: len(rows_a)], local[len(rows_a) :]
-    gram_counts = tables.grams_of(distinct).T.tocsr()
+    kept = tables.kept_grams()
+    gram_starts, gram_stops = kept.rows(distinct)  # may move the kept arrays: read them after
+    gram_counts = _Rows(gram_starts, gram_stops, kept.columns, kept.counts, kept.largest_count)
+    stem_counts = _Rows.of(tables.stem_counts)
 
     def products(
         kind: str,
-        terms: sp.csr_matrix,
+        terms: _Rows,
         term_a: np.ndarray,
         term_b: np.ndarray,
-        weighed: sp.csr_matrix,
+        weighed: _Rows,
         weigh_a: np.ndarray,
         weigh_b: np.ndarray,
     ) -> np.ndarray:
@@ -211,18 +316,19 @@ def _block(tables: SentenceTables, pairs: np.ndarray, prose_floor: float) -> lis
         and frequencies from the rows `term_a` / `term_b` of `terms`, the vectors multiplied from
         the rows `weigh_a` / `weigh_b` of `weighed` (-1: left out), as flat pair matrices."""
         flat = np.zeros(int(offsets[-1]), dtype=np.float32)
-        largest = int(weighed.data.max()) if weighed.nnz else 1
-        sublinear_tf = np.arange(1, largest + 1, dtype=np.float32)
+        sublinear_tf = np.arange(1, weighed.largest + 1, dtype=np.float32)
         np.log(sublinear_tf, out=sublinear_tf)
         sublinear_tf += 1.0
         return pair_sentence_products(
-            terms.indptr,
-            terms.indices,
+            terms.starts,
+            terms.stops,
+            terms.columns,
             term_a,
             term_b,
-            weighed.indptr,
-            weighed.indices,
-            weighed.data,
+            weighed.starts,
+            weighed.stops,
+            weighed.columns,
+            weighed.counts,
             weigh_a,
             weigh_b,
             first_a,
@@ -235,7 +341,7 @@ def _block(tables: SentenceTables, pairs: np.ndarray, prose_floor: float) -> lis
             flat,
         )
 
-    stem_sim = products("stems", tables.stem_counts, rows_a, rows_b, tables.stem_counts, rows_a, rows_b)
+    stem_sim = products("stems", stem_counts, rows_a, rows_b, stem_counts, rows_a, rows_b)
     char_sim = products("grams", gram_counts, local_a, local_b, gram_counts, local_a, local_b)
     full = np.clip((stem_sim + char_sim) / 2.0, 0.0, 1.0)
 
@@ -254,20 +360,39 @@ def _block(tables: SentenceTables, pairs: np.ndarray, prose_floor: float) -> lis
         prose_b = np.full(len(rows_b), -1, dtype=np.int64)
         prose_a[quoted_a] = tables.prose_row[rows_a[quoted_a]]
         prose_b[quoted_b] = tables.prose_row[rows_b[quoted_b]]
-        stem_prose = products("stems", tables.stem_counts, rows_a, rows_b, tables.prose_stem_counts, prose_a, prose_b)
+        prose_stems = _Rows.of(tables.prose_stem_counts)
+        stem_prose = products("stems", stem_counts, rows_a, rows_b, prose_stems, prose_a, prose_b)
         # The prose's grams, counted for its distinct sentences; rows numbered among them.
         distinct, local = np.unique(np.concatenate((prose_a[quoted_a], prose_b[quoted_b])), return_inverse=True)
         prose_grams = tables.gram_counts(distinct, prose=True)
         gram_a = np.full(len(rows_a), -1, dtype=np.int64)
         gram_b = np.full(len(rows_b), -1, dtype=np.int64)
         gram_a[quoted_a], gram_b[quoted_b] = local[: len(quoted_a)], local[len(quoted_a) :]
-        char_prose = products("grams", gram_counts, local_a, local_b, prose_grams, gram_a, gram_b)
+        char_prose = products("grams", gram_counts, local_a, local_b, _Rows.of(prose_grams), gram_a, gram_b)
         prose = np.clip((stem_prose + char_prose) / 2.0, 0.0, 1.0)
     shapes = list(zip(n_a.tolist(), n_b.tolist()))
     return [
         PairSimilarities(full[start:stop].reshape(shape), prose[start:stop].reshape(shape))
         for start, stop, shape in zip(offsets[:-1].tolist(), offsets[1:].tolist(), shapes)
     ]
+
+
+class _Rows(NamedTuple):
+    """Rows of term counts as `dedup.kernels.pair_sentence_products` reads them: row r's sorted
+    columns are ``columns[starts[r]:stops[r]]`` and its counts ``counts[...]`` alike; `largest`
+    is at least the largest count."""
+
+    starts: np.ndarray
+    stops: np.ndarray
+    columns: np.ndarray
+    counts: np.ndarray
+    largest: int
+
+    @classmethod
+    def of(cls, matrix: sp.csr_matrix) -> _Rows:
+        """The rows of a CSR matrix (sorted columns)."""
+        largest = int(matrix.data.max()) if matrix.nnz else 1
+        return cls(matrix.indptr[:-1], matrix.indptr[1:], matrix.indices, matrix.data, max(largest, 1))
 
 
 def _sorted(product: sp.csr_matrix) -> sp.csr_matrix:

@@ -171,11 +171,13 @@ def dots_with_dense(starts, lengths, indices, data, dense, out):  # pragma: no c
 
 @_compiled
 def pair_sentence_products(
-    term_indptr,
+    term_starts,
+    term_stops,
     term_indices,
     rows_a,
     rows_b,
-    weigh_indptr,
+    weigh_starts,
+    weigh_stops,
     weigh_indices,
     weigh_counts,
     weigh_a,
@@ -195,11 +197,13 @@ def pair_sentence_products(
 
     Pair p's sentences are positions ``first_a[p]:first_a[p + 1]`` of side A and
     ``first_b[p]:first_b[p + 1]`` of side B. The pair's terms and their sentence frequencies come
-    from the rows `rows_a` / `rows_b` of the term table (`term_indptr`, `term_indices`): a term's
+    from the rows `rows_a` / `rows_b` of the term table (row r's columns are
+    ``term_indices[term_starts[r]:term_stops[r]]``, sorted: a CSR matrix's ``indptr[:-1]`` and
+    ``indptr[1:]``, or rows kept anywhere in one array): a term's
     frequency is the number of the pair's sentences holding it, and its IDF
     ``idf[idf_start[p] + frequency - 1]`` (computed by numpy beforehand, as the pair's space
     computes it). The vectors multiplied are the rows `weigh_a` / `weigh_b` of the weighed table
-    (`weigh_indptr`, `weigh_indices`, `weigh_counts`; -1 for a sentence left out): the same table
+    (`weigh_starts`, `weigh_stops`, `weigh_indices`, `weigh_counts` alike; -1 for a sentence left out): the same table
     for whole sentences, their prose for quotations, whose terms outside the pair are dropped.
     Each vector is weighed as `dedup.score.weigh` weighs it (``sublinear_tf[count - 1] * idf``,
     float32; norm from the float64 squares of the float32 weights, summed as ``np.add.reduceat``;
@@ -218,7 +222,7 @@ def pair_sentence_products(
             start, stop = (a0, a1) if side == 0 else (b0, b1)
             for position in range(start, stop):
                 row = rows_a[position] if side == 0 else rows_b[position]
-                n_terms += term_indptr[row + 1] - term_indptr[row]
+                n_terms += term_stops[row] - term_starts[row]
         terms = np.empty(n_terms, dtype=np.int64)
         frequency = np.zeros(n_terms, dtype=np.int64)
         n_terms = 0
@@ -226,7 +230,7 @@ def pair_sentence_products(
             start, stop = (a0, a1) if side == 0 else (b0, b1)
             for position in range(start, stop):
                 row = rows_a[position] if side == 0 else rows_b[position]
-                for e in range(term_indptr[row], term_indptr[row + 1]):
+                for e in range(term_starts[row], term_stops[row]):
                     column = term_indices[e]
                     local = slot[column]
                     if local < 0:
@@ -241,7 +245,7 @@ def pair_sentence_products(
         # B's weighed vectors as postings: for each pair term, the (sentence, weight) entries.
         posting_count = np.zeros(n_terms + 1, dtype=np.int64)
         b_weights, b_terms, b_sentence, b_n = _weighed_side(
-            weigh_indptr, weigh_indices, weigh_counts, weigh_b, b0, b1, sublinear_tf, term_idf, slot
+            weigh_starts, weigh_stops, weigh_indices, weigh_counts, weigh_b, b0, b1, sublinear_tf, term_idf, slot
         )
         for e in range(b_n):
             posting_count[b_terms[e] + 1] += 1
@@ -256,7 +260,7 @@ def pair_sentence_products(
             posting_weight[filled[t]] = b_weights[e]
             filled[t] += 1
         a_weights, a_terms, a_sentence, a_n = _weighed_side(
-            weigh_indptr, weigh_indices, weigh_counts, weigh_a, a0, a1, sublinear_tf, term_idf, slot
+            weigh_starts, weigh_stops, weigh_indices, weigh_counts, weigh_a, a0, a1, sublinear_tf, term_idf, slot
         )
         wanted_b = np.zeros(n_b, dtype=np.bool_)
         for j in range(n_b):
@@ -290,7 +294,7 @@ def _any_kept(rows, start, stop):  # pragma: no cover - compiled
 
 
 @_compiled
-def _weighed_side(indptr, indices, counts, rows, start, stop, sublinear_tf, term_idf, slot):  # pragma: no cover
+def _weighed_side(starts, stops, indices, counts, rows, start, stop, sublinear_tf, term_idf, slot):  # pragma: no cover
     """The weighed entries of one side's sentences (positions `start` to `stop` of `rows`, -1 for a
     sentence left out): weights, pair-term numbers, sentence (0-based on the side), and how many;
     entries whose column is not a pair term (`slot` -1) are dropped."""
@@ -298,7 +302,7 @@ def _weighed_side(indptr, indices, counts, rows, start, stop, sublinear_tf, term
     for position in range(start, stop):
         row = rows[position]
         if row >= 0:
-            size += indptr[row + 1] - indptr[row]
+            size += stops[row] - starts[row]
     weights = np.empty(size, dtype=np.float32)
     terms = np.empty(size, dtype=np.int64)
     sentence = np.empty(size, dtype=np.int64)
@@ -309,7 +313,7 @@ def _weighed_side(indptr, indices, counts, rows, start, stop, sublinear_tf, term
         if row < 0:
             continue
         first = n
-        for e in range(indptr[row], indptr[row + 1]):
+        for e in range(starts[row], stops[row]):
             local = slot[indices[e]]
             if local < 0:
                 continue

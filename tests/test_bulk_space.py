@@ -9,7 +9,7 @@ import random
 import numpy as np
 
 from dedup.align import relate
-from dedup.bulk_space import SentenceTables, pair_similarities
+from dedup.bulk_space import KeptGrams, SentenceTables, pair_similarities
 from dedup.model import Article, Document
 from dedup.score import pair_space
 from dedup.text import prepare
@@ -168,3 +168,44 @@ def test_gram_counts_are_the_plain_product_with_sorted_columns() -> None:
             np.testing.assert_array_equal(found.indices, plain.indices)
             assert found.data.dtype == plain.data.dtype
             np.testing.assert_array_equal(found.data, plain.data)
+
+
+def test_kept_grams_give_each_sentence_its_counts_while_the_store_grows_and_drops() -> None:
+    """`KeptGrams` gives every sentence asked for its own gram counts (those of `gram_counts`),
+    whether counted now or kept from before, also after the sentences used longest ago were
+    dropped to stay within its capacity; asked again, a dropped sentence is counted again."""
+    documents = _tricky_documents(20, seed=43) + _random_documents(30, seed=47)
+    tables = SentenceTables(documents)
+    n_rows = tables.token_counts.shape[0]
+    everything = tables.gram_counts(np.arange(n_rows))
+    kept = KeptGrams(tables, capacity=1500)  # some sentences' worth
+    counted: list[int] = []
+    grams_of = tables.grams_of
+    tables.grams_of = lambda rows, **kwargs: (counted.extend(rows.tolist()), grams_of(rows, **kwargs))[1]
+    rng = np.random.default_rng(53)
+    asked = [np.unique(rng.integers(0, n_rows, size=rng.integers(1, 6))) for _ in range(200)]
+    asked += [np.arange(n_rows)]  # more than the capacity at once
+    asked += [np.unique(rng.integers(0, n_rows, size=3)) for _ in range(20)]
+    grew = []
+    for rows in asked:
+        starts, stops = kept.rows(rows)
+        for row, start, stop in zip(rows.tolist(), starts.tolist(), stops.tolist()):
+            first, last = everything.indptr[row], everything.indptr[row + 1]
+            np.testing.assert_array_equal(kept.columns[start:stop], everything.indices[first:last])
+            np.testing.assert_array_equal(kept.counts[start:stop], everything.data[first:last])
+        grew.append(len(kept.columns))
+        assert kept.largest_count >= int(everything[rows].data.max(initial=1))
+    assert max(grew[:200]) <= 1500  # blocks within the capacity keep the store within it
+    assert grew[200] >= everything.nnz  # one block over it is given room for all its sentences
+    assert everything.nnz > 1500 and len(counted) > len(set(counted))  # some dropped, counted again
+    before = len(counted)
+    kept.rows(asked[-1])
+    assert len(counted) == before  # the sentences just asked for are kept: none counted again
+
+
+def test_a_small_gram_store_does_not_change_values(monkeypatch) -> None:
+    documents = _tricky_documents(12, seed=59) + _random_documents(24, seed=61)
+    pairs = list(itertools.combinations(range(len(documents)), 2))
+    monkeypatch.setattr("dedup.bulk_space.KEPT_GRAM_ENTRIES", 300)
+    monkeypatch.setattr("dedup.bulk_space.BLOCK_POSITIONS", 40)
+    _assert_as_pair_space(documents, pairs)

@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from dedup.arrays import ranges, unique_sorted
-from dedup.kernels import pair_sentence_products
+from dedup.kernels import move_rows_forward, pair_sentence_products
 from dedup.model import Document
 from dedup.score import QUOTE_SHARE, GramKeys, flat_counts, idf_of, prose_text
 from dedup.text import TextCache, content_stems, words
@@ -210,37 +210,33 @@ class KeptGrams:
         return starts, starts + self._length[rows]
 
     def _make_room(self, wanted: np.ndarray, needed: int) -> None:
-        """Room for `needed` more entries: the arrays grown (doubling) while they fit in `capacity`;
-        beyond it, the kept sentences used longest ago dropped (never one of `wanted`, the block's)
-        until the rest and `needed` fill half of it, and the rest copied to the front of new
-        arrays."""
-        if self._used + needed <= self.capacity:
-            size = min(self.capacity, max(2 * len(self.columns), self._used + needed))
-            self.columns = np.concatenate((self.columns[: self._used], np.empty(size - self._used, np.int32)))
-            self.counts = np.concatenate((self.counts[: self._used], np.empty(size - self._used, np.float32)))
+        """Room for `needed` more entries. The arrays are made `capacity` long when first needed
+        (memory the system gives as it is written, so a small batch uses little); when full, the
+        kept sentences used longest ago are dropped (never one of `wanted`, the block's) until the
+        rest and `needed` fill half of it, and the rest moved to the front in place. Only a block
+        needing more than `capacity` by itself makes the arrays longer."""
+        if not self._used and needed <= self.capacity:
+            self.columns = np.empty(self.capacity, dtype=np.int32)
+            self.counts = np.empty(self.capacity, dtype=np.float32)
             return
         kept = np.flatnonzero(self._start >= 0)
         now = np.zeros(len(self._start), dtype=bool)
         now[wanted] = True
         # The block's sentences first, then the others from the most recently used, kept for as
         # long as they fit in half of `capacity` beside what is needed: room for the blocks to come,
-        # so that the arrays are not copied again at the next block.
+        # so that the arrays are not moved again at the next block.
         kept = kept[np.lexsort((kept, -self._last_used[kept], ~now[kept]))]
         fits = now[kept] | (np.cumsum(self._length[kept]) + needed <= self.capacity // 2)
         self._start[kept[~fits]] = -1
         self._length[kept[~fits]] = 0
         kept = kept[fits]
-        lengths = self._length[kept]
-        taken = ranges(self._start[kept], lengths)
-        size = max(self.capacity, len(taken) + needed)  # more only for a block larger than it
-        if size != len(self.columns):
-            self.columns = np.concatenate((self.columns[taken], np.empty(size - len(taken), np.int32)))
-            self.counts = np.concatenate((self.counts[taken], np.empty(size - len(taken), np.float32)))
-        else:  # in place: the gathered copies are written over the front of the same arrays
-            self.columns[: len(taken)] = self.columns[taken]
-            self.counts[: len(taken)] = self.counts[taken]
-        self._start[kept] = np.cumsum(lengths) - lengths
-        self._used = len(taken)
+        kept = kept[np.argsort(self._start[kept])]  # in the arrays' order (starts differ), to move forward
+        self._start[kept] = move_rows_forward(self.columns, self.counts, self._start[kept], self._length[kept])
+        self._used = int(self._length[kept].sum(dtype=np.int64))
+        if self._used + needed > len(self.columns):  # a block larger than `capacity` by itself
+            size = self._used + needed
+            self.columns = np.concatenate((self.columns[: self._used], np.empty(size - self._used, np.int32)))
+            self.counts = np.concatenate((self.counts[: self._used], np.empty(size - self._used, np.float32)))
 
 
 @dataclass(frozen=True)

@@ -333,6 +333,24 @@ def _weighed_side(starts, stops, indices, counts, rows, start, stop, sublinear_t
 
 
 @_compiled
+def move_rows_forward(columns, counts, starts, lengths):  # pragma: no cover - compiled
+    """Move rows of entries (row k's at ``starts[k]:starts[k] + lengths[k]`` of `columns` and
+    `counts`, rows in ascending order of start, not overlapping) to the front of the same arrays,
+    one after another in that order, and return their new starts: each entry moves to the same
+    place or an earlier one, so copying forward overwrites nothing still to be read."""
+    moved = np.empty(len(starts), dtype=np.int64)
+    to = 0
+    for k in range(len(starts)):
+        start, length = starts[k], lengths[k]
+        for e in range(length):
+            columns[to + e] = columns[start + e]
+            counts[to + e] = counts[start + e]
+        moved[k] = to
+        to += length
+    return moved
+
+
+@_compiled
 def sorted_common_count(first, second):  # pragma: no cover - compiled
     """How many values two ascending arrays of distinct values share: one merge of the two, where
     ``len(np.intersect1d(first, second, assume_unique=True))`` concatenates and sorts them (about

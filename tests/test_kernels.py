@@ -66,3 +66,21 @@ def test_sorted_common_count_is_the_size_of_numpys_intersection() -> None:
         assert kernels.sorted_common_count(first, second) == expected == kernels.sorted_common_count(second, first)
     top = np.array([0, 2**32 - 1], dtype=np.uint32)  # the ends of uint32 compare as unsigned
     assert kernels.sorted_common_count(top, np.array([2**32 - 1], dtype=np.uint32)) == 1
+
+
+def test_move_rows_forward_packs_rows_at_the_front_in_order() -> None:
+    """Rows spread through the arrays with gaps (some empty, one already at the front, one
+    overlapping its own destination) end up one after another at the front, unchanged."""
+    rng = np.random.default_rng(5)
+    lengths = np.array([3, 0, 5, 1, 7, 0, 2, 4], dtype=np.int32)
+    gaps = np.array([0, 2, 0, 1, 3, 1, 0, 2])
+    starts = (np.cumsum(gaps + lengths) - lengths).astype(np.int32)
+    size = int(starts[-1] + lengths[-1] + 3)
+    columns = rng.integers(0, 1_000, size).astype(np.int32)
+    counts = rng.random(size).astype(np.float32)
+    rows = [(columns[s : s + n].copy(), counts[s : s + n].copy()) for s, n in zip(starts, lengths)]
+    moved = kernels.move_rows_forward(columns, counts, starts, lengths)
+    np.testing.assert_array_equal(moved, np.cumsum(lengths) - lengths)
+    for (row_columns, row_counts), start, length in zip(rows, moved, lengths):
+        np.testing.assert_array_equal(columns[start : start + length], row_columns)
+        np.testing.assert_array_equal(counts[start : start + length], row_counts)

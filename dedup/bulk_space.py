@@ -136,20 +136,27 @@ class SentenceTables:
 
     def grams_of(self, rows: np.ndarray, *, prose: bool = False) -> sp.csr_matrix:
         """`gram_counts` transposed: a row per character gram, a column per sentence of `rows`
-        (in no particular order within a row).
+        (in no particular order within a row), or of their prose (`sentence_grams`)."""
+        return sentence_grams(self.prose_token_counts if prose else self.token_counts, self.token_grams, rows)
 
-        Its transpose's conversion to rows is one pass in linear time that leaves each row's
-        columns sorted, where sorting the rows of ``counts @ token_grams`` took longer than the
-        product. Only the tokens these sentences hold take part, so that the cost follows the
-        sentences, not the batch's vocabulary."""
-        tokens = (self.prose_token_counts if prose else self.token_counts)[rows]
-        held = np.zeros(tokens.shape[1], dtype=bool)
-        held[tokens.indices] = True
-        number = np.cumsum(held) - 1
-        sentence_tokens = sp.csr_matrix(
-            (tokens.data, number[tokens.indices], tokens.indptr), shape=(tokens.shape[0], int(held.sum()))
-        )
-        return self.token_grams[np.flatnonzero(held)].T.tocsr() @ sentence_tokens.T
+
+def sentence_grams(token_counts: sp.csr_matrix, token_grams: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
+    """The character-gram counts of the sentences `rows` of `token_counts` (their token counts;
+    `token_grams` the grams of each token), transposed: a row per gram, a column per sentence
+    (in no particular order within a row).
+
+    Its transpose's conversion to rows is one pass in linear time that leaves each row's columns
+    sorted, where sorting the rows of ``counts @ token_grams`` took longer than the product. Only
+    the tokens these sentences hold take part, so that the cost follows the sentences, not the
+    batch's vocabulary."""
+    tokens = token_counts[rows]
+    held = np.zeros(tokens.shape[1], dtype=bool)
+    held[tokens.indices] = True
+    number = np.cumsum(held) - 1
+    sentence_tokens = sp.csr_matrix(
+        (tokens.data, number[tokens.indices], tokens.indptr), shape=(tokens.shape[0], int(held.sum()))
+    )
+    return token_grams[np.flatnonzero(held)].T.tocsr() @ sentence_tokens.T
 
 
 # Character-gram entries (a column and a count, 8 bytes) that `KeptGrams` holds at most: 64 MB.
@@ -173,8 +180,10 @@ class KeptGrams:
 
     def __init__(self, tables: SentenceTables, capacity: int | None = None) -> None:
         """An empty store for the sentences of `tables`, of `capacity` entries (default
-        `KEPT_GRAM_ENTRIES`)."""
-        self._tables = tables
+        `KEPT_GRAM_ENTRIES`). It holds the tables' token counts, not the tables, which hold it: a
+        reference cycle would keep both until Python's cyclic collector ran, and the cluster
+        pipeline pauses it."""
+        self._token_counts, self._token_grams = tables.token_counts, tables.token_grams
         self.capacity = KEPT_GRAM_ENTRIES if capacity is None else capacity
         rows = tables.token_counts.shape[0]
         # int32 (12 bytes a sentence of the batch): entries and blocks number far fewer than 2**31.
@@ -194,7 +203,7 @@ class KeptGrams:
         self._clock += 1
         missing = rows[self._start[rows] < 0]
         if len(missing):
-            counted = self._tables.grams_of(missing).T.tocsr()
+            counted = sentence_grams(self._token_counts, self._token_grams, missing).T.tocsr()
             if self._used + counted.nnz > len(self.columns):
                 self._make_room(rows, counted.nnz)
             stop = self._used + counted.nnz

@@ -7,9 +7,10 @@ import itertools
 import random
 
 import numpy as np
+import scipy.sparse as sp
 
 from dedup.align import relate
-from dedup.bulk_space import KeptGrams, SentenceTables, pair_similarities
+from dedup.bulk_space import KeptGrams, SentenceTables, pair_similarities, sentence_grams
 from dedup.model import Article, Document
 from dedup.score import pair_space
 from dedup.text import prepare
@@ -170,7 +171,7 @@ def test_gram_counts_are_the_plain_product_with_sorted_columns() -> None:
             np.testing.assert_array_equal(found.data, plain.data)
 
 
-def test_kept_grams_give_each_sentence_its_counts_while_the_store_grows_and_drops() -> None:
+def test_kept_grams_give_each_sentence_its_counts_while_the_store_grows_and_drops(monkeypatch) -> None:
     """`KeptGrams` gives every sentence asked for its own gram counts (those of `gram_counts`),
     whether counted now or kept from before, also after the sentences used longest ago were
     dropped to stay within its capacity; asked again, a dropped sentence is counted again."""
@@ -180,8 +181,12 @@ def test_kept_grams_give_each_sentence_its_counts_while_the_store_grows_and_drop
     everything = tables.gram_counts(np.arange(n_rows))
     kept = KeptGrams(tables, capacity=1500)  # some sentences' worth
     counted: list[int] = []
-    grams_of = tables.grams_of
-    tables.grams_of = lambda rows, **kwargs: (counted.extend(rows.tolist()), grams_of(rows, **kwargs))[1]
+
+    def counting(token_counts: sp.csr_matrix, token_grams: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
+        counted.extend(rows.tolist())
+        return sentence_grams(token_counts, token_grams, rows)
+
+    monkeypatch.setattr("dedup.bulk_space.sentence_grams", counting)
     rng = np.random.default_rng(53)
     asked = [np.unique(rng.integers(0, n_rows, size=rng.integers(1, 6))) for _ in range(200)]
     asked += [np.arange(n_rows)]  # more than the capacity at once
@@ -209,3 +214,21 @@ def test_a_small_gram_store_does_not_change_values(monkeypatch) -> None:
     monkeypatch.setattr("dedup.bulk_space.KEPT_GRAM_ENTRIES", 300)
     monkeypatch.setattr("dedup.bulk_space.BLOCK_POSITIONS", 40)
     _assert_as_pair_space(documents, pairs)
+
+
+def test_tables_with_kept_grams_are_freed_without_the_cyclic_collector() -> None:
+    """Tables whose gram store was used hold no reference cycle: dropped, they are freed at once,
+    though the cluster pipeline pauses the cyclic collector (the store held the tables, which held
+    the store, and both lived until the collector resumed)."""
+    import gc
+
+    from dedup.stages.prepare import collector_paused
+
+    documents = _random_documents(20, seed=67)
+    gc.collect()
+    with collector_paused():
+        tables = SentenceTables(documents)
+        list(pair_similarities(tables, list(itertools.combinations(range(8), 2))))
+        assert tables._kept_grams is not None and tables._kept_grams._used > 0
+        del tables
+        assert gc.collect() == 0  # nothing left for the collector to find

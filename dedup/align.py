@@ -432,7 +432,15 @@ def _relation_of(
 
 def _by_cosine(cosine: float, config: RelationConfig) -> str:
     """The relation of a pair that holds no copy relation: `same-story` at `same_story_cosine`."""
-    return "same-story" if cosine >= config.same_story_cosine else "unrelated"
+    return "same-story" if same_story_by_cosine(cosine, config) else "unrelated"
+
+
+def same_story_by_cosine(cosine: float | np.ndarray, config: RelationConfig) -> bool | np.ndarray:
+    """Whether a pair that holds no copy relation is `same-story` (else `unrelated`): its cosine
+    at `same_story_cosine`. A float gives a bool, an array (compared as float64) a mask."""
+    if isinstance(cosine, np.ndarray):
+        cosine = cosine.astype(np.float64, copy=False)
+    return cosine >= config.same_story_cosine
 
 
 def _copied_words(alignment: Alignment, quotes_copied: bool) -> int:
@@ -513,10 +521,24 @@ def settled_unaligned(
     if cosine < config.align_min_cosine:
         return None if same_words(a, b) else unaligned_pair(index_a, index_b, cosine)
     phrases = phrase_hashes if phrases is None else phrases
-    if phrase_overlap(phrases(a), phrases(b)) >= config.align_min_overlap:
+    if not settled_by_phrases(cosine, phrase_overlap(phrases(a), phrases(b)), config):
         return None
     # Identical words share every phrase (overlap 1), so a pair settled here is never a duplicate.
     return story_pair(index_a, index_b, cosine, config)
+
+
+def settled_by_phrases(
+    cosine: float | np.ndarray, overlap: float | np.ndarray, config: RelationConfig
+) -> bool | np.ndarray:
+    """Whether `settled_unaligned` settles a pair of this cosine and `phrase_overlap` as a
+    `story_pair`, without aligning it: at `align_min_cosine` or above, under `sure_align_cosine`,
+    and sharing under `align_min_overlap` of its phrases. Floats give a bool; arrays (cosines
+    compared as float64, as a Python float is) a mask, for a caller settling many pairs at once."""
+    if isinstance(cosine, np.ndarray):
+        cosine = cosine.astype(np.float64, copy=False)
+    return (
+        (cosine >= config.align_min_cosine) & (cosine < config.sure_align_cosine) & (overlap < config.align_min_overlap)
+    )
 
 
 def story_pair(index_a: int, index_b: int, cosine: float, config: RelationConfig) -> ScoredPair:

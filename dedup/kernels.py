@@ -366,3 +366,14 @@ def sorted_common_count(first, second):  # pragma: no cover - compiled
             i += 1
             j += 1
     return count
+
+
+@_compiled
+def pair_common_counts(values, starts, stops, left, right, out):  # pragma: no cover - compiled
+    """``out[k]``: `sorted_common_count` of rows ``left[k]`` and ``right[k]``, row r being
+    ``values[starts[r]:stops[r]]`` (ascending, distinct): the phrases many pairs of documents
+    share, in one loop."""
+    for k in range(len(left)):
+        first, second = left[k], right[k]
+        out[k] = sorted_common_count(values[starts[first] : stops[first]], values[starts[second] : stops[second]])
+    return out

@@ -263,6 +263,14 @@ class ScoredPairs(Sequence[ScoredPair]):
         self.rewritten_a[k], self.rewritten_b[k] = pair.rewritten_a, pair.rewritten_b
         self.relation_codes[k] = _RELATION_CODE[pair.relation]
 
+    def put_settled(self, rows: np.ndarray, same_story: np.ndarray) -> None:
+        """Store at `rows` pairs settled without an alignment, as `ScoredPair.settled` holds them:
+        nothing aligned, `same-story` where `same_story`, else `unrelated` (sides and cosine as
+        they are)."""
+        for column in (self.shared_a, self.shared_b, self.rewritten_a, self.rewritten_b):
+            column[rows] = 0.0
+        self.relation_codes[rows] = np.where(same_story, _RELATION_CODE["same-story"], _RELATION_CODE["unrelated"])
+
     def copies(self) -> np.ndarray:
         """Which pairs hold a copy relation (`COPY_RELATIONS`): a boolean mask."""
         return _COPY_CODES[self.relation_codes]

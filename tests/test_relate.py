@@ -21,6 +21,7 @@ from dedup.align import (
     phrase_hashes,
     phrase_overlap,
     relate,
+    settled_unaligned,
     story_pair,
 )
 from dedup.bulk_space import PairSimilarities, SentenceTables
@@ -28,7 +29,7 @@ from dedup.config import DedupConfig
 from dedup.errors import ConfigError
 from dedup.eval import data_root
 from dedup.eval.loaders import load_event_articles
-from dedup.model import Article
+from dedup.model import Article, ScoredPair, ScoredPairs
 from dedup.score import DocumentSpace
 from dedup.text import prepare
 
@@ -255,6 +256,49 @@ def test_align_pairs_settles_the_pairs_relate_settles_and_computes_no_similarity
         (p.a + 10, p.b + 10, p.relation, p.shared_a) for p in expected
     ]
     assert asked == [(0, 1)]  # rows of the tables made for the one pair aligned
+
+
+def _settle_by_phrases_as_relate(documents: list, config: DedupConfig) -> int:
+    """`settle_by_phrases` over every pair of `documents` settles exactly the pairs
+    `settled_unaligned` settles by their phrases, each as it settles it, and leaves the others as
+    they were; returns how many it settled."""
+    space = DocumentSpace(documents)
+    pairs = np.array(list(itertools.combinations(range(len(documents)), 2)), dtype=np.int64)
+    cosines = space.cosine(pairs)
+    scored = ScoredPairs.unrelated(pairs[:, 0], pairs[:, 1], cosines.astype(np.float64))
+    rows = np.arange(len(pairs))
+    phrases = relate_stage.PhraseCache(documents)
+    left = relate_stage.settle_by_phrases(scored, rows, documents, phrases, config)
+    settled = 0
+    for k, ((a, b), cosine) in enumerate(zip(pairs.tolist(), cosines.tolist())):
+        alone = settled_unaligned(a, b, documents[a], documents[b], cosine, config.relation)
+        by_phrases = (
+            alone is not None and config.relation.align_min_cosine <= cosine < config.relation.sure_align_cosine
+        )
+        if by_phrases:
+            assert k not in left and scored[k] == alone, (a, b)
+            settled += 1
+        else:
+            assert k in left and scored[k] == ScoredPair.settled(a, b, cosine), (a, b)
+    assert list(left) == sorted(left)
+    return settled
+
+
+def test_settling_by_phrases_in_bulk_settles_each_pair_as_relate_does(seed_articles):
+    records = generate.generate(60, 7, generate.sentence_sources(None))
+    texts = [article.text for article in seed_articles.values()] + [record["text"] for record in records]
+    texts += [FLOODS, FLOODS_EXCERPT, HARVEST, STOP_WORDS_ONLY, ""]
+    documents = [prepare(Article(f"d{k}", text)) for k, text in enumerate(texts)]
+    # The shipped bars, and bars that send most pairs through the rule (both relations it gives).
+    assert _settle_by_phrases_as_relate(documents, DedupConfig()) > 0
+    wide = RelationConfig(align_min_cosine=0.0, same_story_cosine=0.05, sure_align_cosine=0.99)
+    assert _settle_by_phrases_as_relate(documents, DedupConfig(relation=wide)) > 100
+
+
+@needs_data
+def test_settling_by_phrases_in_bulk_settles_each_pair_as_relate_does_on_real_news():
+    documents = [prepare(Article(item.id, item.text)) for item in load_event_articles(DATA / "ecbplus-dev")][:150]
+    assert _settle_by_phrases_as_relate(documents, DedupConfig()) > 0
 
 
 def test_relation_config_checks_the_alignment_bars():

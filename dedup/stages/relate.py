@@ -19,12 +19,16 @@ from dedup.align import (
     needs_alignment,
     phrase_hashes,
     relate,
+    same_story_by_cosine,
+    settled_by_phrases,
     settled_unaligned,
     story_pair,
     word_changes,
 )
+from dedup.arrays import unique_sorted
 from dedup.bulk_space import SentenceTables, pair_similarities
 from dedup.config import DedupConfig
+from dedup.kernels import pair_common_counts
 from dedup.model import Document, PairDiff, ScoredPair, ScoredPairs
 from dedup.score import RatioCache, pair_space
 
@@ -163,6 +167,44 @@ def settle_by_cosine(
     scored = ScoredPairs.unrelated(pairs[:, 0], pairs[:, 1], np.asarray(cosines, dtype=np.float64))
     aligned = needs_alignment(cosines, wordless[pairs[:, 0]], wordless[pairs[:, 1]], config.relation)
     return scored, np.flatnonzero(aligned).tolist()
+
+
+def settle_by_phrases(
+    scored: ScoredPairs,
+    rows: Sequence[int] | np.ndarray,
+    documents: Sequence[Document],
+    phrases: PhraseCache,
+    config: DedupConfig,
+) -> np.ndarray:
+    """Settle in bulk the pairs at `rows` of `scored` (rows whose pairs must be aligned or settled
+    by `dedup.align.settled_unaligned`) that `settled_unaligned` settles by their phrases, as it
+    settles them (`dedup.align.settled_by_phrases`; `ScoredPairs.put_settled`), and return the
+    other rows, in order, for `align_pairs`: one compiled loop over every pair's phrases (each
+    document's from `phrases`) instead of a Python call a pair (make_corpus 10k: 171k of 213k).
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    cosines = scored.cosine[rows]
+    # Only pairs in the rule's range of cosines need an overlap: whatever it is, the others stay.
+    in_range = settled_by_phrases(cosines, np.zeros(len(rows)), config.relation)
+    a, b = scored.a[rows[in_range]], scored.b[rows[in_range]]
+    indices = unique_sorted(np.concatenate((a, b)))
+    hashes = [phrases(documents[index]) for index in indices.tolist()]
+    lengths = np.array([len(values) for values in hashes], dtype=np.int64)
+    stops = np.cumsum(lengths)
+    values = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint32)
+    first, second = np.searchsorted(indices, a), np.searchsorted(indices, b)
+    shared = pair_common_counts(values, stops - lengths, stops, first, second, np.empty(len(a), dtype=np.int64))
+    # `dedup.align.phrase_overlap`: the larger share of either side's phrases, 0 when one has none.
+    length_a, length_b = lengths[first], lengths[second]
+    overlap = np.where(
+        (length_a > 0) & (length_b > 0),
+        np.maximum(shared / np.maximum(length_a, 1), shared / np.maximum(length_b, 1)),
+        0.0,
+    )
+    settled = np.zeros(len(rows), dtype=bool)
+    settled[np.flatnonzero(in_range)] = settled_by_phrases(cosines[in_range], overlap, config.relation)
+    scored.put_settled(rows[settled], same_story_by_cosine(cosines[settled], config.relation))
+    return rows[~settled]
 
 
 def pair_diff(

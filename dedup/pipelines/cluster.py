@@ -146,8 +146,9 @@ def relate_candidates(
     tables: SentenceTables | None = None,
 ) -> ScoredPairs:
     """Alignment coverage and relation of every candidate pair: those `relate` settles by their
-    cosine in bulk (`dedup.stages.relate.settle_by_cosine`), the rest aligned pair by pair in the
-    pair's own sentence space (`dedup.stages.relate.align_pairs`), in chunks run by `engine`.
+    cosine, then those it settles by their phrases, in bulk (`dedup.stages.relate.settle_by_cosine`,
+    `settle_by_phrases`), the rest aligned pair by pair in the pair's own sentence space
+    (`dedup.stages.relate.align_pairs`), in chunks run by `engine`.
     The sentence-pair word diffs are kept in one `RatioCache` for the batch, which each forked
     worker is given with the documents and fills on its own. `tables` are the documents'
     `SentenceTables` when the caller has them (built alongside its candidate stage); without them

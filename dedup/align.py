@@ -675,7 +675,17 @@ def phrase_overlap(first: np.ndarray, second: np.ndarray) -> float:
     if not len(first) or not len(second):
         return 0.0
     shared = sorted_common_count(first, second)  # both ascending and distinct, as `phrase_hashes` gives
-    return max(shared / len(first), shared / len(second))
+    return overlap_of(shared, len(first), len(second))
+
+
+def overlap_of(shared: int | np.ndarray, first: int | np.ndarray, second: int | np.ndarray) -> float | np.ndarray:
+    """`phrase_overlap` from the count of phrases two documents share and each one's count: the
+    larger share, 0 when either has none. Counts give a float; arrays of counts (many pairs at
+    once) an array of the same values."""
+    if isinstance(shared, np.ndarray):
+        held = (first > 0) & (second > 0)
+        return np.where(held, np.maximum(shared / np.maximum(first, 1), shared / np.maximum(second, 1)), 0.0)
+    return max(shared / first, shared / second) if first and second else 0.0
 
 
 def unaligned_pair(a: int, b: int, cosine: float) -> ScoredPair:

@@ -17,6 +17,7 @@ from dedup.align import (
     align,
     copy_ruled_out,
     needs_alignment,
+    overlap_of,
     phrase_hashes,
     relate,
     same_story_by_cosine,
@@ -194,13 +195,7 @@ def settle_by_phrases(
     values = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint32)
     first, second = np.searchsorted(indices, a), np.searchsorted(indices, b)
     shared = pair_common_counts(values, stops - lengths, stops, first, second, np.empty(len(a), dtype=np.int64))
-    # `dedup.align.phrase_overlap`: the larger share of either side's phrases, 0 when one has none.
-    length_a, length_b = lengths[first], lengths[second]
-    overlap = np.where(
-        (length_a > 0) & (length_b > 0),
-        np.maximum(shared / np.maximum(length_a, 1), shared / np.maximum(length_b, 1)),
-        0.0,
-    )
+    overlap = overlap_of(shared, lengths[first], lengths[second])  # `dedup.align.phrase_overlap`'s
     settled = np.zeros(len(rows), dtype=bool)
     settled[np.flatnonzero(in_range)] = settled_by_phrases(cosines[in_range], overlap, config.relation)
     scored.put_settled(rows[settled], same_story_by_cosine(cosines[settled], config.relation))

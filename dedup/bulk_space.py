@@ -144,11 +144,6 @@ class SentenceTables:
         tokens = self.prose_token_counts if prose else self.token_counts
         return _sorted(tokens[rows] @ self.token_grams)
 
-    def grams_of(self, rows: np.ndarray, *, prose: bool = False) -> sp.csr_matrix:
-        """`gram_counts` transposed: a row per character gram, a column per sentence of `rows`
-        (in no particular order within a row), or of their prose (`sentence_grams`)."""
-        return sentence_grams(self.prose_token_counts if prose else self.token_counts, self.token_grams, rows)
-
 
 def sentence_grams(token_counts: sp.csr_matrix, token_grams: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
     """The character-gram counts of the sentences `rows` of `token_counts` (their token counts;
@@ -180,7 +175,7 @@ KEPT_GRAM_ENTRIES = 8 * 2**20
 
 class KeptGrams:
     """The character-gram counts of sentences (rows of a `SentenceTables`) that recent blocks of
-    pairs compared, each sentence's row kept in one pair of growing arrays, so that a sentence
+    pairs compared, each sentence's row kept in one pair of arrays, so that a sentence
     compared in many pairs has its grams counted once while it is kept rather than in every block.
 
     Sentences recur across blocks: make_corpus 10k's 42,222 pairs compared in 431 blocks count the

@@ -148,7 +148,7 @@ def test_tricky_pairs_with_a_prose_floor_keep_the_prose_asked_for() -> None:
 
 
 def test_gram_counts_are_the_plain_product_with_sorted_columns() -> None:
-    """`grams_of` (gram by gram, over the sentences' own tokens) is the transpose of the plain
+    """`sentence_grams` (gram by gram, over the sentences' own tokens) is the transpose of the plain
     ``token counts @ token_grams`` product, entry for entry, and `gram_counts` gives its rows with
     sorted columns; also for no sentence, one sentence, and prose."""
     documents = _tricky_documents(20, seed=31) + _random_documents(20, seed=37)
@@ -161,7 +161,8 @@ def test_gram_counts_are_the_plain_product_with_sorted_columns() -> None:
         tokens = tables.prose_token_counts if prose else tables.token_counts
         plain = (tokens[rows] @ tables.token_grams).tocsr()
         plain.sort_indices()
-        for found in (tables.grams_of(rows, prose=prose).T.tocsr(), tables.gram_counts(rows, prose=prose)):
+        by_gram = sentence_grams(tokens, tables.token_grams, rows)
+        for found in (by_gram.T.tocsr(), tables.gram_counts(rows, prose=prose)):
             assert found.has_sorted_indices and found.shape == plain.shape
             for row in range(found.shape[0]):
                 assert np.all(np.diff(found.indices[found.indptr[row] : found.indptr[row + 1]]) > 0)

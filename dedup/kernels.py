@@ -210,6 +210,24 @@ def pair_sentence_products(
     divided in float64, rounded to float32), and each product summed in column order in float32,
     as a sparse product sums it. `slot` is -1 for every column and is left so.
     """
+    # Scratch arrays made once for the call and grown when a pair needs more (`_room`): made for
+    # each pair, they cost about a tenth of the loop (make_corpus 10k).
+    terms = np.empty(4096, dtype=np.int64)
+    frequency = np.empty(4096, dtype=np.int64)
+    term_idf = np.empty(4096, dtype=np.float32)
+    posting_count = np.empty(4097, dtype=np.int64)
+    filled = np.empty(4096, dtype=np.int64)
+    b_terms = np.empty(4096, dtype=np.int64)
+    b_weights = np.empty(4096, dtype=np.float32)
+    b_sentence = np.empty(4096, dtype=np.int64)
+    posting_sentence = np.empty(4096, dtype=np.int64)
+    posting_weight = np.empty(4096, dtype=np.float32)
+    squares = np.empty(4097, dtype=np.float64)
+    a_terms = np.empty(4096, dtype=np.int64)
+    a_weights = np.empty(4096, dtype=np.float32)
+    b_norms = np.empty(256, dtype=np.float64)
+    sums = np.empty(256, dtype=np.float32)
+    wanted_b = np.empty(256, dtype=np.bool_)
     n_pairs = len(offsets) - 1
     for p in range(n_pairs):
         a0, a1, b0, b1 = first_a[p], first_a[p + 1], first_b[p], first_b[p + 1]
@@ -217,14 +235,14 @@ def pair_sentence_products(
         if not (_any_kept(weigh_a, a0, a1) and _any_kept(weigh_b, b0, b1)):
             continue  # no product of this pair is asked for (prose of no quotation)
         # The pair's terms, numbered as met, with their sentence frequencies.
-        n_terms = 0
+        size = 0
         for side in range(2):
             start, stop = (a0, a1) if side == 0 else (b0, b1)
             for position in range(start, stop):
                 row = rows_a[position] if side == 0 else rows_b[position]
-                n_terms += term_stops[row] - term_starts[row]
-        terms = np.empty(n_terms, dtype=np.int64)
-        frequency = np.zeros(n_terms, dtype=np.int64)
+                size += term_stops[row] - term_starts[row]
+        terms = _room(terms, size)
+        frequency = _room(frequency, size)
         n_terms = 0
         for side in range(2):
             start, stop = (a0, a1) if side == 0 else (b0, b1)
@@ -237,45 +255,82 @@ def pair_sentence_products(
                         local = n_terms
                         slot[column] = local
                         terms[n_terms] = column
+                        frequency[n_terms] = 0
                         n_terms += 1
                     frequency[local] += 1
-        term_idf = np.empty(n_terms, dtype=np.float32)
+        term_idf = _room(term_idf, n_terms)
         for t in range(n_terms):
             term_idf[t] = idf[idf_start[p] + frequency[t] - 1]
         # B's weighed vectors as postings: for each pair term, the (sentence, weight) entries.
-        posting_count = np.zeros(n_terms + 1, dtype=np.int64)
-        b_weights, b_terms, b_sentence, b_n = _weighed_side(
-            weigh_starts, weigh_stops, weigh_indices, weigh_counts, weigh_b, b0, b1, sublinear_tf, term_idf, slot
-        )
-        for e in range(b_n):
-            posting_count[b_terms[e] + 1] += 1
+        size = 0
+        for position in range(b0, b1):
+            row = weigh_b[position]
+            if row >= 0:
+                size += weigh_stops[row] - weigh_starts[row]
+        b_terms, b_weights, b_sentence = _room(b_terms, size), _room(b_weights, size), _room(b_sentence, size)
+        squares = _room(squares, size + 1)
+        b_norms = _room(b_norms, n_b)
+        posting_count = _room(posting_count, n_terms + 1)
+        posting_count[: n_terms + 1] = 0
+        b_n = 0
+        for position in range(b0, b1):
+            row = weigh_b[position]
+            if row < 0:
+                continue
+            first = b_n
+            for e in range(weigh_starts[row], weigh_stops[row]):
+                local = slot[weigh_indices[e]]
+                if local < 0:
+                    continue
+                weight = sublinear_tf[np.int64(weigh_counts[e]) - 1] * term_idf[local]
+                b_weights[b_n] = weight
+                b_terms[b_n] = local
+                b_sentence[b_n] = position - b0
+                squares[b_n - first] = np.float64(weight * weight)
+                posting_count[local + 1] += 1
+                b_n += 1
+            if b_n > first:
+                b_norms[position - b0] = _norm(squares, b_n - first)
         for t in range(n_terms):
             posting_count[t + 1] += posting_count[t]
-        filled = posting_count[:-1].copy()
-        posting_sentence = np.empty(b_n, dtype=np.int64)
-        posting_weight = np.empty(b_n, dtype=np.float32)
+        filled = _room(filled, n_terms)
+        filled[:n_terms] = posting_count[:n_terms]
+        posting_sentence, posting_weight = _room(posting_sentence, b_n), _room(posting_weight, b_n)
         for e in range(b_n):
-            t = b_terms[e]
-            posting_sentence[filled[t]] = b_sentence[e]
-            posting_weight[filled[t]] = b_weights[e]
+            t, sentence = b_terms[e], b_sentence[e]
+            posting_sentence[filled[t]] = sentence
+            posting_weight[filled[t]] = np.float32(np.float64(b_weights[e]) / b_norms[sentence])
             filled[t] += 1
-        a_weights, a_terms, a_sentence, a_n = _weighed_side(
-            weigh_starts, weigh_stops, weigh_indices, weigh_counts, weigh_a, a0, a1, sublinear_tf, term_idf, slot
-        )
-        wanted_b = np.zeros(n_b, dtype=np.bool_)
+        # A's sentences one at a time: weighed, then multiplied with B's postings.
+        wanted_b, sums = _room(wanted_b, n_b), _room(sums, n_b)
         for j in range(n_b):
             wanted_b[j] = weigh_b[b0 + j] >= 0
-        sums = np.zeros(n_b, dtype=np.float32)
-        e = 0
-        while e < a_n:
-            i = a_sentence[e]
-            sums[:] = 0
-            while e < a_n and a_sentence[e] == i:
-                t, w = a_terms[e], a_weights[e]
+        for position in range(a0, a1):
+            row = weigh_a[position]
+            if row < 0:
+                continue
+            size = weigh_stops[row] - weigh_starts[row]
+            a_terms, a_weights, squares = _room(a_terms, size), _room(a_weights, size), _room(squares, size + 1)
+            a_n = 0
+            for e in range(weigh_starts[row], weigh_stops[row]):
+                local = slot[weigh_indices[e]]
+                if local < 0:
+                    continue
+                weight = sublinear_tf[np.int64(weigh_counts[e]) - 1] * term_idf[local]
+                a_weights[a_n] = weight
+                a_terms[a_n] = local
+                squares[a_n] = np.float64(weight * weight)
+                a_n += 1
+            if a_n == 0:
+                continue  # no pair term in this sentence: its row is left as it is
+            norm = _norm(squares, a_n)
+            sums[:n_b] = 0
+            for k in range(a_n):
+                t = a_terms[k]
+                weight = np.float32(np.float64(a_weights[k]) / norm)
                 for q in range(posting_count[t], posting_count[t + 1]):
-                    sums[posting_sentence[q]] += w * posting_weight[q]
-                e += 1
-            base = offsets[p] + i * n_b
+                    sums[posting_sentence[q]] += weight * posting_weight[q]
+            base = offsets[p] + (position - a0) * n_b
             for j in range(n_b):
                 if wanted_b[j]:
                     out[base + j] = sums[j]
@@ -294,42 +349,21 @@ def _any_kept(rows, start, stop):  # pragma: no cover - compiled
 
 
 @_compiled
-def _weighed_side(starts, stops, indices, counts, rows, start, stop, sublinear_tf, term_idf, slot):  # pragma: no cover
-    """The weighed entries of one side's sentences (positions `start` to `stop` of `rows`, -1 for a
-    sentence left out): weights, pair-term numbers, sentence (0-based on the side), and how many;
-    entries whose column is not a pair term (`slot` -1) are dropped."""
-    size = 0
-    for position in range(start, stop):
-        row = rows[position]
-        if row >= 0:
-            size += stops[row] - starts[row]
-    weights = np.empty(size, dtype=np.float32)
-    terms = np.empty(size, dtype=np.int64)
-    sentence = np.empty(size, dtype=np.int64)
-    squares = np.empty(size + 1, dtype=np.float64)
-    n = 0
-    for position in range(start, stop):
-        row = rows[position]
-        if row < 0:
-            continue
-        first = n
-        for e in range(starts[row], stops[row]):
-            local = slot[indices[e]]
-            if local < 0:
-                continue
-            weight = sublinear_tf[np.int64(counts[e]) - 1] * term_idf[local]
-            weights[n] = weight
-            terms[n] = local
-            sentence[n] = position - start
-            squares[n - first] = np.float64(weight * weight)
-            n += 1
-        if n > first:
-            norm = np.sqrt(_reduceat_sum(squares, n - first))
-            if norm == 0.0:
-                norm = 1.0
-            for k in range(first, n):
-                weights[k] = np.float32(np.float64(weights[k]) / norm)
-    return weights, terms, sentence, n
+def _room(scratch, size):  # pragma: no cover - compiled
+    """`scratch`, or a new array of its type at least twice as long when it is shorter than `size`
+    (its values are not kept: a scratch array is filled afresh for each pair)."""
+    if len(scratch) >= size:
+        return scratch
+    return np.empty(max(size, 2 * len(scratch)), dtype=scratch.dtype)
+
+
+@_compiled
+def _norm(squares, n):  # pragma: no cover - compiled
+    """The L2 norm of a sentence vector from the float64 squares of its float32 weights
+    (``squares[:n]``, n >= 1), summed as ``np.add.reduceat`` sums them, as `dedup.score.weigh`
+    normalises; 1.0 for a vector of zeros, which is left as it is."""
+    norm = np.sqrt(_reduceat_sum(squares, n))
+    return 1.0 if norm == 0.0 else norm
 
 
 @_compiled

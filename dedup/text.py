@@ -11,6 +11,7 @@ import bisect
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -689,7 +690,30 @@ def compared_sentence_count(compared: str) -> int | None:
     return count if count > MAX_SENTENCES else None
 
 
-def prepare(article: Article, *, cache: TextCache | None = None) -> Document:
+@dataclass(frozen=True)
+class TextLayout:
+    """What `prepare` finds in an article's text before any word is read: the body it compares
+    (normalised, furniture stripped, cut to `MAX_SENTENCES` sentences), the (start, end) spans of
+    its sentences, and how many characters of each lie inside quotation marks. Plain strings and
+    numbers, so that a worker process can find it and send it back cheaply (`lay_out`)."""
+
+    body: str
+    spans: list[tuple[int, int]]
+    quoted: list[int]
+
+
+def lay_out(text: str) -> TextLayout:
+    """The `TextLayout` of an article's `text`: the part of `prepare` that needs no `TextCache`."""
+    body = strip_furniture(normalise(compared_text(text)))
+    spans = split_sentences(body)
+    if len(spans) > MAX_SENTENCES:
+        spans = spans[:MAX_SENTENCES]
+        body = body[: spans[-1][1]]
+    quotes = quote_spans(body, [end for _, end in spans])
+    return TextLayout(body, spans, _quoted_characters(spans, quotes))
+
+
+def prepare(article: Article, *, cache: TextCache | None = None, layout: TextLayout | None = None) -> Document:
     """Turn an article into a `Document`: normalised body without furniture, sentences with quotes marked.
 
     The title, when given apart from the text, is not part of the body: outlets rewrite headlines
@@ -697,20 +721,17 @@ def prepare(article: Article, *, cache: TextCache | None = None) -> Document:
     from its first characters only (`compared_text`), and one of more than `MAX_SENTENCES`
     sentences from its first sentences; the document still stands for the article.
     A run that prepares many articles passes its `TextCache`, so that sentences repeated across
-    them are tokenised once and shared; without one, the call makes its own.
+    them are tokenised once and shared; without one, the call makes its own. `layout` is the
+    text's `lay_out` when the caller has it (found in another process); else it is found here.
     """
     cache = TextCache() if cache is None else cache
-    body = strip_furniture(normalise(compared_text(article.text)))
-    spans = split_sentences(body)
-    if len(spans) > MAX_SENTENCES:
-        spans = spans[:MAX_SENTENCES]
-        body = body[: spans[-1][1]]
-    quotes = quote_spans(body, [end for _, end in spans])
+    layout = lay_out(article.text) if layout is None else layout
+    body = layout.body
     if len(cache.words) > cache.token_limit:
         cache.words.clear()
     tokens_of = cache.sentences
     sentences = []
-    for (start, end), quoted in zip(spans, _quoted_characters(spans, quotes)):
+    for (start, end), quoted in zip(layout.spans, layout.quoted):
         text, tokens, stems = tokens_of[body[start:end]]
         sentences.append(Sentence(len(sentences), text, start, end, quoted / max(1, end - start), tokens, stems))
     return Document(article=article, body=body, sentences=tuple(sentences))

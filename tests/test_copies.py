@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -219,6 +220,20 @@ def test_stream_is_read_at_most_a_few_chunks_ahead_of_the_work():
 
 def _square(value: int) -> int:
     return value * value
+
+
+def _pid_of(job: int) -> tuple[int, int]:
+    return job, os.getpid()
+
+
+def test_without_here_every_job_runs_in_a_worker_and_results_stay_in_order():
+    """`ordered_map(here=False)` (`Engine.map(alongside=True)`): this process only takes results."""
+    results = list(ordered_map(_pid_of, range(25), 2, in_flight=4, here=False))
+    assert [job for job, _ in results] == list(range(25))
+    assert all(pid != os.getpid() for _, pid in results)
+    in_place = list(ordered_map(_pid_of, range(5), 1, in_flight=2, here=False))  # one process: here
+    assert in_place == [(job, os.getpid()) for job in range(5)]
+    assert [job for job, _ in LocalEngine(2).map(_pid_of, range(9), alongside=True)] == list(range(9))
 
 
 def test_sketch_fingerprints_and_counts():

@@ -22,7 +22,7 @@ class RecordingEngine:
     def __init__(self) -> None:
         self.calls: list[tuple[str, int]] = []
 
-    def map(self, function: Callable, jobs: Iterable, *, inputs: tuple = ()) -> Iterator:
+    def map(self, function: Callable, jobs: Iterable, *, inputs: tuple = (), alongside: bool = False) -> Iterator:
         jobs = list(jobs)
         self.calls.append((function.__name__, len(jobs)))
         results = {k: function(*inputs, job) for k, job in reversed(list(enumerate(jobs)))}
@@ -258,3 +258,48 @@ def test_the_cluster_pipeline_runs_with_the_collector_paused_and_gives_it_back()
     run_cluster(articles, DedupConfig(), lambda stage, advance: seen.append(gc.isenabled()))
     assert seen and not any(seen)
     assert gc.isenabled()
+
+
+def _generated_articles(count: int) -> list[Article]:
+    """`count` articles of `benchmarks/generate.py` (families of edited copies, seed 5)."""
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from benchmarks.generate import generate, sentence_sources
+
+    records = generate(count, 5, sentence_sources(None))
+    return [Article(id=record["id"], text=record["text"], published=record["published"]) for record in records]
+
+
+def test_a_large_batch_is_laid_out_through_the_engine_into_the_same_documents():
+    """From `_LAYOUT_ALONGSIDE_FROM` articles on, the texts are laid out by the engine's jobs and
+    the documents built from those layouts are the documents `prepare` makes of each article."""
+    from dedup.pipelines.cluster import _LAYOUT_ALONGSIDE_FROM, _LAYOUT_CHUNK, laid_out
+    from dedup.stages.prepare import prepare_all
+    from dedup.text import prepare
+
+    articles = _generated_articles(_LAYOUT_ALONGSIDE_FROM + 7)
+    engine = RecordingEngine()
+    built = prepare_all(articles, layouts=laid_out(articles, engine))
+    chunks = -(-len(articles) // _LAYOUT_CHUNK)
+    assert engine.calls == [("lay_out_chunk", chunks)]
+    assert built == prepare_all(articles) == [prepare(article) for article in articles]
+    assert built == prepare_all(articles, layouts=laid_out(articles, LocalEngine(2)))
+    assert laid_out(articles[: _LAYOUT_ALONGSIDE_FROM - 1], engine) is None  # prepared in place
+    assert len(engine.calls) == 1
+
+
+def test_layouts_must_match_the_articles_one_for_one(seed_articles):
+    from dedup.stages.prepare import prepare_all
+    from dedup.text import lay_out
+
+    articles = list(seed_articles.values())
+    layouts = [lay_out(article.text) for article in articles]
+    assert prepare_all(articles, layouts=iter(layouts)) == prepare_all(articles)
+    with pytest.raises(ValueError, match="fewer layouts than articles"):
+        prepare_all(articles, layouts=layouts[:-1])
+    with pytest.raises(ValueError, match="more layouts than the"):
+        prepare_all(articles, layouts=layouts + layouts[:1])

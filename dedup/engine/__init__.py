@@ -36,11 +36,13 @@ class Pending(Protocol):
 class Engine(Protocol):
     """What a pipeline asks of the engine that runs it."""
 
-    def map(self, function: Callable, jobs: Iterable, *, inputs: tuple = ()) -> Iterator:
+    def map(self, function: Callable, jobs: Iterable, *, inputs: tuple = (), alongside: bool = False) -> Iterator:
         """``function(*inputs, job)`` for each job, yielded in job order as they are done.
 
         `jobs` may be a stream: an engine reads it no faster than results are taken. `inputs`
-        are what every job needs; an engine hands them to each of its workers once.
+        are what every job needs; an engine hands them to each of its workers once. `alongside`
+        says that the caller works on each result as it comes (building documents from text
+        layouts), so the jobs are best left to workers of their own where the engine has them.
         """
         ...
 

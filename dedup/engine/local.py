@@ -30,11 +30,14 @@ def workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def ordered_map(function: Callable, jobs: Iterable, processes: int, *, in_flight: int, inputs: tuple = ()) -> Iterator:
+def ordered_map(
+    function: Callable, jobs: Iterable, processes: int, *, in_flight: int, inputs: tuple = (), here: bool = True
+) -> Iterator:
     """``function(*inputs, job)`` for each job, in order, over `processes` processes: this one and
     ``processes - 1`` forked workers, with at most `in_flight` jobs taken from `jobs` ahead of the
     result being read, so that a stream of jobs is never read faster than it is used; all in this
-    process when there is one job, one process, or no fork (not Linux).
+    process when there is one job, one process, or no fork (not Linux). Without `here`, the workers
+    run every job (when there are workers), for a caller that works on each result as it comes.
 
     `inputs` are what every job needs (a batch's documents, the config): each worker is given
     them once, when it starts, by the pool's initializer, and a fork shares their memory with it
@@ -59,6 +62,14 @@ def ordered_map(function: Callable, jobs: Iterable, processes: int, *, in_flight
     jobs = itertools.chain((first, second), jobs)
     with context.Pool(processes - 1, initializer=_WorkerTask.start, initargs=(function, inputs)) as pool:
         pending: deque[_Done | Any] = deque()  # each job's result in job order: done here, or a worker's
+        if not here:
+            for job in jobs:
+                while len(pending) >= in_flight:
+                    yield _result(pending.popleft())
+                pending.append(pool.apply_async(_WorkerTask.run, (job,)))
+            while pending:
+                yield _result(pending.popleft())
+            return
 
         def busy() -> int:
             """Jobs handed to the workers and not done yet."""
@@ -266,13 +277,14 @@ class LocalEngine:
             raise ValueError(f"processes must be at least 1, got {processes}")
         self.processes = workers() if processes is None else processes
 
-    def map(self, function: Callable, jobs: Iterable, *, inputs: tuple = ()) -> Iterator:
+    def map(self, function: Callable, jobs: Iterable, *, inputs: tuple = (), alongside: bool = False) -> Iterator:
         """``function(*inputs, job)`` for each job, in job order (`ordered_map`); no more processes
-        take part than there are jobs when `jobs` is a sequence."""
+        take part than there are jobs when `jobs` is a sequence. `alongside`: the workers run every
+        job while this process works on the results (with one process, it runs them itself)."""
         processes = self.processes
         if isinstance(jobs, Sequence):
-            processes = max(1, min(processes, len(jobs)))
-        return ordered_map(function, jobs, processes, in_flight=2 * processes, inputs=inputs)
+            processes = max(1, min(processes, len(jobs) + (1 if alongside else 0)))
+        return ordered_map(function, jobs, processes, in_flight=2 * processes, inputs=inputs, here=not alongside)
 
     def start(self, function: Callable, *inputs: Any) -> DeferredJob | ForkedJob:
         """``function(*inputs)`` in a forked child from now on (`ForkedJob`), which shares this

@@ -15,7 +15,7 @@ import numpy as np
 
 from dedup.arrays import unique_sorted
 from dedup.errors import ConfigError
-from dedup.kernels import sorted_common_count
+from dedup.kernels import copy_bound, sorted_common_count
 from dedup.model import Alignment, Document, ScoredPair, Sentence, SentenceLink, WordChange
 from dedup.score import QUOTE_SHARE, RatioCache, ScoreConfig, SentenceSimilarities, pair_space, sentence_class
 from dedup.shingles import shingle_hashes_many, token_hashes
@@ -615,48 +615,46 @@ def _copy_bound_missed(
     score_config: ScoreConfig,
     relation_config: RelationConfig,
 ) -> bool:
-    """`copy_ruled_out` for a pair of different words."""
+    """`copy_ruled_out` for a pair of different words: the bound's figures from one compiled loop
+    (`dedup.kernels.copy_bound`, about a tenth of the ~50 us a pair that numpy's calls on arrays of
+    tens of sentences took), held against each copy relation's thresholds here."""
     if cosine < relation_config.same_story_cosine or not similarity.size:
         return True  # no copy under the cosine; no sentence to take over
-    best_a, best_b = similarity.max(axis=1), similarity.max(axis=0)
-    anchors = min(
-        int(np.count_nonzero(best_a >= score_config.rewritten_similarity)),
-        int(np.count_nonzero(best_b >= score_config.rewritten_similarity)),
+    # A sentence may be in a link when its best similarity reaches the lowest bar of a link or a
+    # run: `ordered_similarity` when an ordered chain has its anchors (`ordered_anchors` sentences
+    # of each side at `rewritten_similarity`), else every link at the rewritten bar.
+    bar = similarity.dtype.type  # numpy compares a float array with a Python float in the array's type
+    chain_floor = min(score_config.ordered_similarity, score_config.run_similarity)
+    plain_floor = min(
+        max(score_config.ordered_similarity, score_config.rewritten_similarity), score_config.run_similarity
     )
-    link_floor = score_config.ordered_similarity
-    if anchors < score_config.ordered_anchors:  # no ordered chain: every link at the rewritten bar
-        link_floor = max(link_floor, score_config.rewritten_similarity)
-    floor = min(link_floor, score_config.run_similarity)
-    # Sentences of the same words on both sides: every key compared with every other (a side has
-    # tens of sentences, where `np.isin` costs more in sorting and checks than the comparisons).
-    same = (a.keys[:, None] == b.keys[None, :]) & (a.words > 0)[:, None] & (b.words > 0)[None, :]
-    held_a = (best_a >= floor) | same.any(axis=1)
-    held_b = (best_b >= floor) | same.any(axis=0)
-    if int(a.words[held_a].sum(dtype=np.int64)) < relation_config.copy_min_words:
+    words_held, share_a, share_b, links = copy_bound(
+        similarity,
+        a.words,
+        a.chars,
+        a.quoted,
+        a.keys,
+        b.words,
+        b.chars,
+        b.quoted,
+        b.keys,
+        bar(score_config.rewritten_similarity),
+        score_config.ordered_anchors,
+        bar(chain_floor),
+        bar(plain_floor),
+    )
+    if words_held < relation_config.copy_min_words:
         return True
-    share_a, share_b = _share_bound(a, held_a), _share_bound(b, held_b)
     larger, smaller = max(share_a, share_b), min(share_a, share_b)
     # A hair under each threshold: a relation adds two shares, each rounded on its own.
     margin = 1e-9
     if larger >= relation_config.near_duplicate_shared - margin:
         return False
-    links = min(int(np.count_nonzero(held_a)), int(np.count_nonzero(held_b)))
     return not (
         larger >= relation_config.rewrite_coverage - margin
         and smaller >= relation_config.rewrite_other_coverage - margin
         and links >= relation_config.rewrite_min_sentences
     )
-
-
-def _share_bound(figures: SentenceFigures, held: np.ndarray) -> float:
-    """The largest share `_coverage` can give a side whose sentences `held` may be taken over:
-    every such sentence counted, quoted ones added to the prose as a pair taking quotations over
-    adds them (which can only raise a share: it adds to both of its terms)."""
-    prose = int(figures.chars[~figures.quoted].sum())
-    held_prose = int(figures.chars[held & ~figures.quoted].sum())
-    held_quoted = int(figures.chars[held & figures.quoted].sum())
-    total = prose + held_quoted
-    return (held_prose + held_quoted) / total if total else 0.0
 
 
 # Words per phrase of `phrase_hashes`: the n of `dedup.flag`'s phrase containment too.

@@ -411,3 +411,99 @@ def pair_common_counts(values, starts, stops, left, right, out):  # pragma: no c
         first, second = left[k], right[k]
         out[k] = sorted_common_count(values[starts[first] : stops[first]], values[starts[second] : stops[second]])
     return out
+
+
+@_compiled
+def copy_bound(
+    similarity,
+    words_a,
+    chars_a,
+    quoted_a,
+    keys_a,
+    words_b,
+    chars_b,
+    quoted_b,
+    keys_b,
+    anchor_bar,
+    anchors_needed,
+    chain_floor,
+    plain_floor,
+):  # pragma: no cover - compiled
+    """The figures `dedup.align.copy_ruled_out` bounds a pair's alignment by, from its sentence
+    `similarity` (n_a x n_b, float32 or float64; both sides at least one sentence) and each side's
+    sentence figures (`dedup.align.SentenceFigures`: words, characters, quoted, word keys):
+    (side A's words held, A's share bound, B's share bound, links bound).
+
+    A sentence is held (may be taken over) when its best similarity reaches the floor or the other
+    side has a sentence of the same words (equal keys, both with words). The floor is `chain_floor`
+    when at least `anchors_needed` sentences of each side reach `anchor_bar` (an ordered chain can
+    lower the bar), else `plain_floor`; the bars come in the similarities' own float type, as
+    numpy compares an array with a Python float. A side's share bound counts every held sentence's
+    characters over its prose plus its held quoted characters (0 when that is 0), in float64."""
+    n_a, n_b = similarity.shape
+    best_a = np.empty(n_a, dtype=similarity.dtype)
+    best_b = similarity[0].copy()
+    for i in range(n_a):
+        row_best = similarity[i, 0]
+        for j in range(n_b):
+            value = similarity[i, j]
+            if value > row_best:
+                row_best = value
+            if value > best_b[j]:
+                best_b[j] = value
+        best_a[i] = row_best
+    anchors_a = 0
+    for i in range(n_a):
+        if best_a[i] >= anchor_bar:
+            anchors_a += 1
+    anchors_b = 0
+    for j in range(n_b):
+        if best_b[j] >= anchor_bar:
+            anchors_b += 1
+    floor = chain_floor if min(anchors_a, anchors_b) >= anchors_needed else plain_floor
+    held_a = np.empty(n_a, dtype=np.bool_)
+    held_b = np.empty(n_b, dtype=np.bool_)
+    for j in range(n_b):
+        held_b[j] = best_b[j] >= floor
+    for i in range(n_a):
+        held = best_a[i] >= floor
+        if words_a[i] > 0:
+            for j in range(n_b):
+                if keys_a[i] == keys_b[j] and words_b[j] > 0:
+                    held = True
+                    held_b[j] = True
+        held_a[i] = held
+    words_held = 0
+    links_a = 0
+    for i in range(n_a):
+        if held_a[i]:
+            words_held += np.int64(words_a[i])
+            links_a += 1
+    links_b = 0
+    for j in range(n_b):
+        if held_b[j]:
+            links_b += 1
+    return (
+        words_held,
+        _share_bound(chars_a, quoted_a, held_a),
+        _share_bound(chars_b, quoted_b, held_b),
+        min(links_a, links_b),
+    )
+
+
+@_compiled
+def _share_bound(chars, quoted, held):  # pragma: no cover - compiled
+    """`copy_bound`'s share bound of one side (see there)."""
+    prose = 0
+    held_prose = 0
+    held_quoted = 0
+    for k in range(len(chars)):
+        if quoted[k]:
+            if held[k]:
+                held_quoted += np.int64(chars[k])
+        else:
+            prose += np.int64(chars[k])
+            if held[k]:
+                held_prose += np.int64(chars[k])
+    total = prose + held_quoted
+    return (held_prose + held_quoted) / total if total else 0.0

@@ -84,3 +84,59 @@ def test_move_rows_forward_packs_rows_at_the_front_in_order() -> None:
     for (row_columns, row_counts), start, length in zip(rows, moved, lengths):
         np.testing.assert_array_equal(columns[start : start + length], row_columns)
         np.testing.assert_array_equal(counts[start : start + length], row_counts)
+
+
+def _copy_bound_by_numpy(similarity, a, b, anchor_bar, anchors_needed, chain_floor, plain_floor):
+    """`kernels.copy_bound` as numpy computed it before it was compiled (`dedup.align`'s bound with
+    Python floats for the bars, which numpy compares in the array's own type)."""
+    best_a, best_b = similarity.max(axis=1), similarity.max(axis=0)
+    anchors = min(int(np.count_nonzero(best_a >= anchor_bar)), int(np.count_nonzero(best_b >= anchor_bar)))
+    floor = chain_floor if anchors >= anchors_needed else plain_floor
+    same = (a["keys"][:, None] == b["keys"][None, :]) & (a["words"] > 0)[:, None] & (b["words"] > 0)[None, :]
+    held_a = (best_a >= floor) | same.any(axis=1)
+    held_b = (best_b >= floor) | same.any(axis=0)
+
+    def share(side, held):
+        prose = int(side["chars"][~side["quoted"]].sum())
+        held_prose = int(side["chars"][held & ~side["quoted"]].sum())
+        held_quoted = int(side["chars"][held & side["quoted"]].sum())
+        total = prose + held_quoted
+        return (held_prose + held_quoted) / total if total else 0.0
+
+    links = min(int(np.count_nonzero(held_a)), int(np.count_nonzero(held_b)))
+    return int(a["words"][held_a].sum(dtype=np.int64)), share(a, held_a), share(b, held_b), links
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_copy_bound_gives_the_figures_numpy_gave(dtype) -> None:
+    """Held words, share bounds and links equal numpy's for random similarities, sentence figures
+    and word keys (some shared), with many similarities exactly at the bars as the float type holds
+    them (a bar of 0.35 is 0.3499999940395355 in float32: numpy compares there, and so must the loop)."""
+    rng = np.random.default_rng(21)
+    bars = (0.35, 0.15, 0.25)
+    for trial in range(400):
+        n_a, n_b = int(rng.integers(1, 30)), int(rng.integers(1, 30))
+        similarity = rng.random((n_a, n_b)).astype(dtype) * dtype(rng.choice([0.4, 1.0]))
+        at_bars = rng.random((n_a, n_b)) < 0.2
+        similarity[at_bars] = np.array(bars, dtype=dtype)[rng.integers(0, 3, int(at_bars.sum()))]
+        sides = []
+        for n in (n_a, n_b):
+            sides.append(
+                {
+                    "words": rng.integers(0, 30, n).astype(np.int32) * (rng.random(n) > 0.1),
+                    "chars": rng.integers(0, 200, n).astype(np.int32),
+                    "quoted": rng.random(n) < 0.3,
+                    "keys": rng.integers(0, 40, n).astype(np.int64),
+                }
+            )
+        a, b = sides
+        a["words"], b["words"] = a["words"].astype(np.int32), b["words"].astype(np.int32)
+        anchors_needed = int(rng.integers(0, 5))
+        expected = _copy_bound_by_numpy(similarity, a, b, 0.35, anchors_needed, 0.15, 0.25)
+        found = kernels.copy_bound(
+            similarity,
+            a["words"], a["chars"], a["quoted"], a["keys"],
+            b["words"], b["chars"], b["quoted"], b["keys"],
+            dtype(0.35), anchors_needed, dtype(0.15), dtype(0.25),
+        )  # fmt: skip
+        assert tuple(found) == expected, trial

@@ -4,6 +4,7 @@ whatever runs the jobs, and the relate stage's jobs really go through the engine
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -37,6 +38,14 @@ def _quiet(stage: str, advance: int) -> None:
     pass
 
 
+def _one_worker() -> dict[str, str]:
+    """This environment with ``DEDUP_WORKERS=1``: every job in the one process, where a test can
+    see what it called."""
+    import os
+
+    return {**os.environ, "DEDUP_WORKERS": "1"}
+
+
 def test_the_cluster_pipeline_aligns_through_its_engine_and_gives_the_same_result(seed_articles):
     articles = list(seed_articles.values())
     engine = RecordingEngine()
@@ -54,13 +63,25 @@ def test_compiled_loops_are_started_before_workers_fork():
     import sys
 
     script = (
-        "from dedup.kernels import pair_dots, sorted_common_count\n"
+        "from dedup.kernels import copy_bound, pair_dots, sorted_common_count\n"
         "from dedup.pipelines.cluster import start_compiled_loops\n"
-        "assert not pair_dots.signatures and not sorted_common_count.signatures\n"
+        "assert not pair_dots.signatures and not sorted_common_count.signatures and not copy_bound.signatures\n"
         "start_compiled_loops()\n"
         "assert pair_dots.signatures and sorted_common_count.signatures\n"  # loaded (or compiled) here
+        "assert len(copy_bound.signatures) == 1\n"
+        # The alignments call the copy bound with the types it was loaded for: no second signature.
+        # (300 generated articles: a few pairs reach the bound, `dedup.align.copy_ruled_out`.)
+        "import dedup, dedup.align, sys\n"
+        "sys.path.insert(0, '.')\n"
+        "from benchmarks.generate import generate, sentence_sources\n"
+        "calls = []\n"
+        "bound = dedup.align.copy_bound\n"
+        "dedup.align.copy_bound = lambda *args: calls.append(1) or bound(*args)\n"
+        "dedup.cluster([dedup.Article(r['id'], r['text']) for r in generate(300, 3, sentence_sources(None))])\n"
+        "assert calls and len(copy_bound.signatures) == 1, (len(calls), copy_bound.signatures)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root, env=_one_worker())
     assert done.returncode == 0, done.stderr
 
 

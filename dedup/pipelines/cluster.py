@@ -19,7 +19,7 @@ from dedup.bulk_space import SentenceTables
 from dedup.config import DedupConfig
 from dedup.engine import Engine
 from dedup.engine.local import LocalEngine
-from dedup.kernels import sorted_common_count
+from dedup.kernels import copy_bound, sorted_common_count
 from dedup.model import Article, ClusterResult, Document, ScoredPair, ScoredPairs, id_order
 from dedup.progress import CANDIDATES, SCORE, Progress, no_progress
 from dedup.score import DocumentSpace, RatioCache, row_dots
@@ -139,11 +139,22 @@ def start_compiled_loops() -> None:
     so that workers forked afterwards inherit them: a process that calls a compiled loop first
     starts numba (0.22 s and about 44 MB of private memory here), and a worker whose parent has
     not would start it in each pool (10k generated: an alignment worker's private memory after its
-    first job 190 MB, 166 MB with its parent started). The loop is called on a 2-row matrix, and
-    the alignment workers' phrase count (`dedup.kernels.sorted_common_count`) on two phrases."""
+    first job 190 MB, 166 MB with its parent started). The loop is called on a 2-row matrix, the
+    alignment workers' phrase count (`dedup.kernels.sorted_common_count`) on two phrases, and their
+    copy bound (`dedup.kernels.copy_bound`, which `dedup.align.copy_ruled_out` calls) on a pair of
+    one sentence each, with the argument types the workers give it."""
     two_rows = sp.csr_matrix(np.ones((2, 1), dtype=np.float32))
     row_dots(two_rows, np.array([0], dtype=np.int64), np.array([1], dtype=np.int64))
     sorted_common_count(np.zeros(1, dtype=np.uint32), np.zeros(1, dtype=np.uint32))
+    counts, keys, quoted, bar = (
+        np.zeros(1, dtype=np.int32),
+        np.zeros(1, dtype=np.int64),
+        np.zeros(1, bool),
+        np.float32(0),
+    )
+    copy_bound(
+        np.zeros((1, 1), dtype=np.float32), counts, counts, quoted, keys, counts, counts, quoted, keys, bar, 0, bar, bar
+    )
 
 
 def candidate_cosines(document_space: DocumentSpace, pairs: np.ndarray, engine: Engine) -> np.ndarray:

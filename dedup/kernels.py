@@ -210,8 +210,8 @@ def pair_sentence_products(
     divided in float64, rounded to float32), and each product summed in column order in float32,
     as a sparse product sums it. `slot` is -1 for every column and is left so.
     """
-    # Scratch arrays made once for the call and grown when a pair needs more (`_room`): made for
-    # each pair, they cost about a tenth of the loop (make_corpus 10k).
+    # Scratch arrays made once for the call and grown when a pair needs more (`_room`), where
+    # seventeen were made for each pair (with one pass a side: 6% less time, make_corpus 4k calls).
     terms = np.empty(4096, dtype=np.int64)
     frequency = np.empty(4096, dtype=np.int64)
     term_idf = np.empty(4096, dtype=np.float32)

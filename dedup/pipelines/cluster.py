@@ -44,7 +44,7 @@ _COSINE_CHUNK = 250_000
 # Batches of at least this many articles have their texts laid out (`dedup.text.lay_out`: sentences
 # split, quotations found) by the engine's jobs while this process builds the documents from them
 # (`laid_out`). A smaller batch is prepared in place: at 1,000 generated articles preparing takes
-# about 0.4 s, against some 0.03 s to start a worker. A judgment, not tuned: no output depends on it.
+# about 0.45 s, against 0.01-0.03 s to start a worker. A judgment, not tuned: no output depends on it.
 _LAYOUT_ALONGSIDE_FROM = 1_000
 # Articles laid out per job: large enough that a job's round trip is small beside its work (250
 # generated articles: about 35 ms of work), small enough that the first documents are built early.

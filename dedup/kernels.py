@@ -277,20 +277,16 @@ def pair_sentence_products(
             row = weigh_b[position]
             if row < 0:
                 continue
-            first = b_n
-            for e in range(weigh_starts[row], weigh_stops[row]):
-                local = slot[weigh_indices[e]]
-                if local < 0:
-                    continue
-                weight = sublinear_tf[np.int64(weigh_counts[e]) - 1] * term_idf[local]
-                b_weights[b_n] = weight
-                b_terms[b_n] = local
-                b_sentence[b_n] = position - b0
-                squares[b_n - first] = np.float64(weight * weight)
-                posting_count[local + 1] += 1
-                b_n += 1
-            if b_n > first:
-                b_norms[position - b0] = _norm(squares, b_n - first)
+            n = _weigh_row(
+                row, weigh_starts, weigh_stops, weigh_indices, weigh_counts, slot, sublinear_tf, term_idf,
+                b_weights, b_terms, squares, b_n,
+            )  # fmt: skip
+            for k in range(b_n, b_n + n):
+                b_sentence[k] = position - b0
+                posting_count[b_terms[k] + 1] += 1
+            b_n += n
+            if n:
+                b_norms[position - b0] = _norm(squares, n)
         for t in range(n_terms):
             posting_count[t + 1] += posting_count[t]
         filled = _room(filled, n_terms)
@@ -311,16 +307,10 @@ def pair_sentence_products(
                 continue
             size = weigh_stops[row] - weigh_starts[row]
             a_terms, a_weights, squares = _room(a_terms, size), _room(a_weights, size), _room(squares, size + 1)
-            a_n = 0
-            for e in range(weigh_starts[row], weigh_stops[row]):
-                local = slot[weigh_indices[e]]
-                if local < 0:
-                    continue
-                weight = sublinear_tf[np.int64(weigh_counts[e]) - 1] * term_idf[local]
-                a_weights[a_n] = weight
-                a_terms[a_n] = local
-                squares[a_n] = np.float64(weight * weight)
-                a_n += 1
+            a_n = _weigh_row(
+                row, weigh_starts, weigh_stops, weigh_indices, weigh_counts, slot, sublinear_tf, term_idf,
+                a_weights, a_terms, squares, 0,
+            )  # fmt: skip
             if a_n == 0:
                 continue  # no pair term in this sentence: its row is left as it is
             norm = _norm(squares, a_n)
@@ -337,6 +327,28 @@ def pair_sentence_products(
         for t in range(n_terms):
             slot[terms[t]] = -1
     return out
+
+
+@_compiled
+def _weigh_row(
+    row, starts, stops, indices, counts, slot, sublinear_tf, term_idf, weights, terms, squares, at
+):  # pragma: no cover - compiled
+    """Weigh the entries of sentence `row` of the weighed table whose column is a pair term (`slot`
+    not -1; the others are dropped) as `dedup.score.weigh` weighs them, before the norm
+    (``sublinear_tf[count - 1] * idf``, float32): the weights and pair-term numbers into `weights`
+    and `terms` from `at` on, the float64 squares of the weights into `squares` from 0; returns how
+    many entries were kept."""
+    n = 0
+    for e in range(starts[row], stops[row]):
+        local = slot[indices[e]]
+        if local < 0:
+            continue
+        weight = sublinear_tf[np.int64(counts[e]) - 1] * term_idf[local]
+        weights[at + n] = weight
+        terms[at + n] = local
+        squares[n] = np.float64(weight * weight)
+        n += 1
+    return n
 
 
 @_compiled

@@ -106,9 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"signatures differing from datasketch's: {differing} of {n_docs}")
 
     start = time.perf_counter()
-    pairs = lsh_candidate_pairs(
-        signatures, bands=grain.copy_bands, rows=grain.copy_rows, max_bucket=grain.max_bucket
-    )
+    pairs = lsh_candidate_pairs(signatures, bands=grain.copy_bands, rows=grain.copy_rows, max_bucket=grain.max_bucket)
     _report("dedup lsh_candidate_pairs", n_docs, time.perf_counter() - start)
     print(f"candidate pairs: {len(pairs)}")
 

@@ -58,9 +58,13 @@ def features(config: FlagConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
             rows.append((flag.containment, derived, math.log(words + 1)))
             # the copied-passage rule on its own, and whether any sentence is derived (without one,
             # an article is non-derived whatever its score: `dedup.flag.derivation_of`)
-            passages.append((passage.derivation != "non-derived", passage.evidence_total > 0 and any(
-                item.kind in ("verbatim", "edited", "rewritten") for item in passage.evidence
-            )))
+            passages.append(
+                (
+                    passage.derivation != "non-derived",
+                    passage.evidence_total > 0
+                    and any(item.kind in ("verbatim", "edited", "rewritten") for item in passage.evidence),
+                )
+            )
             labels.append(LABELS[text.derivation])
             day_of.append(day)
     return np.array(rows), np.array(passages), np.array(labels), np.array(day_of)

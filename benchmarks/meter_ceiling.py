@@ -91,8 +91,10 @@ def flag_ceiling(texts) -> None:
         predicted = cross_val_predict(model, features, labels, groups=day_of, cv=GroupKFold(len(set(day_of))))
         derived = np.mean((labels != "non-derived") == (predicted != "non-derived"))
         name = type(model).__name__ if not hasattr(model, "steps") else "LogisticRegression"
-        print(f"  {name}: leave-one-day-out macro-F1 {f1_score(labels, predicted, average='macro'):.3f}, "
-              f"derived-or-not {derived:.3f}")
+        print(
+            f"  {name}: leave-one-day-out macro-F1 {f1_score(labels, predicted, average='macro'):.3f}, "
+            f"derived-or-not {derived:.3f}"
+        )
 
 
 def _covered(words: list[str], grams: set[tuple[str, ...]], n: int) -> float:
@@ -177,8 +179,10 @@ def diff_ceiling(texts, annotations, encoder=None) -> None:
             article_of.append(number)
     features, labels = np.array(rows), np.array(gold)
     classes = ("Verbatim", "Rewrite", "New")
-    print(f"diff, {len(labels)} sentences: shipped macro-F1 {_macro_f1(list(labels), shipped, classes):.3f}, "
-          f"derived-share r {np.corrcoef(share_gold, share_shipped)[0, 1]:.3f}")
+    print(
+        f"diff, {len(labels)} sentences: shipped macro-F1 {_macro_f1(list(labels), shipped, classes):.3f}, "
+        f"derived-share r {np.corrcoef(share_gold, share_shipped)[0, 1]:.3f}"
+    )
     for model in models():
         predicted = cross_val_predict(model, features, labels, groups=day_of, cv=GroupKFold(5))
         name = type(model).__name__ if not hasattr(model, "steps") else "LogisticRegression"

@@ -616,8 +616,8 @@ def _copy_bound_missed(
     relation_config: RelationConfig,
 ) -> bool:
     """`copy_ruled_out` for a pair of different words: the bound's figures from one compiled loop
-    (`dedup.kernels.copy_bound`, about a tenth of the ~50 us a pair that numpy's calls on arrays of
-    tens of sentences took), held against each copy relation's thresholds here."""
+    (`dedup.kernels.copy_bound`: 12 us a pair, where some twenty numpy calls on arrays of tens of
+    sentences took 45), held against each copy relation's thresholds here."""
     if cosine < relation_config.same_story_cosine or not similarity.size:
         return True  # no copy under the cosine; no sentence to take over
     # A sentence may be in a link when its best similarity reaches the lowest bar of a link or a

@@ -450,8 +450,11 @@ def copy_bound(
     side has a sentence of the same words (equal keys, both with words). The floor is `chain_floor`
     when at least `anchors_needed` sentences of each side reach `anchor_bar` (an ordered chain can
     lower the bar), else `plain_floor`; the bars come in the similarities' own float type, as
-    numpy compares an array with a Python float. A side's share bound counts every held sentence's
-    characters over its prose plus its held quoted characters (0 when that is 0), in float64."""
+    numpy compares an array with a Python float. A side's share bound is the largest share
+    `dedup.align`'s coverage can give it: every held sentence's characters over its prose plus its
+    held quoted characters (0 when that is 0), in float64; quoted sentences count as a pair taking
+    quotations over counts them, added to both terms, which can only raise a share. Keys are
+    compared every one with every other: a side has tens of sentences."""
     n_a, n_b = similarity.shape
     best_a = np.empty(n_a, dtype=similarity.dtype)
     best_b = similarity[0].copy()

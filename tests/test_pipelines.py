@@ -210,6 +210,24 @@ def test_a_forked_job_whose_child_dies_raises_a_runtime_error_naming_it():
         job.result()
 
 
+def _exit_before_buffers(descriptor: int, view: memoryview) -> None:
+    """`_write_all` in a child that dies after sending its result's pickle, before its buffers."""
+    import os
+
+    os._exit(4)
+
+
+def test_a_forked_job_whose_child_dies_between_the_two_pipes_raises_a_runtime_error(monkeypatch):
+    """The pickle came through the first pipe and the buffers' sizes with it, the buffers never
+    came through the second: an error naming the job, not a hang or a half-filled array."""
+    import dedup.engine.local as local
+
+    monkeypatch.setattr(local, "_write_all", _exit_before_buffers)  # the child is forked with it
+    job = LocalEngine(2).start(_arrays, 1_000_000)
+    with pytest.raises(RuntimeError, match=r"_arrays ended without a result \(exit code 4\)"):
+        job.result()
+
+
 def _sleep_then(value: int) -> int:
     import time
 

@@ -244,6 +244,30 @@ def test_a_cancelled_forked_job_stops_its_child():
         job.result()
 
 
+def test_a_forked_job_dropped_unused_stops_its_child_and_closes_its_pipes():
+    import gc
+    import os
+
+    def open_descriptors() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    gc.collect()  # earlier tests' processes and pipes, collected now rather than in the middle
+    before = open_descriptors()
+    job = LocalEngine(2).start(_sleep_then, 1)
+    child = job._process.pid
+    assert open_descriptors() > before
+    del job
+    gc.collect()
+    with pytest.raises(ProcessLookupError):  # stopped and reaped
+        os.kill(child, 0)
+    assert open_descriptors() == before
+    taken = LocalEngine(2).start(_arrays, 10)
+    taken.result()
+    del taken
+    gc.collect()  # taken, then dropped: closed once, nothing left to close
+    assert open_descriptors() == before
+
+
 def test_the_cluster_pipeline_builds_its_sentence_tables_alongside_with_the_same_result(seed_articles, monkeypatch):
     """A batch of `_TABLES_ALONGSIDE_FROM` articles or more builds its sentence tables in a forked
     child (`Engine.start`) while the candidate stage runs: the same result as built in place."""

@@ -14,6 +14,7 @@ import os
 import pickle
 import sys
 import traceback
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -180,6 +181,9 @@ class ForkedJob:
         send.close()
         os.close(bulk_send)
         self._outcome: tuple[bool, Any] | None = None  # (done, result or exception), once received
+        # A job dropped without its result taken or cancelled stops its child and closes its pipes
+        # when it is collected, instead of leaving both until this process ends.
+        self._release = weakref.finalize(self, _stop_and_close, os.getpid(), self._process, self._receive, self._bulk)
 
     def result(self) -> Any:
         """The child's result (waiting for it); its exception raised here, every time it is asked
@@ -217,9 +221,23 @@ class ForkedJob:
             self._outcome = (False, RuntimeError(f"the background job {self._name} was cancelled"))
 
     def _close(self) -> None:
-        """Close the parent's ends of both pipes."""
+        """Close the parent's ends of both pipes (once: the finalizer then has nothing to do)."""
+        self._release.detach()
         self._receive.close()
         os.close(self._bulk)
+
+
+def _stop_and_close(owner: int, process: Any, receive: Any, bulk: int) -> None:
+    """A dropped `ForkedJob`'s finalizer: its child stopped, the parent's ends of its pipes closed;
+    nothing in a process forked from the parent (`owner`) that runs it at its exit."""
+    if os.getpid() != owner:
+        return
+    if process.is_alive():
+        process.terminate()
+    process.join()
+    process.close()  # its sentinel's descriptor too
+    receive.close()
+    os.close(bulk)
 
 
 def _run_and_send(function: Callable, inputs: tuple, send: Any, bulk: int, bulk_read: int) -> None:

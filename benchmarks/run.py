@@ -20,7 +20,10 @@ its own process so that peak memory is its own:
   the alignment reads), for the finer split;
 - the reference (`benchmarks/reference.py`): read, shingle, signature, LSH, verify, group.
 
-Prints docs/s, MB/s (corpus bytes / stage time) and peak memory per stage (ru_maxrss of the
+Each end-to-end run (the copy level, the story level, the reference) is made twice: alone, for
+every time printed, and again with its process tree's memory sampled, for every peak PSS printed
+(`_run_child`: the sampler slows what it measures, the more so the larger the run; `--no-memory`
+skips the second run). Prints docs/s, MB/s (corpus bytes / stage time) and peak memory per stage (ru_maxrss of the
 process so far; with --tracemalloc also the traced Python peak of each stage, in a further run),
 the speed ratio, and the adjusted Rand index of each pipeline against the generator's families
 (dedup: copy groups at the story level, copy groups = stories at the copy level; reference:
@@ -231,20 +234,50 @@ def _child_reference(path: str, trace: bool) -> dict:
     return {"seconds": seconds, "rss_mb": _rss_mb(), "stages": stages.rows, "labels": labels.tolist()}
 
 
-def _run_child(kind: str, path: str, trace: bool = False) -> dict:
-    """Run a child, with the peak PSS and RSS of its process tree added (MB)."""
+def _run_child(kind: str, path: str, trace: bool = False, *, memory: bool = True) -> dict:
+    """Run a child twice: once alone, for its times, and once with its process tree's memory
+    sampled, for the peak PSS and RSS (MB) of the whole run and of each stage (by that run's own
+    stage times). The sampler reads every process's /proc smaps_rollup every 20 ms, which slows
+    what it measures more the more memory there is to walk (generated 10k, story level: 11.2 s
+    alone, 12.2-14.0 s sampled; generated 100k: 130.2 s alone, 147.3 s sampled every 0.2 s,
+    170.9 s every 20 ms), so no time is taken from the sampled run. Without `memory`, one run
+    alone, no peaks."""
     from benchmarks.memory import run_measured
 
     command = [sys.executable, __file__, "--child", kind, "--input", path] + (["--tracemalloc"] if trace else [])
-    completed, peak = run_measured(command)
+    completed = subprocess.run(command, capture_output=True, text=True)
     if completed.returncode != 0:
         return {"error": completed.stderr.strip().splitlines()[-1:] or ["failed"]}
     result = json.loads(completed.stdout)
-    result.update(tree_pss_mb=peak.pss / 1e6, tree_rss_mb=peak.rss / 1e6, processes=peak.processes)
     for stage in result.get("stages", []):
-        if "wall" in stage:  # the stage's own peak, over the whole process tree
-            stage["pss_mb"] = peak.peak_between(*stage.pop("wall")) / 1e6
+        stage.pop("wall", None)
+    if not memory:
+        return result
+    sampled, peak = run_measured(command)
+    if sampled.returncode != 0:
+        return {"error": sampled.stderr.strip().splitlines()[-1:] or ["failed"]}
+    measured = json.loads(sampled.stdout)
+    result.update(
+        tree_pss_mb=peak.pss / 1e6,
+        tree_rss_mb=peak.rss / 1e6,
+        processes=peak.processes,
+        sampled_seconds=measured.get("seconds"),
+    )
+    walls = {stage["stage"]: stage["wall"] for stage in measured.get("stages", []) if "wall" in stage}
+    for stage in result.get("stages", []):
+        if stage["stage"] in walls:  # the stage's own peak, over the whole process tree
+            stage["pss_mb"] = peak.peak_between(*walls[stage["stage"]]) / 1e6
     return result
+
+
+def _peak(result: dict) -> str:
+    """The peak memory a `_run_child` result holds, with the time of the sampled run it is from."""
+    if "tree_pss_mb" not in result:
+        return "memory not sampled"
+    return (
+        f"peak memory of its {result['processes']} processes: PSS {result['tree_pss_mb']:.0f} MB "
+        f"(RSS summed {result['tree_rss_mb']:.0f} MB; sampled run {result['sampled_seconds']:.2f} s)"
+    )
 
 
 def _print_stages(title: str, rows: list[dict], n_docs: int, megabytes: float) -> None:
@@ -306,6 +339,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tracemalloc", action="store_true", help="also measure traced peaks per stage")
     parser.add_argument("--no-reference", action="store_true", help="skip the reference pipeline")
     parser.add_argument(
+        "--no-memory", action="store_true", help="time each run once, without the second run that samples its memory"
+    )
+    parser.add_argument(
         "--level",
         choices=("copies", "stories", "both"),
         default="both",
@@ -345,8 +381,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\n{path}: {n_docs} documents, {megabytes:.1f} MB, {len(set(families))} families")
         seconds: dict[str, float] = {}
         if args.level in ("copies", "both"):
-            copies = _run_child("copies", str(path))
-            stages = _run_child("copies-stages", str(path), trace=args.tracemalloc)
+            copies = _run_child("copies", str(path), memory=not args.no_memory)
+            stages = _run_child("copies-stages", str(path), trace=args.tracemalloc, memory=False)
             if "error" in copies or "error" in stages:
                 print(f"  dedup --level copies failed: {copies.get('error') or stages.get('error')}")
             else:
@@ -365,13 +401,12 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 print(
                     f"  dedup --level copies: {copies['seconds']:.2f} s, {n_docs / copies['seconds']:,.0f} docs/s, "
-                    f"peak memory of its {copies['processes']} processes: PSS {copies['tree_pss_mb']:.0f} MB "
-                    f"(RSS summed {copies['tree_rss_mb']:.0f} MB), "
+                    f"{_peak(copies)}, "
                     f"ARI {adjusted_rand(families, copies['labels']):.4f}"
                 )
         if args.level in ("stories", "both"):
-            dedup = _run_child("dedup", str(path))
-            stages = _run_child("dedup-stages", str(path))
+            dedup = _run_child("dedup", str(path), memory=not args.no_memory)
+            stages = _run_child("dedup-stages", str(path), memory=False)
             if "error" in dedup or "error" in stages:
                 print(f"  dedup failed: {dedup.get('error') or stages.get('error')}")
             else:
@@ -389,31 +424,31 @@ def main(argv: list[str] | None = None) -> None:
                     megabytes,
                 )
                 if args.tracemalloc:
-                    traced = _run_child("dedup-stages", str(path), trace=True)
+                    traced = _run_child("dedup-stages", str(path), trace=True, memory=False)
                     if "stages" in traced:
                         _print_stages(
                             "dedup early stages under tracemalloc (slower)", traced["stages"], n_docs, megabytes
                         )
                 print(
                     f"  dedup story level: {dedup['seconds']:.2f} s, {n_docs / dedup['seconds']:,.0f} docs/s, "
-                    f"peak PSS {dedup['tree_pss_mb']:.0f} MB, {dedup['pairs']} scored pairs, "
+                    f"{_peak(dedup)}, {dedup['pairs']} scored pairs, "
                     f"ARI {adjusted_rand(families, dedup['labels']):.4f}"
                 )
         if args.no_reference:
             continue
-        reference = _run_child("reference", str(path))
+        reference = _run_child("reference", str(path), memory=not args.no_memory)
         if "error" in reference:
             print(f"  reference failed: {reference['error']}")
             continue
         _print_stages("reference (datasketch + scikit-learn)", reference["stages"], n_docs, megabytes)
         if args.tracemalloc:
-            traced = _run_child("reference", str(path), trace=True)
+            traced = _run_child("reference", str(path), trace=True, memory=False)
             if "stages" in traced:
                 _print_stages("reference under tracemalloc (slower)", traced["stages"], n_docs, megabytes)
         reference_ari = adjusted_rand(families, reference["labels"])
         print(
             f"  reference: {reference['seconds']:.2f} s, {n_docs / reference['seconds']:,.0f} docs/s, "
-            f"peak PSS {reference['tree_pss_mb']:.0f} MB, ARI {reference_ari:.4f}"
+            f"{_peak(reference)}, ARI {reference_ari:.4f}"
         )
         for level, elapsed in seconds.items():
             print(f"  speed ratio dedup --level {level} / reference: {reference['seconds'] / elapsed:.2f}x")

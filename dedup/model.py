@@ -45,7 +45,7 @@ def id_order(article: Article) -> tuple[str, str]:
     return (article.id, article.text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sentence:
     """A sentence of an article's body after normalisation.
 
@@ -67,7 +67,7 @@ class Sentence:
         return self.quote_share >= 0.5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
     """An article prepared for comparison: normalised body with furniture removed, sentences, tokens."""
 

@@ -16,3 +16,12 @@ class ConfigError(DedupError, ValueError):
     A `DedupError`, so that the CLI says it in one line and exits with status 2, and a
     `ValueError`, as a bad argument to a constructor is in Python (scikit-learn, datasketch).
     """
+
+
+class WorkerLost(DedupError, RuntimeError):
+    """A worker process ended without giving back its job's result: killed from outside, most
+    often by the system when memory ran out.
+
+    A `DedupError`, so that the CLI says it in one line (with what to try) and exits with status 2
+    instead of showing a traceback, and a `RuntimeError`, as the failure of a background job it is.
+    """

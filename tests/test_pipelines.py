@@ -3,6 +3,7 @@ whatever runs the jobs, and the relate stage's jobs really go through the engine
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 
 import dedup
 from dedup import Article, DedupConfig
-from dedup.engine.local import DeferredJob, ForkedJob, LocalEngine
+from dedup.engine.local import DeferredJob, ForkedJob, LocalEngine, ordered_map
+from dedup.errors import DedupError, WorkerLost
 from dedup.io.readers import ArticleGate
 from dedup.pipelines.cluster import run_cluster
 from dedup.pipelines.copies import article_batches, run_copies
@@ -208,6 +210,91 @@ def test_a_forked_job_whose_child_dies_raises_a_runtime_error_naming_it():
     job = LocalEngine(2).start(_die)
     with pytest.raises(RuntimeError, match=r"_die ended without a result \(exit code 3\)"):
         job.result()
+
+
+def _killed() -> None:
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_forked_job_whose_child_is_killed_says_so_and_what_to_try():
+    """A child killed from outside (the system's out-of-memory killer) is a `WorkerLost`: a
+    `DedupError` the CLI says in one line, naming the signal and what to try."""
+    job = LocalEngine(2).start(_killed)
+    with pytest.raises(WorkerLost, match=r"_killed ended without a result \(killed by signal 9, .*DEDUP_WORKERS=1"):
+        job.result()
+
+
+def _killed_in_a_worker(parent: int, job: int) -> int:
+    """A job that kills the worker running it (any process but the one that made the pool)."""
+    import os
+    import signal
+
+    if os.getpid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return 2 * job
+
+
+@pytest.mark.parametrize("here", [True, False])
+def test_a_map_whose_worker_is_killed_raises_instead_of_waiting_forever(here):
+    """With `multiprocessing.Pool` the lost job's result was waited for forever (the pool replaces
+    the worker, not its job); now every job the dead worker held fails, as a `WorkerLost`."""
+    import os
+
+    results = ordered_map(_killed_in_a_worker, range(12), 2, in_flight=4, inputs=(os.getpid(),), here=here)
+    with _fails_after(60), pytest.raises(WorkerLost, match="running _killed_in_a_worker ended without its result"):
+        list(results)
+
+
+@contextlib.contextmanager
+def _fails_after(seconds: int) -> Iterator[None]:
+    """A hang inside the block fails the test (an alarm) instead of holding the suite forever."""
+    import signal
+
+    def hung(signum: int, frame: object) -> None:
+        raise AssertionError(f"still waiting after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_map_whose_worker_is_killed_is_a_dedup_error_at_the_command_line(tmp_path, monkeypatch):
+    """`dedup cluster` whose cosine worker is killed: one line naming what happened, exit status 2."""
+    import json
+    import os
+
+    from click.testing import CliRunner
+
+    import dedup.pipelines.cluster as cluster_pipeline
+    from dedup.cli import main
+
+    parent = os.getpid()
+
+    def killed_cosines(document_space, pairs, chunk):
+        if os.getpid() != parent:
+            _killed()
+        return document_space.cosine(pairs[chunk[0] : chunk[1]])
+
+    text = "The council approved the new bridge on Monday after a long debate. Work starts in May."
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("".join(json.dumps({"id": f"a{k}", "text": text}) + "\n" for k in range(5)))
+    monkeypatch.setenv("DEDUP_WORKERS", "2")
+    monkeypatch.setattr(cluster_pipeline, "_COSINE_CHUNK", 1)  # a job a pair: the worker gets some
+    monkeypatch.setattr(cluster_pipeline, "_cosine_chunk", killed_cosines)
+    with _fails_after(60):
+        result = CliRunner().invoke(main, ["cluster", str(batch)])
+    assert result.exit_code == 2, result.output
+    assert "dedup: error: a worker process running" in result.output
+    assert "DEDUP_WORKERS=1" in result.output
+    assert "Traceback" not in result.output
+    assert issubclass(WorkerLost, DedupError)
 
 
 def _exit_before_buffers(descriptor: int, view: memoryview) -> None:

@@ -17,7 +17,14 @@ import traceback
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+from dedup.errors import WorkerLost
+
+# What to try when a worker is killed: said with every `WorkerLost` that a kill may explain.
+_WHAT_TO_TRY = "perhaps for lack of memory: try fewer processes (DEDUP_WORKERS=1) or a smaller batch"
 
 
 def workers() -> int:
@@ -61,26 +68,34 @@ def ordered_map(
         return
     context = multiprocessing.get_context("fork")
     jobs = itertools.chain((first, second), jobs)
-    with context.Pool(processes - 1, initializer=_WorkerTask.start, initargs=(function, inputs)) as pool:
-        pending: deque[_Done | Any] = deque()  # each job's result in job order: done here, or a worker's
+    # A process pool from `concurrent.futures` rather than `multiprocessing.Pool`: when a worker
+    # dies (killed by the system for memory), every job it had not given back fails with
+    # `BrokenProcessPool`, where a `multiprocessing.Pool` replaces the worker and leaves the lost
+    # job's result waited for forever.
+    pool = ProcessPoolExecutor(
+        processes - 1, mp_context=context, initializer=_WorkerTask.start, initargs=(function, inputs)
+    )
+    name = getattr(function, "__qualname__", repr(function))
+    pending: deque[_Done | Future] = deque()  # each job's result in job order: done here, or a worker's
+    try:
         if not here:
             for job in jobs:
                 while len(pending) >= in_flight:
                     yield _result(pending.popleft())
-                pending.append(pool.apply_async(_WorkerTask.run, (job,)))
+                pending.append(pool.submit(_WorkerTask.run, job))
             while pending:
                 yield _result(pending.popleft())
             return
 
         def busy() -> int:
             """Jobs handed to the workers and not done yet."""
-            return sum(1 for entry in pending if not isinstance(entry, _Done) and not entry.ready())
+            return sum(1 for entry in pending if not isinstance(entry, _Done) and not entry.done())
 
         for job in jobs:
             while len(pending) >= in_flight:
                 yield _result(pending.popleft())
             if busy() < processes - 1:  # a worker without a job takes this one
-                pending.append(pool.apply_async(_WorkerTask.run, (job,)))
+                pending.append(pool.submit(_WorkerTask.run, job))
                 continue
             # This process runs the job, having first handed each worker one more to go on with.
             mine = _Done()
@@ -89,12 +104,20 @@ def ordered_map(
                 ahead = next(jobs, _NO_JOB)
                 if ahead is _NO_JOB:
                     break
-                pending.append(pool.apply_async(_WorkerTask.run, (ahead,)))
+                pending.append(pool.submit(_WorkerTask.run, ahead))
             mine.value = function(*inputs, job)
-            while pending and (isinstance(pending[0], _Done) or pending[0].ready()):
+            while pending and (isinstance(pending[0], _Done) or pending[0].done()):
                 yield _result(pending.popleft())
         while pending:
             yield _result(pending.popleft())
+    except BrokenProcessPool as error:  # from a job's result, or from handing a worker the next job
+        raise WorkerLost(
+            f"a worker process running {name} ended without its result (killed, {_WHAT_TO_TRY})"
+        ) from error
+    finally:
+        # Jobs not started are dropped; a worker's job under way is not waited for (left early
+        # on an error, or by a caller that stopped reading), the worker ending after it.
+        pool.shutdown(wait=not pending, cancel_futures=True)
 
 
 _NO_JOB = object()
@@ -110,10 +133,10 @@ class _Done:
         self.value: Any = None
 
 
-def _result(entry: Any) -> Any:
+def _result(entry: _Done | Future) -> Any:
     """The result an `ordered_map` entry holds: a `_Done`'s value, or a worker's (waited for,
     its exception raised here)."""
-    return entry.value if isinstance(entry, _Done) else entry.get()
+    return entry.value if isinstance(entry, _Done) else entry.result()
 
 
 class _WorkerTask:
@@ -187,7 +210,7 @@ class ForkedJob:
 
     def result(self) -> Any:
         """The child's result (waiting for it); its exception raised here, every time it is asked
-        for; a child that ended without sending one (killed, out of memory) raises `RuntimeError`."""
+        for; a child that ended without sending one (killed, out of memory) raises `WorkerLost`."""
         if self._outcome is None:
             try:
                 head, sizes = self._receive.recv()
@@ -198,8 +221,13 @@ class ForkedJob:
                 done, value, child_traceback = pickle.loads(head, buffers=buffers)
             except EOFError:
                 self._process.join()
-                message = f"the background job {self._name} ended without a result (exit code {self._process.exitcode})"
-                done, value = False, RuntimeError(message)
+                code = self._process.exitcode
+                how = (
+                    f"killed by signal {-code}, {_WHAT_TO_TRY}"
+                    if code is not None and code < 0
+                    else f"exit code {code}"
+                )
+                done, value = False, WorkerLost(f"the background job {self._name} ended without a result ({how})")
             else:
                 self._process.join()
                 if not done:

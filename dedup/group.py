@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import connected_components
 from dedup.arrays import ranges, unique_pairs, unique_sorted
 from dedup.dates import published_moment
 from dedup.errors import ConfigError
-from dedup.kernels import dots_with_dense
+from dedup.kernels import add_sorted_rows, dots_with_dense
 from dedup.model import ScoredPair, ScoredPairs
 from dedup.score import row_dots, stacked_rows
 
@@ -164,8 +164,7 @@ def story_clusters(count: int, pairs: Sequence[ScoredPair], vectors: sp.csr_matr
     def merge(x: int, y: int) -> int:
         keep, gone = (x, y) if x < y else (y, x)
         parent[gone] = keep
-        sums.put(keep, _add_rows(total(keep), total(gone)))
-        sums.drop(gone)
+        sums.merge(keep, gone)
         size[keep] += size[gone]
         return keep
 
@@ -271,24 +270,31 @@ class _ClusterSums:
         self._used = len(self._columns)
 
     def of(self, cluster: int) -> tuple[np.ndarray, np.ndarray]:
-        """The sum of `cluster` (columns, weights): views into the arrays, valid until the next `put`."""
+        """The sum of `cluster` (columns, weights): views into the arrays, valid until the next `merge`."""
         start, stop = self._start[cluster], self._start[cluster] + self._length[cluster]
         return self._columns[start:stop], self._weights[start:stop]
 
-    def put(self, cluster: int, row: tuple[np.ndarray, np.ndarray]) -> None:
-        """Make `row` (columns, weights) the sum of `cluster`, in place of its old one."""
-        columns, weights = row
-        if self._used + len(columns) > len(self._columns):
-            self._grow(len(columns))
-        stop = self._used + len(columns)
-        self._columns[self._used : stop] = columns
-        self._weights[self._used : stop] = weights
-        self._start[cluster], self._length[cluster] = self._used, len(columns)
-        self._used = stop
-
-    def drop(self, cluster: int) -> None:
-        """Forget the sum of `cluster` (merged into another)."""
-        self._length[cluster] = 0
+    def merge(self, keep: int, gone: int) -> None:
+        """Make the sum of `keep` its sum plus that of `gone`, and forget `gone`'s (merged into
+        `keep`): one compiled pass over the two sorted rows, appended to the arrays
+        (`dedup.kernels.add_sorted_rows`; a shared column's weights added in float32, as
+        ``np.add.reduceat`` added them, where sorting their concatenation cost 18 us a merge:
+        generated 100k, 61,236 merges, 1.1 s)."""
+        needed = int(self._length[keep] + self._length[gone])
+        if self._used + needed > len(self._columns):
+            self._grow(needed)
+        length = add_sorted_rows(
+            self._columns,
+            self._weights,
+            self._start[keep],
+            self._length[keep],
+            self._start[gone],
+            self._length[gone],
+            self._used,
+        )
+        self._start[keep], self._length[keep] = self._used, length
+        self._used += length
+        self._length[gone] = 0
 
     def dots(self, clusters: np.ndarray, dense: np.ndarray) -> np.ndarray:
         """Dot product of each of `clusters`' sums with `dense`, summed in column order in float32."""
@@ -589,20 +595,6 @@ def _linkage(
         best[fresh[better]] = x
         best_value[fresh[better]] = row[fresh[better]]
     return clusters, last_large_merge
-
-
-def _add_rows(
-    first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sum of two sparse rows given as (sorted columns, float32 weights)."""
-    columns = np.concatenate((first[0], second[0]))
-    weights = np.concatenate((first[1], second[1]))
-    if not len(columns):  # two articles without a content word (a duplicate of stop words)
-        return columns, weights
-    order = np.argsort(columns, kind="stable")
-    columns, weights = columns[order], weights[order]
-    starts = np.flatnonzero(np.concatenate(([True], columns[1:] != columns[:-1])))
-    return columns[starts], np.add.reduceat(weights, starts)
 
 
 def copy_components(count: int, pairs: Sequence[ScoredPair], story: Sequence[int]) -> list[int]:

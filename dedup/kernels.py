@@ -1,5 +1,5 @@
 """Compiled loops (numba) for the products the story level takes by the million: the candidate
-cosines (`pair_dots`), average linkage's sums (`dots_with_dense`), each aligned pair's sentence
+cosines (`pair_dots`), average linkage's sums (`dots_with_dense`, `add_sorted_rows`), each aligned pair's sentence
 similarities (`pair_sentence_products`) and the phrases two documents share (`sorted_common_count`,
 many pairs at once `pair_common_counts`); and for the per-pair or per-block steps around them that
 numpy took many small calls for: the copy bound `dedup.align.copy_ruled_out` reads (`copy_bound`)
@@ -170,6 +170,45 @@ def dots_with_dense(starts, lengths, indices, data, dense, out):  # pragma: no c
             total += data[e] * dense[indices[e]]
         out[k] = total
     return out
+
+
+@_compiled
+def add_sorted_rows(
+    columns, weights, first_start, first_length, second_start, second_length, at
+):  # pragma: no cover - compiled
+    """The sum of two sparse rows held in `columns` (sorted within each row) and `weights`
+    (float32), from ``first_start`` and ``second_start``, written into the same arrays from `at`
+    (past both rows); returns its length. A column in both rows gets the float32 sum of the two
+    weights, as ``np.add.reduceat`` over their concatenation sorted by column gives it."""
+    i, i_stop = first_start, first_start + first_length
+    j, j_stop = second_start, second_start + second_length
+    n = at
+    while i < i_stop and j < j_stop:
+        if columns[i] < columns[j]:
+            columns[n] = columns[i]
+            weights[n] = weights[i]
+            i += 1
+        elif columns[j] < columns[i]:
+            columns[n] = columns[j]
+            weights[n] = weights[j]
+            j += 1
+        else:
+            columns[n] = columns[i]
+            weights[n] = weights[i] + weights[j]
+            i += 1
+            j += 1
+        n += 1
+    while i < i_stop:
+        columns[n] = columns[i]
+        weights[n] = weights[i]
+        i += 1
+        n += 1
+    while j < j_stop:
+        columns[n] = columns[j]
+        weights[n] = weights[j]
+        j += 1
+        n += 1
+    return n - at
 
 
 @_compiled

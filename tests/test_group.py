@@ -256,44 +256,54 @@ def test_group_shapes_put_the_canonical_first_and_groups_in_output_order():
 
 
 def test_cluster_sums_give_each_cluster_its_current_sum_in_order():
-    """`_ClusterSums` gives each cluster the sum last put for it (or its row, while it is a single
-    article), through every copy its arrays make as they grow; each dot product is a float32 sum
-    in column order."""
+    """`_ClusterSums` gives each cluster the sum of its members' rows (its row, while it is a
+    single article) through every merge and every copy its arrays make as they grow: a shared
+    column's weights added in float32, bit for bit as ``np.add.reduceat`` over the two rows sorted
+    by column adds them; each dot product a float32 sum in column order."""
     import scipy.sparse as sp
 
     from dedup.group import _ClusterSums
 
     rng = np.random.default_rng(5)
+    count = 40
 
-    def random_sum() -> tuple[np.ndarray, np.ndarray]:
-        columns = np.sort(rng.choice(50, size=int(rng.integers(1, 30)), replace=False)).astype(np.int64)
+    def random_row(k: int) -> tuple[np.ndarray, np.ndarray]:
+        size = 0 if k == 7 else int(rng.integers(1, 30))  # article 7: no content word
+        columns = np.sort(rng.choice(50, size=size, replace=False)).astype(np.int32)
         return columns, rng.random(len(columns)).astype(np.float32)
+
+    def added(first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]):
+        columns = np.concatenate((first[0], second[0]))
+        weights = np.concatenate((first[1], second[1]))
+        if not len(columns):
+            return columns, weights
+        order = np.argsort(columns, kind="stable")
+        columns, weights = columns[order], weights[order]
+        starts = np.flatnonzero(np.concatenate(([True], columns[1:] != columns[:-1])))
+        return columns[starts], np.add.reduceat(weights, starts)
 
     def expected(cluster: int, dense: np.ndarray) -> np.float32:
         columns, weights = sums[cluster]
-        return np.cumsum(weights * dense[columns], dtype=np.float32)[-1]
+        return np.cumsum(weights * dense[columns], dtype=np.float32)[-1] if len(columns) else np.float32(0)
 
-    sums = {cluster: random_sum() for cluster in range(10)}
+    sums = {k: random_row(k) for k in range(count)}
     vectors = sp.csr_matrix(
         (
-            np.concatenate([sums[c][1] for c in range(10)]),
-            np.concatenate([sums[c][0] for c in range(10)]),
-            np.concatenate(([0], np.cumsum([len(sums[c][0]) for c in range(10)]))),
+            np.concatenate([sums[k][1] for k in range(count)]),
+            np.concatenate([sums[k][0] for k in range(count)]),
+            np.concatenate(([0], np.cumsum([len(sums[k][0]) for k in range(count)]))),
         ),
-        shape=(10, 50),
+        shape=(count, 50),
     )
     held = _ClusterSums(vectors)
-    grown = 0
-    for _ in range(60):
-        cluster = int(rng.integers(0, 10))
-        if rng.random() < 0.2 and len(sums) > 2:
-            sums.pop(cluster, None)
-            held.drop(cluster)  # merged into another
-        else:
-            before = len(held._columns)
-            sums[cluster] = random_sum()  # a merge made or changed this cluster's sum
-            held.put(cluster, sums[cluster])
-            grown += len(held._columns) != before
+    grown = shared = 0
+    while len(sums) > 1:
+        keep, gone = sorted(rng.choice(sorted(sums), size=2, replace=False).tolist())
+        before = len(held._columns)
+        shared += len(np.intersect1d(sums[keep][0], sums[gone][0]))
+        sums[keep] = added(sums[keep], sums.pop(gone))
+        held.merge(keep, gone)
+        grown += len(held._columns) != before
         dense = rng.random(50).astype(np.float32)
         asked = np.array(sorted(sums), dtype=np.int64)
         found = held.dots(asked, dense)
@@ -301,7 +311,7 @@ def test_cluster_sums_give_each_cluster_its_current_sum_in_order():
         for c in asked.tolist():
             columns, weights = held.of(c)
             assert columns.tolist() == sums[c][0].tolist() and weights.tobytes() == sums[c][1].tobytes()
-    assert grown >= 2  # the arrays were copied while growing, more than once
+    assert grown >= 2 and shared > 100  # the arrays were copied while growing; many columns were added
 
 
 def test_members_published_at_the_same_moment_are_told_apart_by_the_next_rules():

@@ -12,6 +12,7 @@ import itertools
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
 import traceback
 import weakref
@@ -222,11 +223,9 @@ class ForkedJob:
             except EOFError:
                 self._process.join()
                 code = self._process.exitcode
-                how = (
-                    f"killed by signal {-code}, {_WHAT_TO_TRY}"
-                    if code is not None and code < 0
-                    else f"exit code {code}"
-                )
+                # SIGKILL is what the system's out-of-memory killer sends.
+                how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+                how += f", {_WHAT_TO_TRY}" if code == -signal.SIGKILL else ""
                 done, value = False, WorkerLost(f"the background job {self._name} ended without a result ({how})")
             else:
                 self._process.join()

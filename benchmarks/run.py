@@ -25,10 +25,9 @@ every time printed, and again with its process tree's memory sampled, for every 
 (`_run_child`: the sampler slows what it measures, the more so the larger the run; `--no-memory`
 skips the second run). Prints docs/s, MB/s (corpus bytes / stage time) and peak memory per stage
 (ru_maxrss of the process so far; with --tracemalloc also the traced Python peak of each stage, in
-a further run),
-the speed ratio, and the adjusted Rand index of each pipeline against the generator's families
-(dedup: copy groups at the story level, copy groups = stories at the copy level; reference:
-connected components). Asserts nothing.
+a further run), the speed ratio, and the adjusted Rand index of each pipeline against the
+generator's families (dedup: copy groups at the story level, copy groups = stories at the copy
+level; reference: connected components). Asserts nothing.
 
     .venv/bin/python benchmarks/run.py --docs 10000 --tracemalloc
     .venv/bin/python benchmarks/run.py --docs 10000 --docs 100000 --level copies

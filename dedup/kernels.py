@@ -1,9 +1,10 @@
 """Compiled loops (numba) for the products the story level takes by the million: the candidate
-cosines (`pair_dots`), average linkage's sums (`dots_with_dense`, `add_sorted_rows`), each aligned pair's sentence
-similarities (`pair_sentence_products`) and the phrases two documents share (`sorted_common_count`,
-many pairs at once `pair_common_counts`); and for the per-pair or per-block steps around them that
-numpy took many small calls for: the copy bound `dedup.align.copy_ruled_out` reads (`copy_bound`)
-and the compaction of the kept gram counts (`move_rows_forward`).
+cosines (`pair_dots`), average linkage's sums (`dots_with_dense`, `add_sorted_rows`), each aligned
+pair's sentence similarities (`pair_sentence_products`) and the phrases two documents share
+(`sorted_common_count`, many pairs at once `pair_common_counts`); and for the per-pair or
+per-block steps around them that numpy took many small calls for: the copy bound
+`dedup.align.copy_ruled_out` reads (`copy_bound`) and the compaction of the kept gram counts
+(`move_rows_forward`).
 
 Each kernel sums exactly as the numpy or scipy code it replaces summed, so that no value changes
 by a bit: one product after another in column order, as a scipy sparse product sums, or by
